@@ -1,0 +1,1 @@
+"""Hearby: a community-cohesion app for Oxfordshire County Council."""

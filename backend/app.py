@@ -1,0 +1,166 @@
+"""create_app(settings): assembles plugins, routers, templates, stores. No settings are read at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
+
+from backend.core.db import bind_tables, close_engine, make_engine, open_engine
+from backend.core.errors import handle_exception
+from backend.core.guards import PUBLIC
+from backend.core.i18n import load_translations
+from backend.core.logging import RequestLogMiddleware, configure_logging
+from backend.core.security import SecurityHeadersMiddleware, client_address, is_anonymous_write
+from backend.core.sessions import LazySessionConfig
+from backend.core.templating import PWA_DIR, STATIC_DIR, asset_version, template_config
+from backend.settings import Settings
+from backend.site.controllers import PwaFiles, SiteApi, SitePages
+from backend.site.services import SiteService
+
+logger = logging.getLogger("hearby.app")
+SESSION_COOKIE = "hearby_session"
+CSRF_COOKIE = "hearby_csrf"
+
+
+def _stores(settings: Settings) -> StoreRegistry:
+    """Redis when REDIS_URL is set (shared by every process); otherwise local stores."""
+    if settings.redis_url:
+        root = RedisStore.with_client(url=settings.redis_url, namespace="hearby")
+
+        def redis_store(name: str) -> Store:
+            return root.with_namespace(name)
+
+        return StoreRegistry(default_factory=redis_store)
+    sessions_dir = settings.data_dir / "sessions"
+    return StoreRegistry(
+        stores={"sessions": FileStore(path=sessions_dir, create_directories=True)},
+        default_factory=lambda _name: MemoryStore(),
+    )
+
+
+def create_app(settings: Settings) -> Litestar:
+    """Build the whole application from one Settings object."""
+    configure_logging(settings.log_level)
+    engine = make_engine(settings.database_url)
+    bind_tables(engine)
+
+    @asynccontextmanager
+    async def database_lifespan(_app: Litestar) -> AsyncIterator[None]:
+        await open_engine(engine)
+        try:
+            yield
+        finally:
+            await close_engine(engine)
+
+    def provide_settings() -> Settings:
+        return settings
+
+    def provide_site_service() -> SiteService:
+        return SiteService(engine)
+
+    session_config = LazySessionConfig(
+        key=settings.cookie_name(SESSION_COOKIE),
+        max_age=12 * 3600,
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+        store="sessions",
+        renew_on_access=True,
+    )
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.anonymous_posts_per_minute),
+        identifier_for_request=client_address,
+        check_throttle_handler=is_anonymous_write,
+        store="rate_limit",
+    )
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name=settings.cookie_name(CSRF_COOKIE),
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        exclude=["/api/"],
+    )
+    static_router = create_static_files_router(
+        path="/static",
+        directories=[STATIC_DIR],
+        opt=PUBLIC,
+        include_in_schema=False,
+        name="static",
+        cache_control=None,
+    )
+    icons_router = create_static_files_router(
+        path="/icons", directories=[PWA_DIR / "icons"], opt=PUBLIC, include_in_schema=False, name="icons"
+    )
+    state = State(
+        {
+            "settings": settings,
+            "engine": engine,
+            "translations": load_translations(),
+            "asset_version": asset_version(),
+        }
+    )
+    app = Litestar(
+        route_handlers=[SitePages, PwaFiles, SiteApi, static_router, icons_router],
+        dependencies={
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "site_service": Provide(provide_site_service, sync_to_thread=False),
+        },
+        middleware=[
+            DefineMiddleware(RequestLogMiddleware),
+            DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
+            session_config.middleware,
+            rate_limit.middleware,
+        ],
+        csrf_config=csrf,
+        stores=_stores(settings),
+        template_config=template_config(settings),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
+        openapi_config=OpenAPIConfig(
+            title=f"{settings.site_name} API",
+            version="1",
+            description="The Hearby JSON API. Each operation lists the authentication it needs.",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "session": SecurityScheme(
+                        type="apiKey",
+                        name=settings.cookie_name(SESSION_COOKIE),
+                        security_scheme_in="cookie",
+                        description="A signed-in session cookie (staff and residents with accounts).",
+                    )
+                }
+            ),
+        ),
+        exception_handlers={Exception: handle_exception},
+        request_max_body_size=settings.max_body_bytes,
+        lifespan=[database_lifespan],
+        state=state,
+        debug=False,
+        logging_config=None,
+    )
+    return app
+
+
+def app_from_environment() -> Litestar:
+    """Entry point for the ASGI server: `uvicorn --factory backend.app:app_from_environment`."""
+    return create_app(Settings.from_env())

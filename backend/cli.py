@@ -1,0 +1,111 @@
+"""Management commands: `python -m backend.cli <command>`. Run with --help for the list."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from backend.settings import REPO_ROOT, SUPPORTED_LOCALES, Settings
+
+LOCALES_DIR = REPO_ROOT / "locales"
+POT_FILE = LOCALES_DIR / "messages.pot"
+
+
+def _pybabel(*args: str) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", *args])  # type: ignore[no-untyped-call]
+
+
+def i18n_extract() -> None:
+    """Write locales/messages.pot from the code and templates."""
+    _pybabel(
+        "extract",
+        "-F",
+        str(LOCALES_DIR / "babel.cfg"),
+        "-k",
+        "N_",
+        "--no-location",
+        "--sort-output",
+        "--omit-header",
+        "--project",
+        "Hearby",
+        "-o",
+        str(POT_FILE),
+        str(REPO_ROOT),
+    )
+
+
+def i18n_update() -> None:
+    """Extract, then merge new strings into every catalogue (creating missing ones)."""
+    i18n_extract()
+    for code in SUPPORTED_LOCALES:
+        po = LOCALES_DIR / code / "LC_MESSAGES" / "messages.po"
+        if po.exists():
+            _pybabel(
+                "update",
+                "-i",
+                str(POT_FILE),
+                "-d",
+                str(LOCALES_DIR),
+                "-l",
+                code,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            )
+        else:
+            _pybabel("init", "-i", str(POT_FILE), "-d", str(LOCALES_DIR), "-l", code)
+
+
+def i18n_compile() -> None:
+    """Compile every catalogue to .mo (a build step; .mo files are not committed)."""
+    _pybabel("compile", "-d", str(LOCALES_DIR), "--statistics")
+
+
+async def _migrate() -> None:
+    from piccolo.apps.migrations.commands.forwards import forwards
+
+    await forwards(app_name="all")
+
+
+def migrate(settings: Settings) -> None:
+    """Apply every migration to DATABASE_URL."""
+    os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
+    os.environ["DATABASE_URL"] = settings.database_url
+    asyncio.run(_migrate())
+
+
+def seed(settings: Settings) -> None:
+    """Load demo content for every domain (idempotent: running it twice duplicates nothing)."""
+    from backend.seed import seed_demo_content
+
+    asyncio.run(seed_demo_content(settings))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run one command."""
+    parser = argparse.ArgumentParser(prog="python -m backend.cli", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply database migrations")
+    commands.add_parser("seed", help="load demo content (idempotent)")
+    commands.add_parser("setup", help="migrate, then seed")
+    i18n = commands.add_parser("i18n", help="translation catalogues")
+    i18n.add_argument("action", choices=["extract", "update", "compile"])
+    args = parser.parse_args(argv)
+
+    if args.command == "i18n":
+        {"extract": i18n_extract, "update": i18n_update, "compile": i18n_compile}[args.action]()
+        return 0
+    settings = Settings.from_env()
+    if args.command in {"migrate", "setup"}:
+        migrate(settings)
+    if args.command in {"seed", "setup"}:
+        seed(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Cross-cutting parts: database, i18n, templating, security, errors, guards, logging."""

@@ -1,0 +1,188 @@
+"""Locale negotiation, catalogues and Babel formatting, per request (nothing global changes per request)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel.support import NullTranslations, Translations
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from litestar import Request
+from litestar.datastructures import State
+
+from backend.settings import REPO_ROOT, RTL_LOCALES, SUPPORTED_LOCALES
+
+LOCALES_DIR = REPO_ROOT / "locales"
+LANGUAGE_COOKIE = "hearby_lang"
+# Each language named in itself, so a visitor can always find their own.
+LANGUAGE_NAMES = {"en": "English", "pl": "Polski", "ur": "اردو"}
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$|^\*$")
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name Babel extracts
+    """Mark a string for extraction; it is translated later, when the request's locale is known."""
+    return message
+
+
+def load_translations(locales_dir: Path = LOCALES_DIR) -> dict[str, NullTranslations]:
+    """Load every supported catalogue once, at app start."""
+    catalogues: dict[str, NullTranslations] = {}
+    for code in SUPPORTED_LOCALES:
+        catalogues[code] = Translations.load(str(locales_dir), [code], domain="messages")
+    return catalogues
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """Language tags from an Accept-Language header, best first (Babel does not parse q-values)."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip()
+        if not tag or not _LANGUAGE_TAG.match(tag) or tag == "*":
+            continue
+        quality = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            weighted.append((-quality, index, tag.replace("_", "-")))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def negotiate_locale(chosen: str | None, accept_language: str | None, default: str) -> str:
+    """The visitor's explicit choice, then Accept-Language, then the default; unknown values fall back."""
+    if chosen in SUPPORTED_LOCALES:
+        return str(chosen)
+    preferred = [tag.replace("-", "_") for tag in parse_accept_language(accept_language)]
+    if preferred:
+        match = Locale.negotiate(preferred, list(SUPPORTED_LOCALES), sep="_")
+        if match is not None:
+            return str(match)
+    return default
+
+
+def text_direction(locale: str) -> str:
+    """`rtl` for right-to-left scripts, otherwise `ltr`."""
+    return "rtl" if locale.split("_", maxsplit=1)[0] in RTL_LOCALES else "ltr"
+
+
+def request_locale(request: Request[Any, Any, Any]) -> str:
+    """The locale of this request, worked out once and kept on the request's state."""
+    state = request.state
+    cached = state.get("locale")
+    if isinstance(cached, str):
+        return cached
+    app_state: State = request.app.state
+    settings = app_state["settings"]
+    cookie = request.cookies.get(settings.cookie_name(LANGUAGE_COOKIE))
+    locale = negotiate_locale(cookie, request.headers.get("accept-language"), settings.default_locale)
+    state["locale"] = locale
+    return locale
+
+
+def request_translations(request: Request[Any, Any, Any]) -> NullTranslations:
+    """The catalogue for this request's locale."""
+    catalogues: dict[str, NullTranslations] = request.app.state["translations"]
+    return catalogues.get(request_locale(request), catalogues["en"])
+
+
+def translate(request: Request[Any, Any, Any], message: str, **params: Any) -> str:
+    """Translate a message marked with `N_` into the request's language, filling named placeholders."""
+    text = request_translations(request).gettext(message)
+    return text % params if params else text
+
+
+def _request_of(context: Context) -> Request[Any, Any, Any]:
+    request = context.get("request")
+    if request is None:
+        raise RuntimeError("Templates need the request in their context to know the language.")
+    return request  # type: ignore[no-any-return]
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return request_translations(_request_of(context)).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return request_translations(_request_of(context)).ngettext(singular, plural, count)
+
+
+def _zone(context: Context) -> ZoneInfo:
+    return ZoneInfo(_request_of(context).app.state["settings"].time_zone)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@pass_context
+def _format_datetime(context: Context, value: datetime, format: str = "medium") -> str:  # noqa: A002
+    locale = request_locale(_request_of(context))
+    return babel_dates.format_datetime(_aware(value), format=format, tzinfo=_zone(context), locale=locale)
+
+
+@pass_context
+def _format_date(context: Context, value: date | datetime, format: str = "medium") -> str:  # noqa: A002
+    locale = request_locale(_request_of(context))
+    if isinstance(value, datetime):
+        value = _aware(value).astimezone(_zone(context)).date()
+    return babel_dates.format_date(value, format=format, locale=locale)
+
+
+@pass_context
+def _format_time(context: Context, value: datetime, format: str = "short") -> str:  # noqa: A002
+    locale = request_locale(_request_of(context))
+    return babel_dates.format_time(_aware(value), format=format, tzinfo=_zone(context), locale=locale)
+
+
+@pass_context
+def _format_number(context: Context, value: float) -> str:
+    return babel_numbers.format_decimal(value, locale=request_locale(_request_of(context)))
+
+
+@pass_context
+def _current_locale(context: Context) -> str:
+    return request_locale(_request_of(context))
+
+
+@pass_context
+def _current_direction(context: Context) -> str:
+    return text_direction(request_locale(_request_of(context)))
+
+
+def install_i18n(environment: Environment) -> None:
+    """Give Jinja request-aware gettext, plural and Babel formatting callables."""
+    environment.add_extension("jinja2.ext.i18n")
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    environment.globals["current_locale"] = _current_locale
+    environment.globals["current_direction"] = _current_direction
+    environment.globals["language_names"] = LANGUAGE_NAMES
+    environment.filters["datetime"] = _format_datetime
+    environment.filters["date"] = _format_date
+    environment.filters["time"] = _format_time
+    environment.filters["number"] = _format_number
+
+
+def is_known_locale(code: str) -> bool:
+    """True for a locale Babel knows (used to validate settings and data)."""
+    try:
+        Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True

@@ -1,0 +1,52 @@
+"""Site shell rules: health, safe redirects, what the service worker precaches."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from piccolo.engine.base import Engine
+
+from backend.core.db import database_answers
+from backend.settings import SUPPORTED_LOCALES
+from backend.site.schemas import Health
+
+PWA_ICONS = ("icon-192.png", "icon-512.png", "icon-maskable-512.png", "apple-touch-icon.png")
+
+
+class SiteService:
+    """The site shell's few rules."""
+
+    def __init__(self, engine: Engine[Any]) -> None:
+        self.engine = engine
+
+    async def health(self) -> Health:
+        """Report whether the database answers a trivial query."""
+        ok = await database_answers(self.engine)
+        return Health(status="ok" if ok else "unavailable", database="ok" if ok else "unavailable")
+
+    @staticmethod
+    def safe_return_path(candidate: str | None) -> str:
+        """Only same-site paths are followed after switching language (no open redirects)."""
+        if not candidate or len(candidate) > 2000:
+            return "/"
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc or not candidate.startswith("/") or candidate.startswith("//"):
+            return "/"
+        if "\\" in candidate or any(ord(ch) < 32 for ch in candidate):
+            return "/"
+        return candidate
+
+    @staticmethod
+    def precache_urls(version: str) -> list[str]:
+        """The shell the service worker stores on install: offline pages, styles, scripts, icons."""
+        urls = [f"/offline/{code}" for code in SUPPORTED_LOCALES]
+        urls += [
+            f"/static/dist/hearby.css?v={version}",
+            f"/static/dist/hearby.rtl.css?v={version}",
+            f"/static/dist/govuk-frontend.min.js?v={version}",
+            f"/static/js/app.js?v={version}",
+            "/manifest.webmanifest",
+        ]
+        urls += [f"/icons/{name}" for name in PWA_ICONS]
+        return urls

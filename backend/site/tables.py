@@ -1,0 +1,1 @@
+"""The site shell keeps nothing in the database."""
