@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -105,7 +105,7 @@ def create_app(settings: Settings) -> Litestar:
         opt=PUBLIC,
         include_in_schema=False,
         name="static",
-        cache_control=None,
+        cache_control=CacheControlHeader(no_cache=True),
     )
     icons_router = create_static_files_router(
         path="/icons", directories=[PWA_DIR / "icons"], opt=PUBLIC, include_in_schema=False, name="icons"

@@ -16,6 +16,9 @@ from backend.settings import sqlite_path
 # Every Piccolo app of the project, in dependency order (piccolo_conf lists the same).
 PICCOLO_APPS = [
     "backend.site.piccolo_app",
+    "backend.core.piccolo_app",
+    "backend.areas.piccolo_app",
+    "backend.accounts.piccolo_app",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
-from backend.core.i18n import install_i18n
+from backend.core.i18n import LOCALES_DIR, install_i18n
 from backend.settings import REPO_ROOT, Settings
 
 FRONTEND_DIR = REPO_ROOT / "frontend"
@@ -20,13 +21,18 @@ PWA_DIR = FRONTEND_DIR / "pwa"
 
 
 def asset_version() -> str:
-    """The front-end build's content hash (cache-busts assets and names the service worker's caches)."""
+    """A content hash of the built front end, the templates and the catalogues.
+
+    It cache-busts asset URLs and names the service worker's caches, so a release that changes any of
+    them (the offline pages are rendered from templates and catalogues) installs a new worker.
+    """
     manifest = DIST_DIR / "manifest.json"
     if not manifest.exists():
-        raise RuntimeError(
-            "The front end is not built: run `npm --prefix frontend ci && npm --prefix frontend run build`."
-        )
-    return str(json.loads(manifest.read_text())["version"])
+        raise RuntimeError("The front end is not built: run `scripts/bootstrap` (npm ci and npm run build).")
+    digest = hashlib.sha256(json.loads(manifest.read_text())["version"].encode())
+    for path in sorted([*TEMPLATES_DIR.rglob("*.html"), *LOCALES_DIR.rglob("*.po")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def build_environment(settings: Settings, templates_dir: Path = TEMPLATES_DIR) -> Environment:

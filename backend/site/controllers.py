@@ -103,9 +103,13 @@ class PwaFiles(Controller):
         version: str = request.app.state["asset_version"]
         source = (PWA_DIR / "service-worker.js").read_text()
         source = source.replace("__HEARBY_VERSION__", version).replace(
-            "__HEARBY_PRECACHE__", json.dumps(SiteService.precache_urls(version))
+            "__HEARBY_PRECACHE__", json.dumps(SiteService.precache_urls())
         )
-        return Response(source, headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
+        return Response(
+            source,
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+        )
 
 
 class SiteApi(Controller):

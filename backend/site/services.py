@@ -11,7 +11,7 @@ from backend.core.db import database_answers
 from backend.settings import SUPPORTED_LOCALES
 from backend.site.schemas import Health
 
-PWA_ICONS = ("icon-192.png", "icon-512.png", "icon-maskable-512.png", "apple-touch-icon.png")
+PWA_ICONS = ("icon-192.png", "icon-512.png", "icon-maskable-512.png", "apple-touch-icon.png", "icon.svg")
 
 
 class SiteService:
@@ -38,14 +38,17 @@ class SiteService:
         return candidate
 
     @staticmethod
-    def precache_urls(version: str) -> list[str]:
-        """The shell the service worker stores on install: offline pages, styles, scripts, icons."""
+    def precache_urls() -> list[str]:
+        """The shell the service worker stores on install: offline pages, styles, scripts, icons.
+
+        No query strings: the worker matches static files ignoring `?v=`, and the cache name carries the version.
+        """
         urls = [f"/offline/{code}" for code in SUPPORTED_LOCALES]
         urls += [
-            f"/static/dist/hearby.css?v={version}",
-            f"/static/dist/hearby.rtl.css?v={version}",
-            f"/static/dist/govuk-frontend.min.js?v={version}",
-            f"/static/js/app.js?v={version}",
+            "/static/dist/hearby.css",
+            "/static/dist/hearby.rtl.css",
+            "/static/dist/govuk-frontend.min.js",
+            "/static/js/app.js",
             "/manifest.webmanifest",
         ]
         urls += [f"/icons/{name}" for name in PWA_ICONS]

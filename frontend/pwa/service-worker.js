@@ -1,0 +1,206 @@
+// Hearby service worker.
+//
+// Served by the backend at /service-worker.js (scope "/") with exactly two
+// tokens replaced:
+//   __HEARBY_VERSION__  the build version (static/dist/manifest.json), so a new
+//                       build means a new worker and fresh caches;
+//   __HEARBY_PRECACHE__ a JSON array of same-origin URLs to precache: the
+//                       offline pages (/offline/en, /offline/pl, /offline/ur),
+//                       the CSS, JS, icons and web app manifest.
+// Nothing else in this file is templated.
+//
+// Strategy, and why:
+// - Pages (navigations): network first, because council content (events,
+//   bookings, moderation) must be current. A copy of each successful page is
+//   kept (bounded) so a page seen before still opens offline; otherwise the
+//   visitor gets the offline page in their language.
+// - Static assets: cache first. Their cache is versioned with the build, so a
+//   new build never serves stale CSS/JS: the new worker precaches new copies
+//   and deletes the old caches.
+// - /api/ and anything that isn't a same-origin GET is not touched at all: a
+//   POST (a booking, a report, sign-in) must reach the server or fail visibly,
+//   never be answered from a cache.
+"use strict";
+
+const VERSION = "__HEARBY_VERSION__";
+const PRECACHE = __HEARBY_PRECACHE__;
+
+const SHELL_CACHE = `hearby-shell-${VERSION}`;
+const PAGES_CACHE = `hearby-pages-${VERSION}`;
+// The visitor's language outlives builds, so its cache is not versioned;
+// activate keeps it. The Cache API persists it across worker restarts (a
+// worker's global variables don't survive being stopped when idle).
+const META_CACHE = "hearby-meta";
+const LANG_KEY = "/__hearby/lang";
+const LANGUAGES = ["en", "pl", "ur"];
+const DEFAULT_LANG = "en";
+const MAX_PAGES = 50;
+
+const PRECACHE_PATHS = new Set(PRECACHE.map((url) => new URL(url, self.location.origin).pathname));
+// Paths that are static whatever the precache list says.
+const STATIC_PREFIXES = ["/static/", "/icons/"];
+
+let currentLang = null; // in-memory copy of the persisted language
+
+// ---------------------------------------------------------------------------
+// Install: precache the shell, then take over without waiting for old tabs.
+// ---------------------------------------------------------------------------
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(SHELL_CACHE);
+      // cache: "reload" bypasses the HTTP cache, so a long max-age on a file
+      // can't put an old copy into this version's cache.
+      await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload", credentials: "same-origin" })));
+      await self.skipWaiting();
+    })(),
+  );
+});
+
+// ---------------------------------------------------------------------------
+// Activate: delete caches from other versions, then control open pages.
+// ---------------------------------------------------------------------------
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      const keep = new Set([SHELL_CACHE, PAGES_CACHE, META_CACHE]);
+      const names = await caches.keys();
+      await Promise.all(
+        names.filter((name) => name.startsWith("hearby-") && !keep.has(name)).map((name) => caches.delete(name)),
+      );
+      await self.clients.claim();
+    })(),
+  );
+});
+
+// ---------------------------------------------------------------------------
+// Language (sent by app.js on every page load) and other messages.
+// ---------------------------------------------------------------------------
+function normaliseLang(value) {
+  // "en-GB" -> "en"; anything we don't serve -> null
+  const primary = String(value || "").trim().toLowerCase().split(/[-_]/)[0];
+  return LANGUAGES.includes(primary) ? primary : null;
+}
+
+async function saveLang(lang) {
+  currentLang = lang;
+  const cache = await caches.open(META_CACHE);
+  await cache.put(LANG_KEY, new Response(lang, { headers: { "Content-Type": "text/plain; charset=utf-8" } }));
+}
+
+async function loadLang() {
+  if (currentLang) return currentLang;
+  try {
+    const cache = await caches.open(META_CACHE);
+    const response = await cache.match(LANG_KEY);
+    currentLang = (response && normaliseLang(await response.text())) || DEFAULT_LANG;
+  } catch {
+    currentLang = DEFAULT_LANG;
+  }
+  return currentLang;
+}
+
+self.addEventListener("message", (event) => {
+  // Only our own pages can message this worker (same origin by design), but
+  // validate anyway: the value becomes part of a URL.
+  if (event.origin && event.origin !== self.location.origin) return;
+  const data = event.data || {};
+  if (data.type === "lang") {
+    const lang = normaliseLang(data.lang);
+    if (lang) event.waitUntil(saveLang(lang));
+  } else if (data.type === "clear-pages") {
+    // For sign-out: forget the pages kept for offline use.
+    event.waitUntil(caches.delete(PAGES_CACHE));
+  }
+});
+
+// ---------------------------------------------------------------------------
+// Fetch
+// ---------------------------------------------------------------------------
+function isStaticAsset(url) {
+  if (url.pathname.startsWith("/offline/")) return false; // pages, network first
+  return STATIC_PREFIXES.some((prefix) => url.pathname.startsWith(prefix)) || PRECACHE_PATHS.has(url.pathname);
+}
+
+function isCacheablePage(response) {
+  if (!response || response.status !== 200 || response.type !== "basic") return false;
+  const type = response.headers.get("Content-Type") || "";
+  if (!type.includes("text/html")) return false;
+  // The backend marks personal pages (signed-in views, booking details)
+  // `Cache-Control: no-store`; they must not be written to disk here either.
+  const cacheControl = (response.headers.get("Cache-Control") || "").toLowerCase();
+  return !cacheControl.includes("no-store");
+}
+
+async function trimCache(name, maxEntries) {
+  const cache = await caches.open(name);
+  const keys = await cache.keys();
+  // keys() lists in insertion order and put() re-inserts, so the first are
+  // the least recently stored.
+  const excess = keys.length - maxEntries;
+  if (excess > 0) await Promise.all(keys.slice(0, excess).map((key) => cache.delete(key)));
+}
+
+async function keepPage(request, response) {
+  const cache = await caches.open(PAGES_CACHE);
+  await cache.put(request.url, response);
+  await trimCache(PAGES_CACHE, MAX_PAGES);
+}
+
+async function offlinePage() {
+  const lang = await loadLang();
+  const shell = await caches.open(SHELL_CACHE);
+  const page = (await shell.match(`/offline/${lang}`)) || (await shell.match(`/offline/${DEFAULT_LANG}`));
+  if (page) return page;
+  // Should not happen (the offline pages are precached); say something rather
+  // than show the browser's error page.
+  return new Response("<!doctype html><title>Offline</title><h1>You are offline</h1>", {
+    status: 503,
+    headers: { "Content-Type": "text/html; charset=utf-8" },
+  });
+}
+
+async function handleNavigation(event) {
+  const { request } = event;
+  try {
+    const response = await fetch(request);
+    if (isCacheablePage(response)) event.waitUntil(keepPage(request, response.clone()));
+    return response;
+  } catch {
+    // Network failure (not an HTTP error status: a 404 or 500 page from the
+    // server is passed through above). A copy of this very page, or the
+    // offline page.
+    const cached = await caches.match(request.url, { cacheName: PAGES_CACHE, ignoreVary: true });
+    return cached || offlinePage();
+  }
+}
+
+async function handleStatic(event) {
+  const { request } = event;
+  // ignoreSearch: templates may add ?v=<version> for the browser's HTTP
+  // cache; the worker's cache is already per version.
+  const cached = await caches.match(request, { cacheName: SHELL_CACHE, ignoreSearch: true });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.status === 200 && response.type === "basic") {
+    const copy = response.clone();
+    event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.put(request, copy)));
+  }
+  return response;
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  if (request.method !== "GET") return; // POSTs etc. go straight to the network
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/api/")) return;
+  if (url.pathname === "/service-worker.js") return;
+
+  if (request.mode === "navigate") {
+    event.respondWith(handleNavigation(event));
+  } else if (isStaticAsset(url)) {
+    event.respondWith(handleStatic(event));
+  }
+  // Anything else (feeds, JSON, downloads): the browser's normal behaviour.
+});

@@ -1,0 +1,62 @@
+// Hearby page script: progressive enhancement only. Every page works without
+// it. Loaded as <script type="module" src="/static/js/app.js"> (modules are
+// deferred, so the DOM is parsed when this runs; browsers too old for modules
+// skip it and get the plain HTML behaviour, which is what GOV.UK Frontend
+// expects as well).
+import { initAll } from "/static/dist/govuk-frontend.min.js";
+
+const SERVICE_WORKER_URL = "/service-worker.js";
+
+// GOV.UK Frontend v5+ only initialises components (and only shows their
+// JS-dependent styles) when <body> has `govuk-frontend-supported`. Its own
+// template adds it with an inline script; we have no inline script, so the
+// module adds it here, before initAll() checks for it.
+function initGovukFrontend() {
+  document.body.classList.add("js-enabled", "govuk-frontend-supported");
+  initAll();
+}
+
+// Tell the service worker which language this page is in, so that when a page
+// can't be fetched offline it shows the offline page in that language.
+function postLanguage(registration) {
+  const worker = registration.active;
+  if (worker) worker.postMessage({ type: "lang", lang: document.documentElement.lang });
+}
+
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker
+    // updateViaCache "none": always ask the server for a newer worker script,
+    // whatever HTTP caching headers it was served with.
+    .register(SERVICE_WORKER_URL, { scope: "/", updateViaCache: "none" })
+    .then(() => navigator.serviceWorker.ready)
+    .then((registration) => {
+      postLanguage(registration);
+      // The sign-out page carries data-hb-clear-offline-pages: forget the
+      // pages kept for offline reading on this device.
+      if (document.querySelector("[data-hb-clear-offline-pages]") && registration.active) {
+        registration.active.postMessage({ type: "clear-pages" });
+      }
+    })
+    .catch((error) => {
+      // Offline support is an enhancement: a failure must not break the page.
+      console.warn("Hearby: service worker registration failed", error);
+    });
+}
+
+// `hb-offline` on <html> shows .hb-offline-banner while the browser is offline.
+function initOfflineIndicator() {
+  const root = document.documentElement;
+  const update = () => root.classList.toggle("hb-offline", !navigator.onLine);
+  window.addEventListener("online", update);
+  window.addEventListener("offline", update);
+  update();
+}
+
+try {
+  initGovukFrontend();
+} catch (error) {
+  console.error("Hearby: GOV.UK Frontend failed to initialise", error);
+}
+initOfflineIndicator();
+registerServiceWorker();

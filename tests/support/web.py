@@ -1,0 +1,47 @@
+"""The application under test, built by create_app with settings for the database being tested."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from backend.app import create_app
+from backend.settings import Settings
+from tests.support.databases import all_table_classes
+
+# Reference data loaded by migrations/setup, kept between tests.
+KEEP_TABLES = frozenset({"district", "division", "postcode_district", "postcode_point", "migration"})
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings as the embedded default would have them, pointed at the test database."""
+    data_dir: Path = tmp_path_factory.mktemp("app-data")
+    return Settings.from_env(
+        {
+            "DATABASE_URL": database_url,
+            "HEARBY_DATA_DIR": str(data_dir),
+            "LOG_LEVEL": "WARNING",
+            "HEARBY_ENV": "test",
+        }
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    """A fresh application for each test."""
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """An HTTP client talking to the app in-process, with its lifespan (database pool) running."""
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as test_client:
+        yield test_client
+    for table in reversed(all_table_classes()):
+        if table._meta.tablename not in KEEP_TABLES:
+            await table.delete(force=True)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+
+from backend.core.i18n import negotiate_locale, parse_accept_language, text_direction
+from backend.site.services import SiteService
+
+
+def test_accept_language_is_ordered_by_quality() -> None:
+    assert parse_accept_language("en;q=0.5, ur-PK, pl;q=0.8") == ["ur-PK", "pl", "en"]
+
+
+def test_accept_language_ignores_garbage_and_zero_quality() -> None:
+    assert parse_accept_language("pl;q=0, <script>, en;q=abc, ur") == ["ur"]
+
+
+@pytest.mark.parametrize(
+    ("cookie", "header", "expected"),
+    [
+        ("pl", "ur", "pl"),  # an explicit choice wins
+        (None, "ur-PK,en;q=0.5", "ur"),
+        (None, "de-DE, pl;q=0.3", "pl"),
+        ("klingon", "fr", "en"),  # unknown everywhere: English
+        (None, None, "en"),
+        ("", "*", "en"),
+    ],
+)
+def test_locale_negotiation(cookie: str | None, header: str | None, expected: str) -> None:
+    assert negotiate_locale(cookie, header, "en") == expected
+
+
+def test_urdu_is_right_to_left() -> None:
+    assert text_direction("ur") == "rtl"
+    assert text_direction("pl") == "ltr"
+
+
+@pytest.mark.parametrize(
+    ("candidate", "expected"),
+    [
+        ("/events?when=today", "/events?when=today"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        (None, "/"),
+        ("relative", "/"),
+    ],
+)
+def test_language_switch_only_returns_to_this_site(candidate: str | None, expected: str) -> None:
+    assert SiteService.safe_return_path(candidate) == expected
