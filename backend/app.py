@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
@@ -23,6 +25,8 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 
+from backend.core.auth import AuthenticationMiddleware, SessionLimits
+from backend.core.clock import Clock, SystemClock
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.core.errors import handle_exception
 from backend.core.guards import PUBLIC
@@ -32,8 +36,6 @@ from backend.core.security import SecurityHeadersMiddleware, client_address, is_
 from backend.core.sessions import LazySessionConfig
 from backend.core.templating import PWA_DIR, STATIC_DIR, asset_version, template_config
 from backend.settings import Settings
-from backend.site.controllers import PwaFiles, SiteApi, SitePages
-from backend.site.services import SiteService
 
 logger = logging.getLogger("hearby.app")
 SESSION_COOKIE = "hearby_session"
@@ -56,11 +58,28 @@ def _stores(settings: Settings) -> StoreRegistry:
     )
 
 
-def create_app(settings: Settings) -> Litestar:
-    """Build the whole application from one Settings object."""
+# Each domain's controllers module exports ROUTE_HANDLERS and DEPENDENCIES (providers may take `state`).
+DOMAIN_CONTROLLERS = (
+    "backend.site.controllers",
+    "backend.areas.controllers",
+    "backend.accounts.controllers",
+    "backend.notifications.controllers",
+)
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
+    """Build the whole application from one Settings object (and, in tests, a settable clock)."""
     configure_logging(settings.log_level)
     engine = make_engine(settings.database_url)
     bind_tables(engine)
+    clock = clock or SystemClock()
+    route_handlers: list[Any] = []
+    dependencies: dict[str, Provide] = {}
+    for module_name in DOMAIN_CONTROLLERS:
+        module = importlib.import_module(module_name)
+        route_handlers.extend(module.ROUTE_HANDLERS)
+        dependencies.update(module.DEPENDENCIES)
+    from backend.accounts.services import load_current_user  # noqa: PLC0415 - accounts registers after core
 
     @asynccontextmanager
     async def database_lifespan(_app: Litestar) -> AsyncIterator[None]:
@@ -72,9 +91,6 @@ def create_app(settings: Settings) -> Litestar:
 
     def provide_settings() -> Settings:
         return settings
-
-    def provide_site_service() -> SiteService:
-        return SiteService(engine)
 
     session_config = LazySessionConfig(
         key=settings.cookie_name(SESSION_COOKIE),
@@ -116,18 +132,17 @@ def create_app(settings: Settings) -> Litestar:
             "engine": engine,
             "translations": load_translations(),
             "asset_version": asset_version(),
+            "clock": clock,
         }
     )
     app = Litestar(
-        route_handlers=[SitePages, PwaFiles, SiteApi, static_router, icons_router],
-        dependencies={
-            "settings": Provide(provide_settings, sync_to_thread=False),
-            "site_service": Provide(provide_site_service, sync_to_thread=False),
-        },
+        route_handlers=[*route_handlers, static_router, icons_router],
+        dependencies={"settings": Provide(provide_settings, sync_to_thread=False), **dependencies},
         middleware=[
             DefineMiddleware(RequestLogMiddleware),
             DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
             session_config.middleware,
+            DefineMiddleware(AuthenticationMiddleware, loader=load_current_user, limits=SessionLimits(), clock=clock),
             rate_limit.middleware,
         ],
         csrf_config=csrf,

@@ -19,6 +19,7 @@ PICCOLO_APPS = [
     "backend.core.piccolo_app",
     "backend.areas.piccolo_app",
     "backend.accounts.piccolo_app",
+    "backend.notifications.piccolo_app",
 ]
 
 

@@ -10,6 +10,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.core.auth import current_user
 from backend.settings import Settings
 
 CSP_DIRECTIVES = {
@@ -100,5 +101,4 @@ def is_anonymous_write(request: Request[Any, Any, Any]) -> bool:
     """Rate limits apply to state-changing requests from visitors who are not signed in."""
     if request.method not in UNSAFE_METHODS:
         return False
-    session = request.scope.get("session")
-    return not (isinstance(session, dict) and session.get("user_id"))
+    return current_user(request) is None

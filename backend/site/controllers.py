@@ -6,7 +6,8 @@ import json
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, State
+from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
@@ -117,7 +118,7 @@ class SiteApi(Controller):
 
     opt = PUBLIC
 
-    @get("/api/v1/ping", name="api_ping", tags=["site"], summary="A trivial answer for uptime checks", security=[])
+    @get("/api/v1/ping", name="api_ping", tags=["site"], summary="A trivial answer for uptime checks", security=[{}])
     async def ping(self) -> Ping:
         """Answer `pong`; no database, no session."""
         return Ping(ping="pong")
@@ -128,3 +129,12 @@ class SiteApi(Controller):
         health = await site_service.health()
         status = 200 if health.database == "ok" else HTTP_503_SERVICE_UNAVAILABLE
         return Response(health, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def provide_site_service(state: State) -> SiteService:
+    """The site service, bound to the app's engine."""
+    return SiteService(state["engine"])
+
+
+ROUTE_HANDLERS = [SitePages, PwaFiles, SiteApi]
+DEPENDENCIES = {"site_service": Provide(provide_site_service, sync_to_thread=False)}
