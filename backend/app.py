@@ -139,8 +139,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         route_handlers=[*route_handlers, static_router, icons_router],
         dependencies={"settings": Provide(provide_settings, sync_to_thread=False), **dependencies},
         middleware=[
-            DefineMiddleware(RequestLogMiddleware),
-            DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
             session_config.middleware,
             DefineMiddleware(AuthenticationMiddleware, loader=load_current_user, limits=SessionLimits(), clock=clock),
             rate_limit.middleware,
@@ -173,6 +171,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         debug=False,
         logging_config=None,
     )
+    # Outermost, so unmatched routes and errors get the security headers and a log line too.
+    app.asgi_handler = RequestLogMiddleware(SecurityHeadersMiddleware(app.asgi_handler, settings))
     return app
 
 

@@ -76,6 +76,9 @@ def migrate(settings: Settings) -> None:
     os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
     os.environ["DATABASE_URL"] = settings.database_url
     asyncio.run(_migrate())
+    from backend.seed import load_reference_data
+
+    asyncio.run(load_reference_data(settings))
 
 
 def seed(settings: Settings) -> None:

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.datastructures import Cookie, State
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
@@ -20,7 +21,7 @@ from backend.site.schemas import Health, Ping
 from backend.site.services import SiteService
 
 ONE_YEAR = 365 * 24 * 3600
-LocaleCode = Annotated[str, Parameter(pattern=r"^[a-z]{2,3}$", max_length=3)]
+LocaleCode = Annotated[str, PathParameter(pattern=r"^[a-z]{2,3}$", max_length=3)]
 
 
 class SitePages(Controller):
@@ -43,9 +44,9 @@ class SitePages(Controller):
     async def choose_language(
         self,
         request: Request[Any, Any, Any],
-        settings: Settings,
+        settings: NamedDependency[Settings],
         code: LocaleCode,
-        next_path: Annotated[str | None, Parameter(query="next", max_length=2000)] = None,
+        next_path: Annotated[str | None, QueryParameter(name="next", max_length=2000)] = None,
     ) -> Redirect:
         """Remember the visitor's language and return them to the page they were on."""
         target = SiteService.safe_return_path(next_path)
@@ -77,7 +78,7 @@ class PwaFiles(Controller):
     opt = PUBLIC
 
     @get("/manifest.webmanifest", name="manifest", media_type="application/manifest+json")
-    async def manifest(self, request: Request[Any, Any, Any], settings: Settings) -> Response[str]:
+    async def manifest(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[str]:
         """The manifest, named in the visitor's language."""
         body = {
             "name": f"{settings.site_name} — {settings.council_name}",
@@ -124,7 +125,7 @@ class SiteApi(Controller):
         return Ping(ping="pong")
 
     @get("/health", name="health", include_in_schema=False, media_type=MediaType.JSON)
-    async def health(self, site_service: SiteService) -> Response[Health]:
+    async def health(self, site_service: NamedDependency[SiteService]) -> Response[Health]:
         """For the platform's health checks: 200 when the database answers, 503 when it does not."""
         health = await site_service.health()
         status = 200 if health.database == "ok" else HTTP_503_SERVICE_UNAVAILABLE
