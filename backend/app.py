@@ -32,6 +32,7 @@ from backend.core.errors import handle_exception
 from backend.core.guards import PUBLIC
 from backend.core.i18n import load_translations
 from backend.core.logging import RequestLogMiddleware, configure_logging
+from backend.core.mail import EmailRenderer
 from backend.core.security import SecurityHeadersMiddleware, client_address, is_anonymous_write
 from backend.core.sessions import LazySessionConfig
 from backend.core.templating import PWA_DIR, STATIC_DIR, asset_version, template_config
@@ -126,11 +127,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
     icons_router = create_static_files_router(
         path="/icons", directories=[PWA_DIR / "icons"], opt=PUBLIC, include_in_schema=False, name="icons"
     )
+    templates = template_config(settings)
+    catalogues = load_translations()
     state = State(
         {
             "settings": settings,
             "engine": engine,
-            "translations": load_translations(),
+            "translations": catalogues,
+            "email_renderer": EmailRenderer(templates.engine_instance.engine, catalogues, settings),
             "asset_version": asset_version(),
             "clock": clock,
         }
@@ -145,7 +149,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         ],
         csrf_config=csrf,
         stores=_stores(settings),
-        template_config=template_config(settings),
+        template_config=templates,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
         openapi_config=OpenAPIConfig(
             title=f"{settings.site_name} API",

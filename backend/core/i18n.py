@@ -112,17 +112,39 @@ def _request_of(context: Context) -> Request[Any, Any, Any]:
     return request  # type: ignore[no-any-return]
 
 
+# Emails and other renders outside a request put these two keys in the context instead of `request`.
+RENDER_LOCALE = "render_locale"
+RENDER_TRANSLATIONS = "render_translations"
+
+
+def _translations_of(context: Context) -> NullTranslations:
+    translations = context.get(RENDER_TRANSLATIONS)
+    if isinstance(translations, NullTranslations):
+        return translations
+    return request_translations(_request_of(context))
+
+
+def _locale_of(context: Context) -> str:
+    locale = context.get(RENDER_LOCALE)
+    if isinstance(locale, str):
+        return locale
+    return request_locale(_request_of(context))
+
+
 @pass_context
 def _gettext(context: Context, message: str) -> str:
-    return request_translations(_request_of(context)).gettext(message)
+    return _translations_of(context).gettext(message)
 
 
 @pass_context
 def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
-    return request_translations(_request_of(context)).ngettext(singular, plural, count)
+    return _translations_of(context).ngettext(singular, plural, count)
 
 
 def _zone(context: Context) -> ZoneInfo:
+    zone = context.get("time_zone")
+    if isinstance(zone, str):
+        return ZoneInfo(zone)
     return ZoneInfo(_request_of(context).app.state["settings"].time_zone)
 
 
@@ -132,13 +154,13 @@ def _aware(value: datetime) -> datetime:
 
 @pass_context
 def _format_datetime(context: Context, value: datetime, format: str = "medium") -> str:  # noqa: A002
-    locale = request_locale(_request_of(context))
+    locale = _locale_of(context)
     return babel_dates.format_datetime(_aware(value), format=format, tzinfo=_zone(context), locale=locale)
 
 
 @pass_context
 def _format_date(context: Context, value: date | datetime, format: str = "medium") -> str:  # noqa: A002
-    locale = request_locale(_request_of(context))
+    locale = _locale_of(context)
     if isinstance(value, datetime):
         value = _aware(value).astimezone(_zone(context)).date()
     return babel_dates.format_date(value, format=format, locale=locale)
@@ -146,23 +168,23 @@ def _format_date(context: Context, value: date | datetime, format: str = "medium
 
 @pass_context
 def _format_time(context: Context, value: datetime, format: str = "short") -> str:  # noqa: A002
-    locale = request_locale(_request_of(context))
+    locale = _locale_of(context)
     return babel_dates.format_time(_aware(value), format=format, tzinfo=_zone(context), locale=locale)
 
 
 @pass_context
 def _format_number(context: Context, value: float) -> str:
-    return babel_numbers.format_decimal(value, locale=request_locale(_request_of(context)))
+    return babel_numbers.format_decimal(value, locale=_locale_of(context))
 
 
 @pass_context
 def _current_locale(context: Context) -> str:
-    return request_locale(_request_of(context))
+    return _locale_of(context)
 
 
 @pass_context
 def _current_direction(context: Context) -> str:
-    return text_direction(request_locale(_request_of(context)))
+    return text_direction(_locale_of(context))
 
 
 def install_i18n(environment: Environment) -> None:

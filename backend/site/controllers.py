@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.datastructures import Cookie, State
-from litestar.di import Provide
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
