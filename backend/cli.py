@@ -85,7 +85,28 @@ def seed(settings: Settings) -> None:
     """Load demo content for every domain (idempotent: running it twice duplicates nothing)."""
     from backend.seed import seed_demo_content
 
+    if settings.production:
+        raise SystemExit("Refusing to load demo content (with its public demo passwords) in production.")
+
     asyncio.run(seed_demo_content(settings))
+
+
+async def _invite_admin(settings: Settings, email: str) -> str:
+    """Create an admin invitation (for the very first admin of a new installation) and return its link."""
+    from backend.accounts.demo import demo_service
+    from backend.accounts.services import INVITATION_LIFETIME
+    from backend.core.db import bind_tables, close_engine, make_engine, open_engine, write_transaction
+
+    engine = make_engine(settings.database_url)
+    bind_tables(engine)
+    await open_engine(engine)
+    try:
+        accounts = demo_service(settings)
+        async with write_transaction(engine):
+            token = await accounts._issue_token("invite", email, None, INVITATION_LIFETIME, roles=["admin"])
+    finally:
+        await close_engine(engine)
+    return f"{settings.base_url}/invitation/{token}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("seed", help="load demo content (idempotent)")
     commands.add_parser("setup", help="migrate, then seed")
+    invite = commands.add_parser("invite-admin", help="print a one-time link that creates an admin account")
+    invite.add_argument("email")
     i18n = commands.add_parser("i18n", help="translation catalogues")
     i18n.add_argument("action", choices=["extract", "update", "compile"])
     args = parser.parse_args(argv)
@@ -103,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         {"extract": i18n_extract, "update": i18n_update, "compile": i18n_compile}[args.action]()
         return 0
     settings = Settings.from_env()
+    if args.command == "invite-admin":
+        print(asyncio.run(_invite_admin(settings, args.email.strip().lower())))
+        return 0
     if args.command in {"migrate", "setup"}:
         migrate(settings)
     if args.command in {"seed", "setup"}:

@@ -1,10 +1,570 @@
-"""Routes of the accounts domain."""
+"""Sign-in, two-factor, emailed links, invitations, the account page and the admin's people pages."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar.di import Provide
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
+from litestar.params import PathParameter, QueryParameter
+from litestar.response import Redirect, Template
 
-ROUTE_HANDLERS: list[Any] = []
-DEPENDENCIES: dict[str, Provide] = {}
+from backend.accounts.credentials import password_problem
+from backend.accounts.schemas import SignInStep
+from backend.accounts.services import AccountsService, CodeCheck
+from backend.core import audit
+from backend.core.auth import SESSION_SEEN, SESSION_STARTED, SESSION_USER_ID, SESSION_VERSION, current_user
+from backend.core.forms import Form, check_email, check_length, check_required, read_form
+from backend.core.guards import PUBLIC, requires_roles, requires_sign_in
+from backend.core.i18n import N_, request_locale, translate
+from backend.core.roles import Role
+from backend.core.security import client_address
+from backend.core.sessions import ROTATE_FLAG
+from backend.core.throttle import Throttle
+
+PENDING_USER = "pending_user_id"
+PENDING_VERSION = "pending_version"
+PENDING_AT = "pending_at"
+ENROL_SECRET = "enrol_secret"  # noqa: S105 - a session key name, not a secret
+PENDING_LIFETIME = 10 * 60  # seconds to finish the second step of signing in
+Token = Annotated[str, PathParameter(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+UserId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _page(name: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any) -> Template:
+    """A page that is never cached (it is personal or carries a form)."""
+    context.setdefault("form", Form())
+    return Template(
+        f"accounts/{name}.html", context=context, status_code=status_code, headers={**NO_STORE, **(headers or {})}
+    )
+
+
+def _now(request: Request[Any, Any, Any]) -> float:
+    return float(request.app.state["clock"].now().timestamp())
+
+
+def _begin_session(request: Request[Any, Any, Any], user_id: int, auth_version: int) -> None:
+    """Start a signed-in session under a new id."""
+    now = _now(request)
+    request.session.clear()
+    request.session.update(
+        {
+            SESSION_USER_ID: user_id,
+            SESSION_VERSION: auth_version,
+            SESSION_STARTED: now,
+            SESSION_SEEN: now,
+            ROTATE_FLAG: True,
+        }
+    )
+
+
+def _begin_pending(request: Request[Any, Any, Any], user_id: int, auth_version: int) -> None:
+    """Password accepted; the second factor is still to come. Not signed in yet."""
+    request.session.clear()
+    request.session.update(
+        {PENDING_USER: user_id, PENDING_VERSION: auth_version, PENDING_AT: _now(request), ROTATE_FLAG: True}
+    )
+
+
+def _pending_user(request: Request[Any, Any, Any]) -> tuple[int, int] | None:
+    session = request.session
+    if not session.get(PENDING_USER) or _now(request) - float(session.get(PENDING_AT, 0)) > PENDING_LIFETIME:
+        return None
+    return int(session[PENDING_USER]), int(session.get(PENDING_VERSION, 0))
+
+
+def _safe_next(candidate: str | None) -> str:
+    if candidate and candidate.startswith("/") and not candidate.startswith("//") and "\\" not in candidate:
+        return candidate[:2000]
+    return "/account"
+
+
+class SignInPages(Controller):
+    """Staff sign in with email and password, then a TOTP code when their role requires it."""
+
+    include_in_schema = False
+    opt = PUBLIC
+
+    @get("/sign-in", name="sign_in")
+    async def sign_in_form(
+        self, next_path: Annotated[str | None, QueryParameter(name="next", max_length=2000)] = None
+    ) -> Template:
+        """The staff sign-in form (residents are pointed to the emailed link)."""
+        return _page("sign_in", next_path=_safe_next(next_path))
+
+    @post("/sign-in")
+    async def sign_in(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Check the password; go on to the second factor or straight in."""
+        form = await read_form(request, "email", "password", "next")
+        email = check_email(request, form)
+        password = request_password(request, form)
+        next_path = _safe_next(form.values.get("next"))
+        form.values.pop("password", None)  # never echoed back
+        if not form.ok:
+            return _page("sign_in", status_code=400, form=form, next_path=next_path)
+        result = await accounts.sign_in_with_password(email, password, client_address(request))
+        if result.step is SignInStep.THROTTLED:
+            minutes = max(1, (result.retry_after or 60) // 60)
+            form.add_error(request, "email", N_("Too many attempts. Try again in %(minutes)s minutes"), minutes=minutes)
+            return _page("sign_in", 429, {"Retry-After": str(result.retry_after)}, form=form, next_path=next_path)
+        if result.step is SignInStep.REFUSED or result.user_id is None:
+            form.add_error(request, "email", N_("The email address or password is not right"))
+            return _page("sign_in", status_code=400, form=form, next_path=next_path)
+        if result.step is SignInStep.SIGNED_IN:
+            _begin_session(request, result.user_id, result.auth_version)
+            return Redirect(path=next_path)
+        _begin_pending(request, result.user_id, result.auth_version)
+        request.session["next"] = next_path
+        if result.step is SignInStep.NEEDS_CODE:
+            return Redirect(path="/sign-in/two-factor")
+        return Redirect(path="/sign-in/set-up-two-factor")
+
+    @get("/sign-in/two-factor", name="two_factor")
+    async def code_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        """Ask for the code from the authenticator app (or a recovery code)."""
+        if _pending_user(request) is None:
+            return Redirect(path="/sign-in")
+        return _page("two_factor")
+
+    @post("/sign-in/two-factor")
+    async def check_code(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Finish signing in with a code."""
+        pending = _pending_user(request)
+        if pending is None:
+            return Redirect(path="/sign-in")
+        form = await read_form(request, "code")
+        code = check_required(request, form, "code", N_("Enter the code from your authenticator app"))
+        check_length(request, form, "code", 20)
+        if not form.ok:
+            return _page("two_factor", status_code=400, form=form)
+        outcome = await accounts.check_second_factor(pending[0], code)
+        if outcome is CodeCheck.ACCEPTED:
+            next_path = _safe_next(request.session.get("next"))
+            signed = await accounts.signed_in(pending[0])
+            _begin_session(request, signed.user_id, signed.auth_version)
+            return Redirect(path=next_path)
+        messages = {
+            CodeCheck.WRONG: N_("The code is not right. Check your authenticator app and try again"),
+            CodeCheck.REUSED: N_("That code has already been used. Wait for a new code and enter it"),
+            CodeCheck.THROTTLED: N_("Too many wrong codes. Wait 15 minutes and try again"),
+        }
+        form.add_error(request, "code", messages[outcome])
+        status = 429 if outcome is CodeCheck.THROTTLED else 400
+        return _page("two_factor", status_code=status, form=form)
+
+    @get("/sign-in/set-up-two-factor", name="enrol")
+    async def enrolment_form(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Show a QR code (made here, no external service) to add Hearby to an authenticator app."""
+        pending = _pending_user(request)
+        if pending is None:
+            return Redirect(path="/sign-in")
+        enrolment = await accounts.begin_enrolment(pending[0])
+        request.session[ENROL_SECRET] = enrolment.sealed_secret
+        return _page("enrol", enrolment=enrolment)
+
+    @post("/sign-in/set-up-two-factor")
+    async def confirm_enrolment(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Confirm the app works with one code; show the recovery codes once; sign in."""
+        pending = _pending_user(request)
+        sealed = request.session.get(ENROL_SECRET)
+        if pending is None or not sealed:
+            return Redirect(path="/sign-in")
+        form = await read_form(request, "code")
+        code = check_required(request, form, "code", N_("Enter the code from your authenticator app"))
+        codes = await accounts.complete_enrolment(pending[0], sealed, code) if form.ok else None
+        if codes is None:
+            if form.ok:
+                form.add_error(request, "code", N_("The code is not right. Check your authenticator app and try again"))
+            summary = await accounts.user_summary(pending[0])
+            enrolment = accounts.reopen_enrolment(summary.email if summary else "", sealed)
+            return _page("enrol", status_code=400, form=form, enrolment=enrolment)
+        signed = await accounts.signed_in(pending[0])
+        _begin_session(request, signed.user_id, signed.auth_version)
+        return _page("recovery_codes", codes=codes, first_time=True)
+
+    @post("/sign-out", name="sign_out")
+    async def sign_out(self, request: Request[Any, Any, Any]) -> Template:
+        """End this session; the page tells the service worker to forget pages kept for offline use."""
+        user = current_user(request)
+        if user is not None:
+            await audit.record("auth.sign_out", actor=user, subject_type="user", subject_id=user.id)
+        request.clear_session()
+        return _page("signed_out")
+
+
+def request_password(request: Request[Any, Any, Any], form: Form) -> str:
+    """The password exactly as typed (not trimmed: spaces can be part of it)."""
+    value = form.values.get("password", "")
+    if not value:
+        form.add_error(request, "password", N_("Enter your password"))
+    return value
+
+
+class LinkPages(Controller):
+    """Residents sign in with a one-time emailed link; staff reset passwords and accept invitations by link."""
+
+    include_in_schema = False
+    opt = PUBLIC
+
+    @get("/sign-in/email", name="email_sign_in")
+    async def email_form(self) -> Template:
+        """Ask for an email address to send a sign-in link to."""
+        return _page("email_sign_in")
+
+    @post("/sign-in/email")
+    async def send_link(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Send the link (if appropriate) and answer the same way whatever the address."""
+        form = await read_form(request, "email")
+        email = check_email(request, form)
+        if not form.ok:
+            return _page("email_sign_in", status_code=400, form=form)
+        wait = await accounts.link_requests_exhausted(email, client_address(request))
+        if wait is not None:
+            form.add_error(
+                request, "email", N_("Too many requests. Try again in %(minutes)s minutes"), minutes=max(1, wait // 60)
+            )
+            return _page("email_sign_in", 429, {"Retry-After": str(wait)}, form=form)
+        await accounts.request_sign_in_link(email, request_locale(request), client_address(request))
+        return _page("check_email", email=email, minutes=15)
+
+    @get("/sign-in/link/{token:str}", name="use_link")
+    async def confirm_link(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
+        """A button to finish signing in (mail scanners that open links do not spend them)."""
+        check = await accounts.check_link("sign_in", token)
+        return _page("use_link", token=token, check=check, status_code=200 if check.valid else 410)
+
+    @post("/sign-in/link/{token:str}")
+    async def use_link(
+        self, request: Request[Any, Any, Any], token: Token, accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Spend the link and sign in."""
+        check = await accounts.use_sign_in_link(token, request_locale(request))
+        if not check.valid or check.user_id is None:
+            return _page("use_link", token=token, check=check, status_code=410)
+        signed = await accounts.signed_in(check.user_id)
+        _begin_session(request, signed.user_id, signed.auth_version)
+        return Redirect(path="/account")
+
+    @get("/password/forgot", name="forgot_password")
+    async def forgot_form(self) -> Template:
+        """Ask for the email address of the staff account."""
+        return _page("forgot_password")
+
+    @post("/password/forgot")
+    async def send_reset(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Send a reset link if there is such an account; say the same either way."""
+        form = await read_form(request, "email")
+        email = check_email(request, form)
+        if not form.ok:
+            return _page("forgot_password", status_code=400, form=form)
+        wait = await accounts.link_requests_exhausted(email, client_address(request))
+        if wait is not None:
+            form.add_error(
+                request, "email", N_("Too many requests. Try again in %(minutes)s minutes"), minutes=max(1, wait // 60)
+            )
+            return _page("forgot_password", 429, {"Retry-After": str(wait)}, form=form)
+        await accounts.request_password_reset(email, request_locale(request), client_address(request))
+        return _page("check_email", email=email, minutes=60)
+
+    @get("/password/reset/{token:str}", name="reset_password")
+    async def reset_form(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
+        """Choose a new password."""
+        check = await accounts.check_link("reset", token)
+        return _page("reset_password", token=token, check=check, status_code=200 if check.valid else 410)
+
+    @post("/password/reset/{token:str}")
+    async def reset(
+        self, request: Request[Any, Any, Any], token: Token, accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Check the new password, then spend the link; every other session ends."""
+        check = await accounts.check_link("reset", token)
+        form = await read_form(request, "password", "confirm")
+        _check_new_password(request, form, check.email, "")
+        if not check.valid or not form.ok:
+            form.values.clear()
+            return _page("reset_password", token=token, check=check, form=form, status_code=400 if check.valid else 410)
+        done = await accounts.reset_password(token, form.values["password"])
+        if not done.valid:
+            return _page("reset_password", token=token, check=done, status_code=410)
+        return Redirect(path="/sign-in?reset=1")
+
+    @get("/invitation/{token:str}", name="invitation")
+    async def invitation_form(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
+        """Accept an invitation: your name and a password."""
+        check = await accounts.check_link("invite", token)
+        return _page("invitation", token=token, check=check, status_code=200 if check.valid else 410)
+
+    @post("/invitation/{token:str}")
+    async def accept_invitation(
+        self, request: Request[Any, Any, Any], token: Token, accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Create the account; roles that need two-factor go on to set it up."""
+        check = await accounts.check_link("invite", token)
+        form = await read_form(request, "display_name", "password", "confirm")
+        name = check_required(request, form, "display_name", N_("Enter your name"))
+        check_length(request, form, "display_name", 120)
+        _check_new_password(request, form, check.email, name)
+        if not check.valid or not form.ok:
+            form.values.pop("password", None)
+            form.values.pop("confirm", None)
+            return _page("invitation", token=token, check=check, form=form, status_code=400 if check.valid else 410)
+        accepted = await accounts.accept_invitation(token, name, form.values["password"])
+        if not accepted.valid or accepted.user_id is None:
+            return _page("invitation", token=token, check=accepted, status_code=410)
+        result = await accounts.sign_in_with_password(accepted.email, form.values["password"], client_address(request))
+        if result.user_id is None:
+            return Redirect(path="/sign-in")
+        if result.step is SignInStep.SIGNED_IN:
+            _begin_session(request, result.user_id, result.auth_version)
+            return Redirect(path="/account")
+        _begin_pending(request, result.user_id, result.auth_version)
+        return Redirect(path="/sign-in/set-up-two-factor")
+
+
+def _check_new_password(request: Request[Any, Any, Any], form: Form, email: str, name: str) -> None:
+    password = form.values.get("password", "")
+    if not password:
+        form.add_error(request, "password", N_("Enter a new password"))
+        return
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        form.add_error(request, "password", problem)
+    elif password != form.values.get("confirm", ""):
+        form.add_error(request, "confirm", N_("The passwords do not match"))
+
+
+class AccountPages(Controller):
+    """A signed-in person's own account."""
+
+    include_in_schema = False
+    guards = [requires_sign_in]
+
+    @get("/account", name="account")
+    async def account(self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]) -> Template:
+        """Who you are signed in as, your roles, and what you can do with your account."""
+        user = current_user(request)
+        assert user is not None  # the guard guarantees it
+        summary = await accounts.user_summary(user.id)
+        codes_left = await accounts.recovery_codes_left(user.id)
+        return _page("account", summary=summary, codes_left=codes_left, is_staff=user.is_staff)
+
+    @post("/account/sign-out-everywhere", name="sign_out_everywhere")
+    async def sign_out_everywhere(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
+    ) -> Template:
+        """End every session on every device, including this one."""
+        user = current_user(request)
+        assert user is not None
+        await accounts.sign_out_everywhere(user)
+        request.clear_session()
+        return _page("signed_out", everywhere=True)
+
+    @post("/account/recovery-codes", name="recovery_codes")
+    async def new_recovery_codes(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
+    ) -> Template:
+        """Replace the recovery codes and show the new ones once."""
+        user = current_user(request)
+        assert user is not None
+        codes = await accounts.replace_recovery_codes(user)
+        return _page("recovery_codes", codes=codes, first_time=False)
+
+    @get("/account/delete", name="delete_account")
+    async def delete_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        """Confirm deleting a resident account (staff accounts are closed by an admin)."""
+        user = current_user(request)
+        assert user is not None
+        if user.is_staff:
+            return Redirect(path="/account")
+        return _page("delete_account")
+
+    @post("/account/delete")
+    async def delete(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Delete the account and everything linked to it."""
+        user = current_user(request)
+        assert user is not None
+        if user.is_staff:
+            return Redirect(path="/account")
+        form = await read_form(request, "confirm")
+        if form.values.get("confirm") != "yes":
+            form.add_error(request, "confirm", N_("Tick the box to confirm you want to delete your account"))
+            return _page("delete_account", status_code=400, form=form)
+        await accounts.delete_account(user)
+        request.clear_session()
+        return _page("signed_out", deleted=True)
+
+
+ASSIGNABLE_ROLES = (Role.PARTNER, Role.FACILITATOR, Role.OFFICER, Role.MEMBER, Role.ADMIN)
+
+
+def role_options(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
+    """Roles with their translated names, for checkboxes."""
+    names = {
+        Role.PARTNER: N_("Partner (member of a partner organisation)"),
+        Role.FACILITATOR: N_("Facilitator"),
+        Role.OFFICER: N_("Officer"),
+        Role.MEMBER: N_("Member (councillor, read-only insight)"),
+        Role.ADMIN: N_("Admin"),
+        Role.RESIDENT: N_("Resident"),
+    }
+    return [(role.value, translate(request, names[role])) for role in (*ASSIGNABLE_ROLES, Role.RESIDENT)]
+
+
+class AdminPeoplePages(Controller):
+    """Admins invite staff, change roles, disable accounts and read the audit log."""
+
+    include_in_schema = False
+    path = "/admin"
+    guards = [requires_roles(Role.ADMIN)]
+
+    @get("/users", name="admin_users")
+    async def users(
+        self,
+        accounts: NamedDependency[AccountsService],
+        q: Annotated[str, QueryParameter(max_length=200)] = "",
+        page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
+    ) -> Template:
+        """Everyone with an account, searchable by name or email."""
+        users, total = await accounts.list_users(q, limit=50, offset=(page - 1) * 50)
+        return _page("admin_users", users=users, total=total, q=q, page=page, pages=max(1, (total + 49) // 50))
+
+    @get("/users/invite", name="admin_invite")
+    async def invite_form(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
+    ) -> Template:
+        """Invite a member of staff by email."""
+        return _page("admin_invite", roles=role_options(request)[:-1], organisations=await accounts.organisations())
+
+    @post("/users/invite")
+    async def invite(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Send the invitation (through the outbox) and record it in the audit log."""
+        form = await read_form(request, "email", "organisation", "locale", list_names=("roles",))
+        email = check_email(request, form)
+        chosen = [Role(value) for value in form.lists.get("roles", []) if value in {r.value for r in ASSIGNABLE_ROLES}]
+        if not chosen:
+            form.add_error(request, "roles", N_("Choose at least one role"))
+        organisations = await accounts.organisations()
+        organisation_id: int | None = None
+        if form.values.get("organisation"):
+            known = {str(identifier): identifier for identifier, _ in organisations}
+            organisation_id = known.get(form.values["organisation"])
+            if organisation_id is None:
+                form.add_error(request, "organisation", N_("Choose an organisation from the list"))
+        if Role.PARTNER in chosen and organisation_id is None:
+            form.add_error(request, "organisation", N_("Choose the partner's organisation"))
+        locale = form.values.get("locale") or request_locale(request)
+        if not form.ok:
+            return _page(
+                "admin_invite",
+                status_code=400,
+                form=form,
+                roles=role_options(request)[:-1],
+                organisations=organisations,
+            )
+        admin = current_user(request)
+        assert admin is not None
+        await accounts.invite_staff(admin, email, chosen, organisation_id, locale)
+        return _page("admin_invited", email=email)
+
+    @get("/users/{user_id:int}", name="admin_user")
+    async def user(
+        self, request: Request[Any, Any, Any], user_id: UserId, accounts: NamedDependency[AccountsService]
+    ) -> Template:
+        """One person: roles, status, and the forms to change them."""
+        summary = await accounts.user_summary(user_id)
+        if summary is None:
+            raise NotFoundException()
+        form = Form(lists={"roles": summary.roles})
+        return _page("admin_user", summary=summary, roles=role_options(request), form=form)
+
+    @post("/users/{user_id:int}/roles", name="admin_user_roles")
+    async def change_roles(
+        self, request: Request[Any, Any, Any], user_id: UserId, accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Replace the person's roles, with a reason for the audit log."""
+        summary = await accounts.user_summary(user_id)
+        if summary is None:
+            raise NotFoundException()
+        form = await read_form(request, "reason", list_names=("roles",))
+        check_required(request, form, "reason", N_("Say why you are changing this person's roles"))
+        check_length(request, form, "reason", 500)
+        valid = {role.value for role in Role}
+        chosen = {Role(value) for value in form.lists.get("roles", []) if value in valid}
+        if not form.ok:
+            return _page("admin_user", status_code=400, summary=summary, roles=role_options(request), form=form)
+        admin = current_user(request)
+        assert admin is not None
+        await accounts.set_roles(admin, user_id, chosen, form.values["reason"])
+        return Redirect(path=f"/admin/users/{user_id}")
+
+    @post("/users/{user_id:int}/status", name="admin_user_status")
+    async def change_status(
+        self, request: Request[Any, Any, Any], user_id: UserId, accounts: NamedDependency[AccountsService]
+    ) -> Response[Any]:
+        """Disable or re-enable the account, with a reason."""
+        summary = await accounts.user_summary(user_id)
+        if summary is None:
+            raise NotFoundException()
+        form = await read_form(request, "status_reason", "active")
+        check_required(request, form, "status_reason", N_("Say why you are changing this account"))
+        check_length(request, form, "status_reason", 500)
+        admin = current_user(request)
+        assert admin is not None
+        if admin.id == user_id:
+            form.add_error(request, "status_reason", N_("You cannot disable your own account"))
+        if not form.ok:
+            form.lists["roles"] = summary.roles
+            return _page("admin_user", status_code=400, summary=summary, roles=role_options(request), form=form)
+        await accounts.set_active(admin, user_id, form.values.get("active") == "yes", form.values["status_reason"])
+        return Redirect(path=f"/admin/users/{user_id}")
+
+    @get("/audit", name="admin_audit")
+    async def audit_log(
+        self,
+        q: Annotated[str, QueryParameter(max_length=200)] = "",
+        action: Annotated[str, QueryParameter(max_length=80)] = "",
+        actor: Annotated[str, QueryParameter(max_length=320)] = "",
+        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+    ) -> Template:
+        """Search the append-only audit log (nobody can edit or delete it through the product)."""
+        entries, total = await audit.search(text=q, action=action, actor=actor, limit=50, offset=(page - 1) * 50)
+        return _page(
+            "admin_audit",
+            entries=entries,
+            total=total,
+            q=q,
+            action=action,
+            actor=actor,
+            page=page,
+            pages=max(1, (total + 49) // 50),
+        )
+
+
+def provide_accounts(state: State, request: Request[Any, Any, Any]) -> AccountsService:
+    """The accounts service for this request."""
+    clock = state["clock"]
+    throttle = Throttle(request.app.stores.get("throttle"), clock)
+    return AccountsService(state["settings"], clock, state["engine"], throttle, state["email_renderer"])
+
+
+ROUTE_HANDLERS: list[Any] = [SignInPages, LinkPages, AccountPages, AdminPeoplePages]
+DEPENDENCIES: dict[str, Provide] = {"accounts": Provide(provide_accounts, sync_to_thread=False)}

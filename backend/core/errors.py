@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from backend.core.i18n import N_, translate
@@ -53,6 +54,9 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         logger.error("unhandled error on %s %s", request.method, request.scope.get("path_template", "?"), exc_info=exc)
     title_id, message_id = ERROR_TEXT.get(status, ERROR_TEXT[500 if status >= 500 else 400])
     headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    if status == 401 and not wants_json(request) and request.method == "GET":
+        # Browsers are sent to sign in, and brought back afterwards.
+        return Redirect(path=f"/sign-in?{urlencode({'next': request.url.path})}")
     if wants_json(request):
         body: dict[str, Any] = {"status_code": status, "detail": translate(request, title_id)}
         if isinstance(exc, ValidationException) and isinstance(exc.extra, list):

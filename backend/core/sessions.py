@@ -14,6 +14,9 @@ from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty, Message, ScopeSession
 
+# Set `session[ROTATE_FLAG] = True` to give the session a new id when the response is sent.
+ROTATE_FLAG = "_rotate"
+
 
 class LazySessionBackend(ServerSideSessionBackend):
     """Stores a session only when it holds data."""
@@ -40,7 +43,29 @@ class LazySessionBackend(ServerSideSessionBackend):
                     ).to_header(header=""),
                 )
             return
+        if isinstance(scope_session, dict) and scope_session.pop(ROTATE_FLAG, False):
+            await self._rotate(scope_session, message, connection)
+            return
         await super().store_in_message(scope_session, message, connection)
+
+    async def _rotate(self, scope_session: dict[str, object], message: Message, connection: ASGIConnection) -> None:  # type: ignore[type-arg]
+        """Move the session to a new id (at sign-in and privilege change) so a planted id is worthless."""
+        store = self.config.get_store_from_app(connection.scope["app"])
+        old_id = connection.cookies.get(self.config.key)
+        if old_id:
+            await self.delete(old_id, store=store)
+        new_id = self.generate_session_id()
+        await self.set(session_id=new_id, data=self.serialize_data(scope_session, connection.scope), store=store)
+        cookie = Cookie(
+            key=self.config.key,
+            value=new_id,
+            path=self.config.path,
+            max_age=self.config.max_age,
+            secure=self.config.secure,
+            httponly=self.config.httponly,
+            samesite=self.config.samesite,
+        )
+        MutableScopeHeaders.from_message(message).add("Set-Cookie", cookie.to_header(header=""))
 
 
 @dataclass

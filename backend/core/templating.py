@@ -5,11 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, StrictUndefined
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    pass_context,
+    select_autoescape,
+)
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from backend.core.auth import CurrentUser, current_user
 from backend.core.i18n import LOCALES_DIR, install_i18n
 from backend.settings import REPO_ROOT, Settings
 
@@ -44,12 +55,14 @@ def build_environment(settings: Settings, templates_dir: Path = TEMPLATES_DIR) -
                 PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
             ]
         ),
-        autoescape=True,
-        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True, default=False),
+        undefined=ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     install_i18n(environment)
+    environment.globals["form_error_list"] = form_error_list
+    environment.globals["signed_in_user"] = _signed_in_user
     version = asset_version()
     environment.globals.update(
         site_name=settings.site_name,
@@ -58,6 +71,17 @@ def build_environment(settings: Settings, templates_dir: Path = TEMPLATES_DIR) -
         dev_tools=settings.dev_tools,
     )
     return environment
+
+
+@pass_context
+def _signed_in_user(context: Any) -> CurrentUser | None:
+    request = context.get("request")
+    return current_user(request) if request is not None else None
+
+
+def form_error_list(form: Any) -> list[dict[str, str]]:
+    """The GOV.UK error summary's list: each error links to its field."""
+    return [{"text": message, "href": f"#{name}"} for name, message in form.errors.items()]
 
 
 def template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:

@@ -1,0 +1,51 @@
+"""Demo people and organisations for the embedded default (never loaded in production)."""
+
+from __future__ import annotations
+
+from litestar.stores.memory import MemoryStore
+
+from backend.accounts.services import AccountsService
+from backend.accounts.tables import User
+from backend.core.clock import SystemClock
+from backend.core.i18n import load_translations
+from backend.core.mail import EmailRenderer
+from backend.core.roles import Role
+from backend.core.templating import build_environment
+from backend.core.throttle import Throttle
+from backend.settings import Settings
+
+# Documented in the README. Officers, members and admins set up two-factor at their first sign-in.
+DEMO_PASSWORD = "listen-to-your-neighbours"  # noqa: S105 - public demo credential, refused in production
+DEMO_STAFF = (
+    ("admin@hearby.localhost", "Ada Admin", [Role.ADMIN]),
+    ("officer@hearby.localhost", "Omar Officer", [Role.OFFICER]),
+    ("facilitator@hearby.localhost", "Fran Facilitator", [Role.FACILITATOR]),
+    ("member@hearby.localhost", "Cllr Morgan Member", [Role.MEMBER]),
+    ("partner@hearby.localhost", "Pat Partner", [Role.PARTNER]),
+)
+DEMO_ORGANISATIONS = (
+    ("Cowley Community Larder", "Community group", True, "larder@hearby.localhost", "Oxford"),
+    ("Banbury Polish Saturday School", "Charity", False, "szkola@hearby.localhost", "Cherwell"),
+)
+
+
+def demo_service(settings: Settings) -> AccountsService:
+    """An accounts service outside a request (the throttle is not used by these calls)."""
+
+    clock = SystemClock()
+    renderer = EmailRenderer(build_environment(settings), load_translations(), settings)
+    engine = User._meta.db  # the engine the tables are bound to, so transactions and queries share it
+    return AccountsService(settings, clock, engine, Throttle(MemoryStore(), clock), renderer)
+
+
+async def load_demo(settings: Settings) -> None:
+    """Create the demo staff and organisations if they are not there yet."""
+    accounts = demo_service(settings)
+    organisation_ids = [
+        await accounts.ensure_organisation(name, kind=kind, trusted=trusted, contact_email=email, area=area)
+        for name, kind, trusted, email, area in DEMO_ORGANISATIONS
+    ]
+    for email, name, roles in DEMO_STAFF:
+        user_id = await accounts.ensure_staff(email, name, DEMO_PASSWORD, roles)
+        if Role.PARTNER in roles:
+            await accounts.add_member(user_id, organisation_ids[0], owner=True)
