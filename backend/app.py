@@ -84,7 +84,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
 
     @asynccontextmanager
     async def database_lifespan(_app: Litestar) -> AsyncIterator[None]:
-        await open_engine(engine)
+        await open_engine(engine, settings.database_pool_size)
         try:
             yield
         finally:

@@ -32,6 +32,7 @@ class Settings:
     default_locale: str = "en"
     time_zone: str = "Europe/London"
     trusted_proxies: tuple[str, ...] = ()
+    database_pool_size: int = 10
     max_body_bytes: int = 1_048_576
     anonymous_posts_per_minute: int = 30
     log_level: str = "INFO"
@@ -105,6 +106,7 @@ class Settings:
             default_locale=default_locale,
             time_zone=env.get("TIME_ZONE", "Europe/London"),
             trusted_proxies=tuple(p.strip() for p in env.get("TRUSTED_PROXIES", "").split(",") if p.strip()),
+            database_pool_size=int(env.get("DATABASE_POOL_SIZE", "10")),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", "1048576")),
             anonymous_posts_per_minute=int(env.get("ANONYMOUS_POSTS_PER_MINUTE", "30")),
             log_level=env.get("LOG_LEVEL", "INFO"),

@@ -56,15 +56,15 @@ def write_transaction(engine: Engine[Any]) -> Any:
     return engine.transaction()
 
 
-async def open_engine(engine: Engine[Any]) -> None:
-    """Open the PostgreSQL connection pool (SQLite needs none)."""
-    if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=10)
+async def open_engine(engine: Engine[Any], pool_size: int = 10) -> None:
+    """Open the PostgreSQL connection pool (SQLite needs none; a size of 0 means a connection per query)."""
+    if isinstance(engine, PostgresEngine) and pool_size > 0:
+        await engine.start_connection_pool(min_size=1, max_size=pool_size)
 
 
 async def close_engine(engine: Engine[Any]) -> None:
-    """Close the PostgreSQL connection pool."""
-    if isinstance(engine, PostgresEngine):
+    """Close the PostgreSQL connection pool, if one was opened."""
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
 
 

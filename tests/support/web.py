@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from backend.app import create_app
+from backend.core.clock import SettableClock
 from backend.settings import Settings
 from tests.support.databases import all_table_classes
 
@@ -27,14 +28,23 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
             "HEARBY_DATA_DIR": str(data_dir),
             "LOG_LEVEL": "WARNING",
             "HEARBY_ENV": "test",
+            # The test client runs the app's lifespan on another event loop than the test's own
+            # queries, and a pool's connections belong to one loop: use a connection per query.
+            "DATABASE_POOL_SIZE": "0",
         }
     )
 
 
 @pytest.fixture
-def app(settings: Settings) -> Litestar:
+def clock() -> SettableClock:
+    """The app's clock, which tests move forward to test expiry and timeouts."""
+    return SettableClock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: SettableClock) -> Litestar:
     """A fresh application for each test."""
-    return create_app(settings)
+    return create_app(settings, clock=clock)
 
 
 @pytest.fixture
