@@ -66,6 +66,8 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
                 for item in exc.extra
                 if isinstance(item, dict)
             ]
+        elif isinstance(exc, ValidationException) and exc.detail:
+            body["errors"] = [{"key": None, "source": None, "message": exc.detail}]
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     return Template(
         template_name="errors/error.html",

@@ -29,11 +29,12 @@ def check_page(html: str, locale: str) -> BeautifulSoup:
     assert not duplicates, f"duplicate ids: {duplicates}"
 
     for form in soup.find_all("form"):
-        method = (form.get("method") or "").lower()
+        method = str(form.get("method") or "").lower()
         assert method in {"get", "post"}, f"a form without an explicit method: {form.get('action')}"
         if method == "post":
             token = form.find("input", attrs={"name": "_csrf_token"})
-            assert token is not None and token.get("value"), f"POST form {form.get('action')} has no CSRF token"
+            assert token is not None, f"POST form {form.get('action')} has no CSRF token field"
+            assert token.get("value"), f"POST form {form.get('action')} has an empty CSRF token"
 
     for script in soup.find_all("script"):
         assert script.get("src"), "inline <script> found"
