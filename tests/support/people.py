@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Awaitable, Callable
 import re
 from dataclasses import dataclass
@@ -82,6 +83,27 @@ async def sign_in(client: AsyncTestClient[Litestar], person: Person, clock: Sett
         response = await post_form(client, "/sign-in/two-factor", {"code": person.code(clock)})
         assert response.status_code == 302, response.text
     assert (await client.get("/account", follow_redirects=False)).status_code == 200
+
+
+async def sign_in_resident(client: AsyncTestClient[Litestar], email: str) -> None:
+    """Sign a resident in the real way: ask for a link, read it from the outbox, use it."""
+    from backend.core.tables import OutboxJob  # noqa: PLC0415 - only this helper reads the outbox
+
+    await post_form(client, "/sign-in/email", {"email": email})
+    rows = (
+        await OutboxJob.select(OutboxJob.payload)
+        .where(OutboxJob.kind == "email")
+        .order_by(OutboxJob.id, ascending=False)
+    )
+    for row in rows:
+        payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
+        if payload["to"] == email:
+            path = re.search(r"(/sign-in/link/[\w-]+)", payload["text"])
+            assert path, payload["text"]
+            response = await post_form(client, path.group(1), {}, token_from=path.group(1))
+            assert response.status_code == 302, response.text
+            return
+    raise AssertionError(f"no sign-in email for {email}")
 
 
 PeopleFactory = Callable[..., Awaitable[Person]]
