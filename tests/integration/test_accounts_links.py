@@ -108,7 +108,7 @@ async def test_password_reset_ends_other_sessions(
         )
         assert done.status_code == 302
         assert (await laptop.get("/account", follow_redirects=False)).status_code == 302
-    partner.password = "amber-tractor-violin-88"  # noqa: S105
+    partner.password = "amber-tractor-violin-88"
     await sign_in(client, partner, clock)
 
 

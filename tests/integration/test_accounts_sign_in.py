@@ -24,7 +24,8 @@ async def test_partner_signs_in_with_a_password_and_the_session_id_rotates(
     response = await post_form(client, "/sign-in", {"email": partner.email.upper(), "password": partner.password})
     assert response.status_code == 302
     after = client.cookies.get("hearby_session")
-    assert after and after != before
+    assert after
+    assert after != before
     page = await client.get("/account")
     assert partner.email in page.text
     check_page(page.text, "en")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Awaitable, Callable
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import httpx
 import pyotp
 import pytest
 from litestar import Litestar
@@ -19,7 +20,7 @@ from backend.core.clock import SettableClock
 from backend.core.roles import TWO_FACTOR_ROLES, Role
 from backend.settings import Settings
 
-PASSWORD = "quiet-harbour-lantern-47"  # noqa: S105 - a test credential
+PASSWORD = "quiet-harbour-lantern-47"
 _numbers = itertools.count(1)
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -68,7 +69,7 @@ async def csrf_token(client: AsyncTestClient[Litestar], path: str = "/sign-in") 
 
 async def post_form(
     client: AsyncTestClient[Litestar], path: str, data: dict[str, str], *, token_from: str | None = None
-):  # type: ignore[no-untyped-def]
+) -> httpx.Response:
     """Post a form the way a browser does: with the CSRF token from the page that shows it."""
     token = await csrf_token(client, token_from or path)
     return await client.post(path, data={"_csrf_token": token, **data}, follow_redirects=False)
@@ -87,7 +88,7 @@ async def sign_in(client: AsyncTestClient[Litestar], person: Person, clock: Sett
 
 async def sign_in_resident(client: AsyncTestClient[Litestar], email: str) -> None:
     """Sign a resident in the real way: ask for a link, read it from the outbox, use it."""
-    from backend.core.tables import OutboxJob  # noqa: PLC0415 - only this helper reads the outbox
+    from backend.core.tables import OutboxJob
 
     await post_form(client, "/sign-in/email", {"email": email})
     rows = (
