@@ -65,6 +65,8 @@ DOMAIN_CONTROLLERS = (
     "backend.areas.controllers",
     "backend.accounts.controllers",
     "backend.notifications.controllers",
+    "backend.events.controllers",
+    "backend.bookings.controllers",
 )
 
 

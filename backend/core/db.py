@@ -20,6 +20,8 @@ PICCOLO_APPS = [
     "backend.areas.piccolo_app",
     "backend.accounts.piccolo_app",
     "backend.notifications.piccolo_app",
+    "backend.events.piccolo_app",
+    "backend.bookings.piccolo_app",
 ]
 
 

@@ -1,0 +1,1 @@
+"""The bookings domain: places on event occurrences, the waitlist, manage links and feedback."""

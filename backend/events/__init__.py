@@ -1,0 +1,1 @@
+"""The events domain: partners post events, officers approve them, residents find them."""
