@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
@@ -21,7 +23,7 @@ from backend.areas.schemas import (
     LookupResult,
     LookupStatus,
 )
-from backend.areas.services import MAX_POSTCODE_INPUT, AreasService, geo_uri
+from backend.areas.services import INWARD_PATTERN, MAX_POSTCODE_INPUT, OUTWARD_PATTERN, AreasService, geo_uri
 from backend.core.guards import PUBLIC
 from backend.core.i18n import N_, translate
 
@@ -29,11 +31,20 @@ ENTER_A_POSTCODE = N_("Enter a postcode, like OX4 1AA")
 ENTER_A_REAL_POSTCODE = N_("Enter a real postcode, like OX4 1AA")
 NOT_IN_OXFORDSHIRE = N_("%(postcode)s is not in Oxfordshire. We can only place postcodes in Oxfordshire.")
 
+def _any_case(pattern: str) -> str:
+    """The strict upper-case pattern with each letter class widened to both cases (JSON Schema has no flags)."""
+    return re.sub(r"\[([^\]]+)\]", lambda m: "[" + m.group(1) + m.group(1).lower().replace("0-9", "") + "]", pattern)
+
+
+# What the API accepts, described in the schema so clients (and fuzzers) know: any case, spaces anywhere.
+POSTCODE_QUERY_PATTERN = rf"^ *(?:{_any_case(OUTWARD_PATTERN)}) *(?:{_any_case(INWARD_PATTERN)})? *$"
+
 PostcodeQuery = Annotated[
     str,
     QueryParameter(
         min_length=1,
         max_length=MAX_POSTCODE_INPUT,
+        pattern=POSTCODE_QUERY_PATTERN,
         description="A full UK postcode or an outward code, in any case and spacing: `OX4 1AA`, `ox41aa`, `OX4`.",
     ),
 ]

@@ -41,6 +41,7 @@ _OUTWARD = (
     r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRV-Y])"  # AA9A
 )
 _INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
+OUTWARD_PATTERN, INWARD_PATTERN = _OUTWARD, _INWARD
 FULL_POSTCODE = re.compile(rf"^(?P<outward>{_OUTWARD})(?P<inward>{_INWARD})$")
 OUTWARD_CODE = re.compile(rf"^{_OUTWARD}$")
 MAX_POSTCODE_INPUT = 12  # "OX10 7AA" is 8; room for stray spaces, none for essays

@@ -54,6 +54,9 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         logger.error("unhandled error on %s %s", request.method, request.scope.get("path_template", "?"), exc_info=exc)
     title_id, message_id = ERROR_TEXT.get(status, ERROR_TEXT[500 if status >= 500 else 400])
     headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    if status == 429:
+        # Litestar's rate limiter sends RateLimit-* headers; browsers and clients also read Retry-After.
+        headers.setdefault("Retry-After", headers.get("RateLimit-Reset", "60"))
     if status == 401 and not wants_json(request) and request.method == "GET":
         # Browsers are sent to sign in, and brought back afterwards.
         return Redirect(path=f"/sign-in?{urlencode({'next': request.url.path})}")

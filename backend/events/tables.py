@@ -24,7 +24,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 
-class Category(Table, tablename="event_category"):
+class Category(Table, tablename="category"):  # not "event_category": that is the name of event.category's index
     """A kind of event (officers manage the list); names in every site language."""
 
     id: Serial

@@ -1,0 +1,102 @@
+"""Every resident-facing HTML page, discovered from the app's routes (so a new page is checked the day it lands).
+
+A page route is a GET route left out of the OpenAPI schema that is not a file, the PWA plumbing, the health
+check, the language switch or the schema itself. Routes with path parameters need an entry in EXAMPLES; the
+meta-tests fail on a page route without one, so whoever adds a page also says how to open it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
+
+from backend.core.guards import is_public
+
+# Paths that are not pages a resident reads.
+NOT_PAGES_PREFIXES = ("/static/", "/icons/", "/language/", "/schema")
+NOT_PAGES = frozenset({"/service-worker.js", "/manifest.webmanifest", "/health"})
+
+# Path template (as Litestar spells it) → an example path. `{locale}` is replaced by the locale under test,
+# for pages whose language is part of the address.
+# Token pages get a token that is not valid: their "this link cannot be used" page is what most visitors
+# who reach them by an old or mangled link see, and it must pass the checks too.
+EXAMPLES: dict[str, str] = {
+    "/offline/{code:str}": "/offline/{locale}",
+    "/admin/users/{user_id:int}": "/admin/users/1",
+    "/dev/mail/{job_id:int}": "/dev/mail/1",
+    "/invitation/{token:str}": "/invitation/not-a-real-token",
+    "/password/reset/{token:str}": "/password/reset/not-a-real-token",
+    "/sign-in/link/{token:str}": "/sign-in/link/not-a-real-token",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One HTML page to check."""
+
+    template: str
+    example: str | None
+    guarded: bool
+
+    @property
+    def has_parameters(self) -> bool:
+        """True when the address carries a parameter (an id or token the example may not match)."""
+        return "{" in self.template
+
+    def path(self, locale: str = "en") -> str:
+        """The example address for this page in a locale."""
+        if self.example is None:
+            raise LookupError(f"no example path for {self.template}: add one to tests/support/pages.py EXAMPLES")
+        return self.example.replace("{locale}", locale)
+
+
+def _is_page_route(path: str, handler: HTTPRouteHandler) -> bool:
+    if "GET" not in handler.http_methods or handler.resolve_include_in_schema():
+        return False
+    if path in NOT_PAGES or path.startswith(NOT_PAGES_PREFIXES):
+        return False
+    return not path.startswith("/api/")
+
+
+def _is_guarded(handler: HTTPRouteHandler) -> bool:
+    """Not marked public on any layer: for signed-in people only (a public page may still have a guard that,
+    say, hides a developer tool in production)."""
+    return not any(is_public(dict(layer.opt or {})) for layer in handler.ownership_layers)
+
+
+def html_pages(app: Litestar) -> list[Page]:
+    """Every HTML page route of the app, with its example path (None when EXAMPLES lacks one)."""
+    pages: dict[str, Page] = {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if _is_page_route(route.path, handler):
+                example = EXAMPLES.get(route.path) if route.path_parameters else route.path
+                pages[route.path] = Page(template=route.path, example=example, guarded=_is_guarded(handler))
+    return sorted(pages.values(), key=lambda page: page.template)
+
+
+def missing_examples(pages: Iterable[Page]) -> list[str]:
+    """Page routes with path parameters that EXAMPLES does not cover."""
+    return [page.template for page in pages if page.example is None]
+
+
+# A page whose example id or token matches nothing answers with its "not found"/"link not valid" page.
+PARAMETER_PAGE_STATUSES = frozenset({200, 400, 404, 410})
+
+
+def acceptable_status(page: Page, status: int) -> bool:
+    """What an anonymous visitor may get from a public page's example address."""
+    return status == 200 or (
+        page.has_parameters and "{locale}" not in (page.example or "") and status in PARAMETER_PAGE_STATUSES
+    )
+
+
+def public_pages(app: Litestar) -> list[Page]:
+    """The pages anyone can open anonymously (the ones HTML checks and axe run on)."""
+    return [page for page in html_pages(app) if not page.guarded and page.example is not None]
