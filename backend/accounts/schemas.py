@@ -60,3 +60,25 @@ class Enrolment:
     sealed_secret: str
     secret: str
     qr_data_uri: str
+
+
+ORGANISATION_KINDS = ("charity", "community_group", "social_enterprise", "faith_group", "parish_council", "other")
+
+
+@dataclass(frozen=True)
+class OrganisationSummary:
+    """A partner organisation as officers and its members see it."""
+
+    id: int
+    name: str
+    kind: str
+    charity_number: str
+    company_number: str
+    contact_name: str
+    contact_email: str
+    area_served: str
+    status: str
+    trusted: bool
+    decision_reason: str
+    created_at: datetime
+    members: list[tuple[str, str, bool]] = field(default_factory=list)  # email, name, owner

@@ -17,9 +17,12 @@ class Organisation(Table, tablename="organisation"):
     company_number = Varchar(length=20, default="")
     contact_email = Varchar(length=320, default="")
     area_served = Varchar(length=200, default="")
-    status = Varchar(length=20, default="pending", index=True)  # pending, verified, rejected
+    status = Varchar(length=20, default="pending", index=True)  # unconfirmed, pending, verified, rejected
     trusted = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
+    contact_name = Varchar(length=120, default="")
+    decision_reason = Text(default="")  # why an officer rejected it, shown to the applicant
+    decided_at = Timestamptz(null=True, default=None)
 
 
 class User(Table, tablename="app_user"):

@@ -21,7 +21,7 @@ from tests.support.people import CSRF_FIELD, PeopleFactory, sign_in, sign_in_res
 
 SKIPPED_PREFIXES = ("/static", "/icons", "/schema")
 # Values for path parameters; a route with a parameter not listed here fails the test.
-PATH_EXAMPLES = {"user_id": "1", "job_id": "1", "token": "x" * 32, "code": "pl"}
+PATH_EXAMPLES = {"user_id": "1", "job_id": "1", "token": "x" * 32, "code": "pl", "organisation_id": "1"}
 VIEWERS = ("anonymous", *[role.value for role in Role])
 
 

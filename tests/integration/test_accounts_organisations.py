@@ -1,0 +1,131 @@
+"""Partner organisations: applying, confirming, officers verifying and trusting, owners inviting."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from backend.accounts.tables import Membership, Organisation, User
+from backend.core.clock import SettableClock
+from backend.core.roles import Role
+from backend.core.tables import AuditEntry
+from tests.integration.test_accounts_links import emails_to, link_in
+from tests.support.html_checks import check_page
+from tests.support.people import PeopleFactory, post_form, sign_in
+
+Client = AsyncTestClient[Litestar]
+APPLICATION = {
+    "name": "Rose Hill Residents' Association",
+    "kind": "community_group",
+    "charity_number": "",
+    "company_number": "",
+    "contact_name": "Rosa Hill",
+    "contact_email": "rosa@rosehill.example.org",
+    "area_served": "Rose Hill and Iffley",
+}
+
+
+async def test_an_organisation_applies_confirms_and_is_verified(
+    client: Client, app: Litestar, people: PeopleFactory, clock: SettableClock
+) -> None:
+    applied = await post_form(client, "/partners/apply", APPLICATION)
+    assert applied.status_code == 200
+    check_page(applied.text, "en")
+    organisation = await Organisation.objects().where(Organisation.name == APPLICATION["name"]).first()
+    assert organisation is not None
+    assert organisation.status == "unconfirmed"
+    path = link_in((await emails_to("rosa@rosehill.example.org"))[0])
+    confirmed = await post_form(
+        client,
+        path,
+        {"display_name": "Rosa Hill", "password": "willow-garden-teapot-31", "confirm": "willow-garden-teapot-31"},
+    )
+    assert confirmed.headers["location"] == "/partner/organisation"
+    mine = await client.get("/partner/organisation")
+    assert "Waiting for a council officer" in check_page(mine.text, "en").get_text()
+    owner = await User.objects().where(User.email == "rosa@rosehill.example.org").first()
+    assert owner is not None
+    assert await Membership.exists().where((Membership.user == owner.id) & (Membership.is_owner == True))  # noqa: E712
+
+    officer = await people(Role.OFFICER)
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as desk:
+        await sign_in(desk, officer, clock)
+        queue = await desk.get("/officer/organisations")
+        assert APPLICATION["name"] in check_page(queue.text, "en").get_text()
+        no_reason = await post_form(
+            desk,
+            f"/officer/organisations/{organisation.id}/decision",
+            {"decision": "reject"},
+            token_from=f"/officer/organisations/{organisation.id}",
+        )
+        assert no_reason.status_code == 400
+        verified = await post_form(
+            desk,
+            f"/officer/organisations/{organisation.id}/decision",
+            {"decision": "verify"},
+            token_from=f"/officer/organisations/{organisation.id}",
+        )
+        assert verified.status_code == 302
+        trusted = await post_form(
+            desk,
+            f"/officer/organisations/{organisation.id}/decision",
+            {"decision": "trust", "reason": "Known partner"},
+            token_from=f"/officer/organisations/{organisation.id}",
+        )
+        assert trusted.status_code == 302
+    row = await Organisation.objects().where(Organisation.id == organisation.id).first()
+    assert row is not None
+    assert (row.status, row.trusted) == ("verified", True)
+    decision_emails = await emails_to("rosa@rosehill.example.org")
+    assert any("can now post events" in email["subject"] for email in decision_emails)
+    actions = {
+        r["action"] for r in await AuditEntry.select(AuditEntry.action).where(AuditEntry.subject_type == "organisation")
+    }
+    assert {"organisation.applied", "organisation.confirmed", "organisation.verify", "organisation.trust"} <= actions
+
+    # The owner invites a colleague, who joins as a partner of the same organisation.
+    invited = await post_form(
+        client,
+        f"/partner/organisation/{organisation.id}/members",
+        {"email": "sam@rosehill.example.org"},
+        token_from="/partner/organisation",
+    )
+    assert invited.status_code == 200
+    path = link_in((await emails_to("sam@rosehill.example.org"))[0])
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as colleague:
+        done = await post_form(
+            colleague,
+            path,
+            {"display_name": "Sam", "password": "orchard-bicycle-harbour-9", "confirm": "orchard-bicycle-harbour-9"},
+        )
+        assert done.headers["location"] == "/account"
+        page = await colleague.get("/partner/organisation")
+        assert APPLICATION["name"] in check_page(page.text, "en").get_text()
+
+
+async def test_application_errors_keep_what_was_typed(client: Client) -> None:
+    response = await post_form(
+        client,
+        "/partners/apply",
+        {**APPLICATION, "kind": "pirates", "charity_number": "12", "contact_email": "rosa at example"},
+    )
+    assert response.status_code == 400
+    soup = check_page(response.text, "en")
+    for field in ("kind", "charity_number", "contact_email"):
+        assert soup.select_one(f"#{field}-error") is not None, field
+    assert soup.select_one("#name")["value"] == APPLICATION["name"]
+    assert soup.select_one("#contact_email")["value"] == "rosa at example"
+
+
+async def test_only_owners_invite_members(client: Client, people: PeopleFactory, clock: SettableClock) -> None:
+    partner = await people(Role.PARTNER)
+    organisation = Organisation(name="Elsewhere Trust", status="verified")
+    await organisation.save()
+    await sign_in(client, partner, clock)
+    refused = await post_form(
+        client,
+        f"/partner/organisation/{organisation.id}/members",
+        {"email": "x@example.org"},
+        token_from="/account",
+    )
+    assert refused.status_code == 403
