@@ -137,7 +137,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
             "engine": engine,
             "translations": catalogues,
             "email_renderer": EmailRenderer(templates.engine_instance.engine, catalogues, settings),
-            "asset_version": asset_version(),
+            "asset_version": asset_version(settings.release),
             "clock": clock,
         }
     )

@@ -36,6 +36,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     anonymous_posts_per_minute: int = 30
     log_level: str = "INFO"
+    release: str = ""
     mail_backend: str = "log"
     mail_from: str = "Hearby <no-reply@hearby.localhost>"
     smtp_host: str = "127.0.0.1"
@@ -110,6 +111,7 @@ class Settings:
             max_body_bytes=int(env.get("MAX_BODY_BYTES", "1048576")),
             anonymous_posts_per_minute=int(env.get("ANONYMOUS_POSTS_PER_MINUTE", "30")),
             log_level=env.get("LOG_LEVEL", "INFO"),
+            release=env.get("RELEASE", ""),
             mail_backend=env.get("MAIL_BACKEND", "smtp" if production else "log"),
             mail_from=env.get("MAIL_FROM", "Hearby <no-reply@hearby.localhost>"),
             smtp_host=env.get("SMTP_HOST", "127.0.0.1"),

@@ -31,7 +31,7 @@ DIST_DIR = STATIC_DIR / "dist"
 PWA_DIR = FRONTEND_DIR / "pwa"
 
 
-def asset_version() -> str:
+def asset_version(release: str = "") -> str:
     """A content hash of the built front end, the templates and the catalogues.
 
     It cache-busts asset URLs and names the service worker's caches, so a release that changes any of
@@ -41,6 +41,7 @@ def asset_version() -> str:
     if not manifest.exists():
         raise RuntimeError("The front end is not built: run `scripts/bootstrap` (npm ci and npm run build).")
     digest = hashlib.sha256(json.loads(manifest.read_text())["version"].encode())
+    digest.update(release.encode())  # a deployment's own identifier, when the platform gives one
     for path in sorted([*TEMPLATES_DIR.rglob("*.html"), *LOCALES_DIR.rglob("*.po")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
@@ -63,7 +64,7 @@ def build_environment(settings: Settings, templates_dir: Path = TEMPLATES_DIR) -
     install_i18n(environment)
     environment.globals["form_error_list"] = form_error_list
     environment.globals["signed_in_user"] = _signed_in_user
-    version = asset_version()
+    version = asset_version(settings.release)
     environment.globals.update(
         site_name=settings.site_name,
         council_name=settings.council_name,

@@ -48,10 +48,14 @@ class LiveServer:
 
 
 def start_server(
-    database_url: str, data_dir: Path, extra_env: Mapping[str, str] | None = None, timeout: float = 30.0
+    database_url: str,
+    data_dir: Path,
+    extra_env: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+    port: int | None = None,
 ) -> LiveServer:
     """Start `uvicorn --factory backend.app:app_from_environment` and wait until /health answers 200."""
-    port = free_port()
+    port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
