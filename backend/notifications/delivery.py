@@ -1,0 +1,206 @@
+"""Running outbox jobs: a handler per job kind, and the worker loop that claims, runs and records them.
+
+Later issues add kinds ("push", "reminder", …) with `register_handler` (and daily cleanups with
+`backend.core.outbox.register_cleanup`) in their domain's `jobs.py`, which the worker imports at start.
+Scheduled jobs are ordinary outbox rows with a future `due_at` and an idempotency key (e.g.
+`purge:2026-11-25`), so they run once even with two workers or after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import importlib.util
+import logging
+import pkgutil
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from backend.core import outbox
+from backend.core.clock import Clock
+from backend.core.outbox import ClaimedJob
+from backend.notifications.email import (
+    DeliveryError,
+    EmailSender,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    build_message,
+)
+from backend.settings import Settings
+
+logger = logging.getLogger("hearby.worker")
+
+BACKEND_DIR = Path(__file__).resolve().parent.parent
+
+
+class PermanentJobError(PermanentDeliveryError):
+    """Raised by a handler when trying again cannot help."""
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How a worker behaves; `python -m backend.worker --help` lists the matching flags."""
+
+    batch: int = 20
+    poll_seconds: float = 1.0
+    lease_seconds: float = 300.0
+    retry_base_seconds: float = outbox.RETRY_BASE_SECONDS
+    retry_cap_seconds: float = outbox.RETRY_CAP_SECONDS
+    retention_days: int = 30
+    once: bool = False
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What handlers may use."""
+
+    settings: Settings
+    email_sender: EmailSender
+    clock: Clock
+    options: WorkerOptions
+
+
+Handler = Callable[[ClaimedJob, JobContext], Awaitable[None]]
+
+
+async def send_email(job: ClaimedJob, context: JobContext) -> None:
+    """Send an email job's payload (rendered by backend.core.mail.EmailRenderer)."""
+    message = build_message(
+        job.payload,
+        idempotency_key=job.idempotency_key,
+        mail_from=context.settings.mail_from,
+        now=context.clock.now(),
+    )
+    await context.email_sender.send(message)
+
+
+async def run_purge(_job: ClaimedJob, context: JobContext) -> None:
+    """The daily purge: delete finished jobs past retention, run every cleanup hook, book tomorrow's."""
+    now = context.clock.now()
+    deleted = await outbox.purge_finished(now - timedelta(days=context.options.retention_days))
+    for name, hook in outbox.CLEANUP_HOOKS.items():
+        await hook(now)
+        logger.info("cleanup", extra={"fields": {"hook": name}})
+    await outbox.schedule_purge(now)
+    logger.info("purge", extra={"fields": {"deleted_jobs": deleted}})
+
+
+HANDLERS: dict[str, Handler] = {outbox.EMAIL: send_email, outbox.PURGE: run_purge}
+
+
+def register_handler(kind: str, handler: Handler) -> None:
+    """Run jobs of this kind with this handler (later issues: "push", "reminder", …)."""
+    HANDLERS[kind] = handler
+
+
+def load_job_modules() -> list[str]:
+    """Import every domain's optional `backend/<domain>/jobs.py`, which registers handlers and cleanup hooks."""
+    loaded = []
+    for domain in sorted(module.name for module in pkgutil.iter_modules([str(BACKEND_DIR)]) if module.ispkg):
+        name = f"backend.{domain}.jobs"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+            loaded.append(name)
+    return loaded
+
+
+class Worker:
+    """Claims batches of due jobs and runs them one at a time, recording each outcome."""
+
+    def __init__(self, worker_id: str, context: JobContext, handlers: dict[str, Handler] | None = None) -> None:
+        self.worker_id = worker_id
+        self.context = context
+        self.handlers = HANDLERS if handlers is None else handlers
+        self._last_sweep = float("-inf")
+
+    @property
+    def options(self) -> WorkerOptions:
+        """The worker's options."""
+        return self.context.options
+
+    async def run_batch(self, stop: asyncio.Event | None = None) -> int:
+        """Claim and run one batch; returns how many jobs were claimed. Stops early (releasing the rest)."""
+        now = self.context.clock.now()
+        if time.monotonic() - self._last_sweep > min(self.options.lease_seconds, 30.0):
+            self._last_sweep = time.monotonic()
+            await outbox.bury_abandoned(now)
+        jobs = await outbox.claim_batch(self.worker_id, now, self.options.batch, self.options.lease_seconds)
+        for index, job in enumerate(jobs):
+            if stop is not None and stop.is_set():
+                await outbox.release([later.id for later in jobs[index:]], self.worker_id)
+                break
+            await self.run_job(job)
+        return len(jobs)
+
+    async def run_job(self, job: ClaimedJob) -> str:
+        """Run one claimed job and record the outcome: sent, retry, dead or lost (lease taken over)."""
+        started = time.perf_counter()
+        error = ""
+        permanent = False
+        handler = self.handlers.get(job.kind)
+        try:
+            await self._call(handler, job)
+        except DeliveryError as exc:
+            error = str(exc)
+            permanent = isinstance(exc, PermanentDeliveryError)
+        except Exception as exc:  # noqa: BLE001 - any other failure of a handler is retried, never fatal
+            error = f"{type(exc).__name__}: {exc}"
+            permanent = False
+        if not error:
+            recorded = await outbox.mark_sent(job.id, self.worker_id, now=self.context.clock.now())
+            outcome = "sent" if recorded else "lost"
+        else:
+            status = await outbox.mark_failed(
+                job.id,
+                self.worker_id,
+                error,
+                permanent,
+                self.context.clock.now(),
+                retry_base=self.options.retry_base_seconds,
+                retry_cap=self.options.retry_cap_seconds,
+            )
+            outcome = {outbox.PENDING: "retry", outbox.DEAD: "dead"}.get(status or "", "lost")
+        fields: dict[str, object] = {
+            "kind": job.kind,
+            "job_id": job.id,
+            "outcome": outcome,
+            "attempt": job.attempt,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "worker": self.worker_id,
+        }
+        if error:
+            fields["error"] = outbox.redact(error)[:300]
+        logger.log(logging.WARNING if outcome == "dead" else logging.INFO, "job", extra={"fields": fields})
+        return outcome
+
+    async def _call(self, handler: Handler | None, job: ClaimedJob) -> None:
+        if handler is None:
+            # Retried rather than dead: during a deploy an older worker may meet a kind only newer code knows.
+            raise TransientDeliveryError(f"no handler for job kind {job.kind!r}")
+        await handler(job, self.context)
+
+    async def drain(self, stop: asyncio.Event | None = None) -> int:
+        """Run batches until nothing is due (or asked to stop); returns how many jobs were claimed."""
+        total = 0
+        while stop is None or not stop.is_set():
+            claimed = await self.run_batch(stop)
+            total += claimed
+            if claimed == 0:
+                break
+        return total
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Poll for due jobs until `stop` is set; sleep for the poll interval whenever the queue is idle."""
+        while not stop.is_set():
+            try:
+                claimed = await self.run_batch(stop)
+            except Exception:  # a database hiccup must not end the worker; it logs the trace and tries again
+                logger.exception("batch failed; retrying after the poll interval")
+                claimed = 0
+            if claimed == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.options.poll_seconds)
