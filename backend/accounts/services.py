@@ -810,3 +810,13 @@ async def verified_organisation_ids() -> list[int]:
     """Organisations whose events may be public."""
     rows = await Organisation.select(Organisation.id).where(Organisation.status == "verified")
     return [row["id"] for row in rows]
+
+
+async def purge_spent_links(before: datetime) -> int:
+    """Delete one-time links that expired, or were used, before this time; returns how many."""
+    rows = (
+        await EmailToken.delete()
+        .where((EmailToken.expires_at < before) | (EmailToken.used_at < before))
+        .returning(EmailToken.id)
+    )
+    return len(rows)
