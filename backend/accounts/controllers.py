@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -228,18 +229,7 @@ class LinkPages(Controller):
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
         """Send the link (if appropriate) and answer the same way whatever the address."""
-        form = await read_form(request, "email")
-        email = check_email(request, form)
-        if not form.ok:
-            return _page("email_sign_in", status_code=400, form=form)
-        wait = await accounts.link_requests_exhausted(email, client_address(request))
-        if wait is not None:
-            form.add_error(
-                request, "email", N_("Too many requests. Try again in %(minutes)s minutes"), minutes=max(1, wait // 60)
-            )
-            return _page("email_sign_in", 429, {"Retry-After": str(wait)}, form=form)
-        await accounts.request_sign_in_link(email, request_locale(request), client_address(request))
-        return _page("check_email", email=email, minutes=15)
+        return await _email_a_link(request, "email_sign_in", 15, accounts.request_sign_in_link, accounts)
 
     @get("/sign-in/link/{token:str}", name="use_link")
     async def confirm_link(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
@@ -269,18 +259,7 @@ class LinkPages(Controller):
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
         """Send a reset link if there is such an account; say the same either way."""
-        form = await read_form(request, "email")
-        email = check_email(request, form)
-        if not form.ok:
-            return _page("forgot_password", status_code=400, form=form)
-        wait = await accounts.link_requests_exhausted(email, client_address(request))
-        if wait is not None:
-            form.add_error(
-                request, "email", N_("Too many requests. Try again in %(minutes)s minutes"), minutes=max(1, wait // 60)
-            )
-            return _page("forgot_password", 429, {"Retry-After": str(wait)}, form=form)
-        await accounts.request_password_reset(email, request_locale(request), client_address(request))
-        return _page("check_email", email=email, minutes=60)
+        return await _email_a_link(request, "forgot_password", 60, accounts.request_password_reset, accounts)
 
     @get("/password/reset/{token:str}", name="reset_password")
     async def reset_form(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
@@ -335,6 +314,30 @@ class LinkPages(Controller):
             return Redirect(path="/account")
         _begin_pending(request, result.user_id, result.auth_version)
         return Redirect(path="/sign-in/set-up-two-factor")
+
+
+async def _email_a_link(
+    request: Request[Any, Any, Any],
+    form_page: str,
+    minutes: int,
+    send: Callable[[str, str, str], Awaitable[None]],
+    accounts: AccountsService,
+) -> Response[Any]:
+    """The shared shape of "email me a link": validate, throttle per client, send, answer the same way."""
+    form = await read_form(request, "email")
+    email = check_email(request, form)
+    if not form.ok:
+        return _page(form_page, status_code=400, form=form)
+    client = client_address(request)
+    wait = await accounts.link_requests_exhausted(email, client)
+    if wait is not None:
+        minutes_left = max(1, wait // 60)
+        form.add_error(
+            request, "email", N_("Too many requests. Try again in %(minutes)s minutes"), minutes=minutes_left
+        )
+        return _page(form_page, 429, {"Retry-After": str(wait)}, form=form)
+    await send(email, request_locale(request), client)
+    return _page("check_email", email=email, minutes=minutes)
 
 
 def _check_new_password(request: Request[Any, Any, Any], form: Form, email: str, name: str) -> None:
