@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 from backend.accounts.credentials import password_problem
 from backend.accounts.schemas import ORGANISATION_KINDS, SignInStep
 from backend.accounts.services import AccountsService, CodeCheck
+from backend.bookings.services import bookings_for_user
 from backend.core import audit
 from backend.core.auth import SESSION_SEEN, SESSION_STARTED, SESSION_USER_ID, SESSION_VERSION, current_user
 from backend.core.forms import Form, check_email, check_length, check_required, read_form
@@ -365,7 +366,10 @@ class AccountPages(Controller):
         assert user is not None  # the guard guarantees it
         summary = await accounts.user_summary(user.id)
         codes_left = await accounts.recovery_codes_left(user.id)
-        return _page("account", summary=summary, codes_left=codes_left, is_staff=user.is_staff)
+        bookings = await bookings_for_user(
+            user.id, email=user.email, now=request.app.state["clock"].now(), locale=request_locale(request)
+        )
+        return _page("account", summary=summary, codes_left=codes_left, is_staff=user.is_staff, bookings=bookings)
 
     @post("/account/sign-out-everywhere", name="sign_out_everywhere")
     async def sign_out_everywhere(

@@ -51,8 +51,8 @@ CLIENT_ATTEMPTS = 30  # wrong passwords per client address per window
 CODE_ATTEMPTS = 5  # wrong two-factor codes per account per window
 LINK_REQUESTS_PER_EMAIL = 3  # emails per address per window, so nobody can flood an inbox
 
-# Other domains register what to delete with an account (bookings, subscriptions…): `hook(user_id)`.
-ACCOUNT_DELETION_HOOKS: list[Callable[[int], Awaitable[None]]] = []
+# Other domains register what to delete with an account (bookings, subscriptions…): `hook(user_id, email)`.
+ACCOUNT_DELETION_HOOKS: list[Callable[[int, str], Awaitable[None]]] = []
 
 
 class CodeCheck(StrEnum):
@@ -543,7 +543,7 @@ class AccountsService:
         """Delete a resident's account and everything linked to it (other domains register hooks)."""
         async with write_transaction(self.engine):
             for hook in ACCOUNT_DELETION_HOOKS:
-                await hook(user.id)
+                await hook(user.id, user.email)
             await EmailToken.delete().where(EmailToken.email == user.email)
             await User.delete().where(User.id == user.id)
             # The audit entry keeps no personal data: only that account number N was deleted by its owner.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
@@ -30,6 +29,7 @@ from backend.core.i18n import N_, translate
 ENTER_A_POSTCODE = N_("Enter a postcode, like OX4 1AA")
 ENTER_A_REAL_POSTCODE = N_("Enter a real postcode, like OX4 1AA")
 NOT_IN_OXFORDSHIRE = N_("%(postcode)s is not in Oxfordshire. We can only place postcodes in Oxfordshire.")
+
 
 def _any_case(pattern: str) -> str:
     """The strict upper-case pattern with each letter class widened to both cases (JSON Schema has no flags)."""

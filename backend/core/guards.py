@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
 from backend.core.auth import current_user
@@ -41,3 +42,32 @@ def requires_sign_in(connection: ASGIConnection[Any, Any, Any, Any], _handler: B
     """A guard: anyone signed in, whatever their role."""
     if current_user(connection) is None:
         raise NotAuthorizedException()
+
+
+def requires_same_origin(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    """Refuse cross-site writes to session-authenticated JSON endpoints (the app exempts `/api/` from CSRF).
+
+    A write must not come from another site (`Sec-Fetch-Site`, `Origin`), and must carry a JSON body
+    (`Content-Type: application/json`), which a cross-site HTML form cannot send and a cross-site
+    script cannot send without a CORS preflight we never grant.
+    """
+    if connection.scope.get("method", "GET") in {"GET", "HEAD", "OPTIONS"}:
+        return
+    fetch_site = connection.headers.get("sec-fetch-site", "")
+    if fetch_site in {"cross-site", "same-site"}:
+        raise PermissionDeniedException("Cross-site request refused")
+    origin = connection.headers.get("origin")
+    if origin:
+        settings = connection.app.state["settings"]
+        allowed = {_origin_of(settings.base_url), _origin_of(str(connection.base_url))}
+        if origin.rstrip("/") not in allowed:
+            raise PermissionDeniedException("Cross-site request refused")
+    if connection.scope.get("method") in {"POST", "PUT", "PATCH"}:
+        content_type = connection.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise HTTPException(status_code=415, detail="Send a JSON body (Content-Type: application/json)")
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

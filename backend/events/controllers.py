@@ -12,23 +12,20 @@ import importlib.util
 import io
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
-from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import ClientException, HTTPException, NotFoundException, PermissionDeniedException
-from litestar.handlers.base import BaseRouteHandler
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from backend.core.auth import CurrentUser, current_user
 from backend.core.forms import Form, check_length, read_form
-from backend.core.guards import requires_roles
+from backend.core.guards import requires_roles, requires_same_origin
 from backend.core.i18n import N_, request_locale, translate
 from backend.core.roles import Role
 from backend.events.schemas import (
@@ -89,38 +86,6 @@ TEXT_FIELDS = (
 )
 LIST_FIELDS = ("languages", "suits", "accessibility")
 FORM_TRANSLATIONS = ("pl", "ur")
-
-
-# ---- A guard for session-authenticated JSON APIs (to move to backend.core) --------------------------
-
-
-def requires_same_origin(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
-    """Refuse cross-site writes to session-authenticated JSON endpoints (the app exempts `/api/` from CSRF).
-
-    A write must not come from another site (`Sec-Fetch-Site`, `Origin`), and must carry a JSON body
-    (`Content-Type: application/json`), which a cross-site HTML form cannot send and a cross-site
-    script cannot send without a CORS preflight we never grant.
-    """
-    if connection.scope.get("method", "GET") in {"GET", "HEAD", "OPTIONS"}:
-        return
-    fetch_site = connection.headers.get("sec-fetch-site", "")
-    if fetch_site in {"cross-site", "same-site"}:
-        raise PermissionDeniedException("Cross-site request refused")
-    origin = connection.headers.get("origin")
-    if origin:
-        settings = connection.app.state["settings"]
-        allowed = {_origin_of(settings.base_url), _origin_of(str(connection.base_url))}
-        if origin.rstrip("/") not in allowed:
-            raise PermissionDeniedException("Cross-site request refused")
-    if connection.scope.get("method") in {"POST", "PUT", "PATCH"}:
-        content_type = connection.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            raise HTTPException(status_code=415, detail="Send a JSON body (Content-Type: application/json)")
-
-
-def _origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 # ---- Dependencies -------------------------------------------------------------------------------

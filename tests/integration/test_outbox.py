@@ -23,8 +23,9 @@ from backend.notifications.services import NotificationsService
 from backend.settings import Settings
 from tests.support.smtp import SmtpServer
 
-# Jobs enqueued without a due time are due at the database's "now"; the tests' clock starts just after it.
-START = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+# Jobs enqueued without a due time are due at the database's "now"; the tests' clock starts after it — two
+# hours after import, so that it is still ahead of the database however late in a long run a test comes.
+START = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
 ADMIN = CurrentUser(id=1, email="admin@example.org", display_name="Admin", roles=frozenset({Role.ADMIN}))
 
 

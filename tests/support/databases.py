@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from piccolo.table import Table
 
 from backend.core.db import PICCOLO_APPS
 from backend.settings import REPO_ROOT
@@ -83,11 +85,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
             drop_postgres_database(url)
 
 
-def all_table_classes() -> list[type]:
+def all_table_classes() -> list[type[Table]]:
     """Every Piccolo table of the project."""
-    import importlib
 
-    tables: list[type] = []
+    tables: list[type[Table]] = []
     for module in PICCOLO_APPS:
         tables.extend(importlib.import_module(module).APP_CONFIG.table_classes)
     return tables

@@ -18,19 +18,40 @@ from backend.core.guards import is_public
 
 # Paths that are not pages a resident reads.
 NOT_PAGES_PREFIXES = ("/static/", "/icons/", "/language/", "/schema")
-NOT_PAGES = frozenset({"/service-worker.js", "/manifest.webmanifest", "/health"})
+NOT_PAGES = frozenset(
+    {"/service-worker.js", "/manifest.webmanifest", "/health", "/events/feed.ics", "/events/feed.atom"}
+)
 
 # Path template (as Litestar spells it) → an example path. `{locale}` is replaced by the locale under test,
 # for pages whose language is part of the address.
 # Token pages get a token that is not valid: their "this link cannot be used" page is what most visitors
 # who reach them by an old or mangled link see, and it must pass the checks too.
 EXAMPLES: dict[str, str] = {
+    "/officer/events/{event_id:int}": "/officer/events/1",
+    "/officer/organisations/{organisation_id:int}": "/officer/organisations/1",
+    "/partner/events/{event_id:int}": "/partner/events/1",
+    "/partner/events/{event_id:int}/attendees": "/partner/events/1/attendees",
+    "/partner/events/{event_id:int}/edit": "/partner/events/1/edit",
+    "/partner/events/{event_id:int}/occurrences/{occurrence_id:int}/attendees.csv": (
+        "/partner/events/1/occurrences/1/attendees.csv"
+    ),
+    "/partner/events/{event_id:int}/occurrences/{occurrence_id:int}/change": "/partner/events/1/occurrences/1/change",
+    "/partners/confirm/{token:str}": "/partners/confirm/not-a-real-token",
     "/offline/{code:str}": "/offline/{locale}",
     "/admin/users/{user_id:int}": "/admin/users/1",
     "/dev/mail/{job_id:int}": "/dev/mail/1",
     "/invitation/{token:str}": "/invitation/not-a-real-token",
     "/password/reset/{token:str}": "/password/reset/not-a-real-token",
     "/sign-in/link/{token:str}": "/sign-in/link/not-a-real-token",
+    "/events/{event_ref:str}": "/events/1",
+    "/events/{event_ref:str}/{occurrence_ref:str}": "/events/1/1",
+    "/events/{event_id:int}/{occurrence_id:int}/book": "/events/1/1/book",
+    "/events/{event_id:int}/{occurrence_id:int}/waitlist/joined": "/events/1/1/waitlist/joined",
+    "/bookings/{token:str}": "/bookings/not-a-real-booking-token",
+    "/bookings/{token:str}/calendar.ics": "/bookings/not-a-real-booking-token/calendar.ics",
+    "/bookings/{token:str}/feedback": "/bookings/not-a-real-booking-token/feedback",
+    "/waitlist/{token:str}": "/waitlist/not-a-real-offer-token-xyz",
+    "/partner/events/{event_id:int}/feedback": "/partner/events/1/feedback",
 }
 
 

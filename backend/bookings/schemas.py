@@ -1,0 +1,252 @@
+"""Shapes of the bookings domain: what the service returns, and the JSON API's bodies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import msgspec
+
+from backend.core.forms import EMAIL_PATTERN
+from backend.core.i18n import N_
+
+MAX_NAME = 120
+MAX_EMAIL = 320
+MAX_ACCESS_NEEDS = 1000
+MAX_COMMENT = 2000
+MAX_REASON = 500
+MAX_PLACES = 50  # the ceiling of any event's per-booking limit
+
+
+class Outcome(StrEnum):
+    """What happened to a booking (or waitlist) request."""
+
+    BOOKED = "booked"
+    REPLAYED = "replayed"  # the same submission again: the booking it made the first time
+    WAITLISTED = "waitlisted"
+    FULL = "full"
+    DUPLICATE = "duplicate"  # this email already holds a booking (or a waitlist place) for this occurrence
+    PAST = "past"
+    CANCELLED = "cancelled"
+    DROP_IN = "drop_in"
+    TOO_MANY = "too_many"  # more places than the event's per-booking limit
+    NOT_FULL = "not_full"  # the waitlist is only for full occurrences
+    NOT_FOUND = "not_found"
+    KEY_REUSED = "key_reused"  # an idempotency key sent again with a different request
+
+
+# What each refusal says to a resident (translated when shown).
+OUTCOME_MESSAGES: dict[Outcome, str] = {
+    Outcome.FULL: N_(
+        "All places have been taken. You can join the waitlist and we will email you if a place frees up."
+    ),
+    Outcome.DUPLICATE: N_(
+        "This email address already has a booking for this date. Check your email for the link to manage it."
+    ),
+    Outcome.PAST: N_("This event has already taken place, so it can no longer be booked."),
+    Outcome.CANCELLED: N_("This event has been cancelled, so it cannot be booked."),
+    Outcome.DROP_IN: N_("This is a drop-in event: there is no need to book. Just come along."),
+    Outcome.TOO_MANY: N_("You can book up to %(limit)s places at a time"),
+    Outcome.NOT_FULL: N_("There are places left, so you can book now instead of joining the waitlist."),
+    Outcome.NOT_FOUND: N_("We could not find this event."),
+    Outcome.KEY_REUSED: N_("This request was already used for a different booking. Reload the page and try again."),
+}
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """A resident's request for places (already validated by the controller)."""
+
+    name: str
+    email: str
+    places: int
+    access_needs: str = ""
+    locale: str = "en"
+    user_id: int | None = None
+    request_key: str | None = None  # a form nonce or an Idempotency-Key header
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """One booking with its occurrence, as the manage page and the API show it."""
+
+    id: int
+    occurrence_id: int
+    event_id: int
+    name: str
+    email: str
+    places: int
+    access_needs: str
+    status: str
+    created_at: datetime
+    cancelled_at: datetime | None
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    is_online: bool
+    occurrence_status: str
+
+    @property
+    def is_cancelled(self) -> bool:
+        """True once cancelled by the resident or because the occurrence was cancelled."""
+        return self.status == "cancelled"
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    """The outcome of a booking attempt; `token` (the manage link's secret) only when booked or replayed."""
+
+    outcome: Outcome
+    booking: BookingView | None = None
+    token: str | None = None
+    limit: int = 0
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """The outcome of cancelling through a manage link."""
+
+    found: bool
+    cancelled_now: bool = False
+    past: bool = False
+    booking: BookingView | None = None
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A waitlist offer as its link shows it."""
+
+    status: str  # offered, accepted, expired, cancelled, waiting
+    expired: bool
+    places: int
+    expires_at: datetime | None
+    title: str
+    starts_at: datetime | None
+    event_id: int
+    occurrence_id: int
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """One confirmed booking, as the partner's attendee list shows it."""
+
+    booking_id: int
+    name: str
+    email: str
+    places: int
+    access_needs: str
+    booked_at: datetime
+    status: str = "confirmed"  # attendees() lists confirmed bookings only
+
+
+@dataclass(frozen=True)
+class UserBooking:
+    """One of a signed-in resident's bookings, for their account page."""
+
+    booking_id: int
+    event_id: int
+    occurrence_id: int
+    title: str
+    starts_at: datetime
+    places: int
+    status: str
+    is_past: bool
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    """One piece of feedback, for partners and officers."""
+
+    id: int
+    event_id: int
+    event_title: str
+    rating: int
+    comment: str
+    hidden: bool
+    hidden_reason: str
+    created_at: datetime
+
+
+# ---- The JSON API ----------------------------------------------------------------------------------------
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME, pattern=r"\S")]
+# The same rule as the HTML forms' (backend.core.forms.EMAIL_PATTERN), so the schema tells clients exactly.
+Email = Annotated[str, msgspec.Meta(min_length=6, max_length=MAX_EMAIL, pattern=EMAIL_PATTERN.pattern)]
+Places = Annotated[int, msgspec.Meta(ge=1, le=MAX_PLACES)]
+AccessNeeds = Annotated[str, msgspec.Meta(max_length=MAX_ACCESS_NEEDS)]
+
+
+class BookingIn(msgspec.Struct):
+    """A booking request: who, how many places (up to the event's per-booking limit), any access needs."""
+
+    name: Name
+    email: Email
+    places: Places = 1
+    access_needs: AccessNeeds = ""
+
+
+class BookingOut(msgspec.Struct):
+    """A booking."""
+
+    id: int
+    event_id: int
+    occurrence_id: int
+    name: str
+    email: str
+    places: int
+    access_needs: str
+    status: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    created_at: datetime
+    cancelled_at: datetime | None
+
+
+class BookingCreatedOut(msgspec.Struct):
+    """A new booking and its manage token: keep the token, it is shown only now (and sent by email)."""
+
+    booking: BookingOut
+    manage_token: str
+    manage_url: str
+    calendar_url: str
+
+
+class FieldError(msgspec.Struct):
+    """Which field failed and why."""
+
+    key: str | None
+    source: str | None
+    message: str
+
+
+class ApiError(msgspec.Struct):
+    """An error answer (the same shape as the app's error handler); `waitlist_url` when full."""
+
+    status_code: int
+    detail: str
+    code: str = ""
+    waitlist_url: str | None = None
+    errors: list[FieldError] = msgspec.field(default_factory=list)
+
+
+def booking_out(view: BookingView) -> BookingOut:
+    """The API shape of a booking."""
+    return BookingOut(
+        id=view.id,
+        event_id=view.event_id,
+        occurrence_id=view.occurrence_id,
+        name=view.name,
+        email=view.email,
+        places=view.places,
+        access_needs=view.access_needs,
+        status=view.status,
+        title=view.title,
+        starts_at=view.starts_at,
+        ends_at=view.ends_at,
+        created_at=view.created_at,
+        cancelled_at=view.cancelled_at,
+    )

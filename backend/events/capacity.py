@@ -1,0 +1,174 @@
+"""Places on an occurrence: the only code that touches `event_occurrence.places_left`.
+
+Capacity is enforced by one conditional statement run inside the caller's write transaction (the one that
+inserts the booking): the row is decremented only while enough places are left, so 200 people pressing
+"Book" at once for 10 places give exactly 10 bookings on SQLite (IMMEDIATE transactions queue) and on
+PostgreSQL (the UPDATE takes the row lock and re-checks its condition).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from backend.core.clock import Clock
+from backend.events.tables import Event, EventTranslation, Occurrence
+
+
+@dataclass(frozen=True)
+class OccurrenceForBooking:
+    """What booking needs to know about one occurrence and its event (title in the asked-for locale)."""
+
+    occurrence_id: int
+    event_id: int
+    organisation_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str  # the occurrence's: scheduled, cancelled
+    event_status: str  # the event's: published, hidden, cancelled, …
+    capacity: int | None  # None: drop-in, no booking
+    places_left: int | None
+    per_booking_limit: int
+    is_online: bool
+    online_url: str
+    venue_name: str
+    address: str
+    postcode: str
+    sequence: int  # the event's sequence plus the occurrence's (iCalendar SEQUENCE)
+
+    @property
+    def is_drop_in(self) -> bool:
+        """True when the event needs no booking."""
+        return self.capacity is None
+
+    def location(self) -> str:
+        """Venue, address and postcode on one line (or the online link)."""
+        if self.is_online:
+            return self.online_url
+        return ", ".join(part for part in (self.venue_name, self.address, self.postcode) if part)
+
+
+@dataclass(frozen=True)
+class EventBrief:
+    """An event's title (in a locale) and the organisation that runs it."""
+
+    event_id: int
+    organisation_id: int
+    title: str
+
+
+def _utc(moment: datetime) -> datetime:
+    """Timestamps compared in the database are UTC (SQLite compares them as text)."""
+    return moment.astimezone(UTC)
+
+
+async def _titles(event_ids: set[int], locale: str) -> dict[int, str]:
+    if not event_ids:
+        return {}
+    rows = await EventTranslation.select(EventTranslation.event, EventTranslation.title).where(
+        EventTranslation.event.is_in(list(event_ids)) & (EventTranslation.locale == locale)
+    )
+    return {row["event"]: row["title"] for row in rows if row["title"]}
+
+
+class CapacityService:
+    """Reserve and release places; read what a booking needs about an occurrence."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def reserve(self, occurrence_id: int, places: int) -> bool:
+        """Take `places` from a scheduled, future occurrence if that many are left. One conditional UPDATE.
+
+        Call inside the write transaction that inserts the booking. False when full, past, cancelled or drop-in.
+        """
+        if places < 1:
+            return False
+        rows = (
+            await Occurrence.update({Occurrence.places_left: Occurrence.places_left - places})
+            .where(
+                (Occurrence.id == occurrence_id)
+                & (Occurrence.status == "scheduled")
+                & (Occurrence.places_left >= places)
+                & (Occurrence.starts_at > _utc(self.clock.now()))
+            )
+            .returning(Occurrence.id)
+        )
+        return bool(rows)
+
+    async def release(self, occurrence_id: int, places: int) -> None:
+        """Give `places` back (a cancellation), never above the occurrence's capacity."""
+        if places < 1:
+            return
+        await Occurrence.raw(
+            "UPDATE event_occurrence SET places_left = CASE WHEN places_left + {} > capacity THEN capacity "
+            "ELSE places_left + {} END WHERE id = {} AND places_left IS NOT NULL AND capacity IS NOT NULL",
+            places,
+            places,
+            occurrence_id,
+        )
+
+    async def occurrence_for_booking(self, occurrence_id: int, locale: str = "en") -> OccurrenceForBooking | None:
+        """One occurrence with its event's booking details, or None when there is no such occurrence."""
+        found = await self.occurrences_for_booking([occurrence_id], locale)
+        return found.get(occurrence_id)
+
+    async def occurrences_for_booking(
+        self, occurrence_ids: list[int], locale: str = "en"
+    ) -> dict[int, OccurrenceForBooking]:
+        """Several occurrences at once (account pages, feedback lists), by id."""
+        if not occurrence_ids:
+            return {}
+        rows: list[dict[str, Any]] = await Occurrence.select(
+            Occurrence.id,
+            Occurrence.event.id,
+            Occurrence.event.organisation_id,
+            Occurrence.event.title,
+            Occurrence.event.status,
+            Occurrence.event.per_booking_limit,
+            Occurrence.event.is_online,
+            Occurrence.event.online_url,
+            Occurrence.event.venue_name,
+            Occurrence.event.address,
+            Occurrence.event.postcode,
+            Occurrence.event.sequence,
+            Occurrence.starts_at,
+            Occurrence.ends_at,
+            Occurrence.status,
+            Occurrence.capacity,
+            Occurrence.places_left,
+            Occurrence.sequence,
+        ).where(Occurrence.id.is_in(sorted(set(occurrence_ids))))
+        titles = await _titles({row["event.id"] for row in rows}, locale)
+        return {
+            row["id"]: OccurrenceForBooking(
+                occurrence_id=row["id"],
+                event_id=row["event.id"],
+                organisation_id=row["event.organisation_id"],
+                title=titles.get(row["event.id"], row["event.title"]),
+                starts_at=row["starts_at"],
+                ends_at=row["ends_at"],
+                status=row["status"],
+                event_status=row["event.status"],
+                capacity=row["capacity"],
+                places_left=row["places_left"],
+                per_booking_limit=row["event.per_booking_limit"],
+                is_online=bool(row["event.is_online"]),
+                online_url=row["event.online_url"],
+                venue_name=row["event.venue_name"],
+                address=row["event.address"],
+                postcode=row["event.postcode"],
+                sequence=(row["event.sequence"] or 0) + (row["sequence"] or 0),
+            )
+            for row in rows
+        }
+
+    async def event_brief(self, event_id: int, locale: str = "en") -> EventBrief | None:
+        """An event's title and organisation (the partner's feedback page), or None."""
+        row = await Event.select(Event.id, Event.organisation_id, Event.title).where(Event.id == event_id).first()
+        if row is None:
+            return None
+        title = (await _titles({event_id}, locale)).get(event_id) or str(row["title"])
+        return EventBrief(event_id=row["id"], organisation_id=row["organisation_id"], title=title)

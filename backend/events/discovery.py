@@ -1,0 +1,730 @@
+"""The read side of events: residents' search, the public event page, calendars and feeds.
+
+Only published events of verified organisations are public, and only their scheduled occurrences that
+have not started yet are listed. A search is two queries over occurrences joined to their event
+(a count and one page, on indexed columns: start time, status, district, division, category), plus one
+query each for the page's translations and the organisers' names. Multi-valued filters are bit sets,
+matched with a portable `(column & mask) = mask`. A radius search keeps a bounding box and an
+equirectangular distance in SQL (exact enough at county scale to decide membership and order), then
+works out the great-circle distance of the page's results in Python.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import msgspec
+from piccolo.columns.combination import WhereRaw
+from piccolo.engine.base import Engine
+from piccolo.query import OrderByRaw
+
+from backend.accounts.services import organisation_names, verified_organisation_ids
+from backend.areas.schemas import LookupStatus
+from backend.areas.services import EARTH_RADIUS_MILES, AreasService, distance_miles
+from backend.core.i18n import N_
+from backend.events.calendar import CalendarEntry
+from backend.events.schemas import (
+    ACCESSIBILITY,
+    ACCESSIBILITY_CODES,
+    LANGUAGE_CODES,
+    LANGUAGES,
+    SUITS,
+    SUITS_CODES,
+    codes_of,
+    mask_of,
+)
+from backend.events.tables import Category, Event, EventTranslation, Occurrence
+
+PER_PAGE = 20
+COUNT_LIMIT = 1000
+MAX_PAGE = COUNT_LIMIT // PER_PAGE
+FEED_LIMIT = 200
+RADII = (1, 3, 5, 10)
+DEFAULT_RADIUS = 3
+_RADIUS_TEXT = tuple(str(radius) for radius in RADII)
+WHEN_CHOICES = ("today", "weekend", "week")
+MAX_QUERY = 100
+MAX_TERMS = 6
+UPCOMING_DATES = 12
+_JOINED = '"event_occurrence$event"'  # how Piccolo aliases the event joined to an occurrence
+_TERM_SPLIT = re.compile(r"[\s%_\\]+")
+
+# Messages next to the filter fields (translated by the caller).
+BAD_DATE = N_("Enter a real date, like 2026-05-28")
+TO_BEFORE_FROM = N_("The end date must be the same as or after the start date")
+UNKNOWN_DISTRICT = N_("Choose a district from the list")
+UNKNOWN_DIVISION = N_("Choose a county division from the list")
+UNKNOWN_CATEGORY = N_("Choose a kind of event from the list")
+UNKNOWN_CHOICE = N_("Choose one of the options")
+BAD_POSTCODE = N_("Enter a real postcode, like OX4 1AA")
+POSTCODE_OUTSIDE = N_(
+    "Sorry, %(postcode)s is not in Oxfordshire. Try a postcode in Oxfordshire, or choose a district instead."
+)
+
+
+@dataclass(frozen=True)
+class FilterInput:
+    """The filters as typed (query parameters of /events, the feeds, the embed page and the API)."""
+
+    q: str = ""
+    when: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    district: str = ""
+    division: str = ""
+    postcode: str = ""
+    radius_miles: str = ""
+    category: str = ""
+    language: str = ""
+    accessibility: tuple[str, ...] = ()
+    free: bool = False
+    suits: str = ""
+    online: str = ""  # "", "true" (online only) or "false" (in person only)
+    page: int = 1
+
+    def pairs(self, *, page: int | None = None) -> list[tuple[str, str]]:
+        """The filters as query-string pairs (empty ones left out), for links to other pages and feeds."""
+        items: list[tuple[str, str]] = [
+            ("q", self.q),
+            ("when", self.when),
+            ("from", self.date_from),
+            ("to", self.date_to),
+            ("district", self.district),
+            ("division", self.division),
+            ("postcode", self.postcode),
+            ("radius_miles", self.radius_miles if self.postcode else ""),
+            ("category", self.category),
+            ("language", self.language),
+            *[("accessibility", code) for code in self.accessibility],
+            ("free", "true" if self.free else ""),
+            ("suits", self.suits),
+            ("online", self.online),
+        ]
+        if page is not None and page > 1:
+            items.append(("page", str(page)))
+        return [(name, value) for name, value in items if value]
+
+    def query_string(self, *, page: int | None = None) -> str:
+        """`q=tea&accessibility=step_free…`: the same filters, for links (no page unless given)."""
+        return urlencode(self.pairs(page=page))
+
+    @property
+    def any(self) -> bool:
+        """True when at least one filter is set."""
+        return bool(self.pairs())
+
+
+@dataclass(frozen=True)
+class FilterError:
+    """A message (marked with `N_`) for one field, with its placeholders."""
+
+    message: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """Filters checked and resolved to what the query needs."""
+
+    starts_from: datetime
+    starts_before: datetime | None = None
+    district_code: str = ""
+    division_code: str = ""
+    centre: tuple[float, float] | None = None
+    radius_miles: float | None = None
+    place: str = ""  # the normalised postcode searched around
+    category_id: int | None = None
+    language_mask: int = 0
+    accessibility_mask: int = 0
+    suits_mask: int = 0
+    free: bool = False
+    online: bool | None = None
+    terms: tuple[str, ...] = ()
+
+
+class EventCard(msgspec.Struct):
+    """One upcoming date in a list of results (the API's list item; the page renders the same)."""
+
+    event_id: int
+    occurrence_id: int
+    title: str
+    summary: str
+    locale: str  # the language of title and summary
+    translated: bool  # False when shown in its original language because no translation was supplied
+    starts_at: datetime
+    ends_at: datetime
+    category: str
+    category_name: str
+    is_online: bool
+    venue_name: str
+    postcode: str
+    district_code: str
+    division_code: str
+    latitude: float | None
+    longitude: float | None
+    distance_miles: float | None
+    cost_pence: int
+    drop_in: bool
+    places_left: int | None
+    languages: list[str]
+    suits: list[str]
+    accessibility: list[str]
+    url: str
+
+
+class SearchPage(msgspec.Struct):
+    """A page of results and how many match in all (`more`: at least `total`, which is then the counting limit)."""
+
+    total: int
+    more: bool
+    page: int
+    per_page: int
+    pages: int
+    items: list[EventCard]
+
+
+class OccurrenceInfo(msgspec.Struct):
+    """One date of a public event."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    drop_in: bool
+    places_left: int | None
+    url: str
+    book_url: str | None
+
+
+class EventDetail(msgspec.Struct):
+    """A public event in the resident's language where the partner supplied it."""
+
+    id: int
+    title: str
+    description: str
+    locale: str  # the language of title and description as shown
+    original_locale: str
+    translated: bool  # False: the original, and the resident's language differs (the page says so)
+    organiser: str
+    category: str
+    category_name: str
+    is_online: bool
+    online_url: str
+    venue_name: str
+    address: str
+    postcode: str
+    district_code: str
+    division_code: str
+    latitude: float | None
+    longitude: float | None
+    cost_pence: int
+    cost_note: str
+    per_booking_limit: int
+    languages: list[str]
+    suits: list[str]
+    accessibility: list[str]
+    recurrence: str
+    sequence: int
+    occurrence: OccurrenceInfo | None  # the date asked for, or the next one
+    upcoming: list[OccurrenceInfo]  # the next dates of the series (scheduled and cancelled)
+    url: str
+
+
+def _london(settings_zone: str) -> ZoneInfo:
+    return ZoneInfo(settings_zone)
+
+
+def _parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def window(
+    when: str, day_from: date | None, day_to: date | None, now: datetime, zone: ZoneInfo
+) -> tuple[datetime, datetime | None]:
+    """The start-time window for `when` (today, this weekend, the next 7 days) narrowed by a date range."""
+
+    def midnight(day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=zone)
+
+    today = now.astimezone(zone).date()
+    start, end = now, None
+    if when == "today":
+        end = midnight(today + timedelta(days=1))
+    elif when == "weekend":
+        weekday = today.weekday()  # Monday 0 … Sunday 6
+        saturday = today - timedelta(days=1) if weekday == 6 else today + timedelta(days=5 - weekday)
+        start = max(now, midnight(saturday))
+        end = midnight(saturday + timedelta(days=2))
+    elif when == "week":
+        end = midnight(today + timedelta(days=8))
+    if day_from is not None:
+        start = max(start, midnight(day_from))
+    if day_to is not None:
+        until = midnight(day_to + timedelta(days=1))
+        end = until if end is None else min(end, until)
+    return start, end
+
+
+def _check_choices(raw: FilterInput) -> dict[str, FilterError]:
+    """Errors in the filters that need no lookup: dates and the fixed lists."""
+    errors: dict[str, FilterError] = {}
+    day_from, day_to = _parse_day(raw.date_from), _parse_day(raw.date_to)
+    if raw.date_from.strip() and day_from is None:
+        errors["from"] = FilterError(BAD_DATE)
+    if raw.date_to.strip() and day_to is None:
+        errors["to"] = FilterError(BAD_DATE)
+    if day_from and day_to and day_to < day_from:
+        errors["to"] = FilterError(TO_BEFORE_FROM)
+    checks = (
+        ("when", raw.when, WHEN_CHOICES),
+        ("radius_miles", raw.radius_miles, _RADIUS_TEXT),
+        ("language", raw.language, LANGUAGE_CODES),
+        ("suits", raw.suits, SUITS_CODES),
+        ("online", raw.online, ("true", "false")),
+    )
+    for name, value, allowed in checks:
+        if value and value not in allowed:
+            errors[name] = FilterError(UNKNOWN_CHOICE)
+    if any(code not in ACCESSIBILITY_CODES for code in raw.accessibility):
+        errors["accessibility"] = FilterError(UNKNOWN_CHOICE)
+    return errors
+
+
+def _terms(text: str) -> tuple[str, ...]:
+    words = [word for word in _TERM_SPLIT.split(text.lower()[:MAX_QUERY]) if word]
+    return tuple(dict.fromkeys(words))[:MAX_TERMS]
+
+
+def _excerpt(text: str, limit: int = 180) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0]
+    return f"{cut}…"
+
+
+def _bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, float, float]:
+    d_lat = math.degrees(miles / EARTH_RADIUS_MILES)
+    d_lon = d_lat / max(0.01, math.cos(math.radians(lat)))
+    return lat - d_lat, lat + d_lat, lon - d_lon, lon + d_lon
+
+
+class DiscoveryService:
+    """What residents (and the API, feeds and calendars) read about events."""
+
+    def __init__(self, engine: Engine[Any], *, time_zone: str = "Europe/London", base_url: str = "") -> None:
+        self.engine = engine
+        self.zone = _london(time_zone)
+        self.base_url = base_url.rstrip("/")
+
+    # --- reference lists for the filter form ---------------------------------------------------
+
+    async def categories(self) -> list[dict[str, Any]]:
+        """Active categories in the officers' order: id, slug and names by locale."""
+        rows = (
+            await Category.select(Category.id, Category.slug, Category.names)
+            .where(Category.active == True)  # noqa: E712 - Piccolo builds SQL from this comparison
+            .order_by(Category.position)
+            .order_by(Category.id)
+        )
+        return [{"id": row["id"], "slug": row["slug"], "names": _names(row["names"])} for row in rows]
+
+    # --- filters ----------------------------------------------------------------------------------
+
+    async def resolve(
+        self, raw: FilterInput, now: datetime, categories: list[dict[str, Any]] | None = None
+    ) -> tuple[Criteria | None, dict[str, FilterError]]:
+        """Check the filters; resolve the postcode, district, division and category. Errors by field name."""
+        errors = _check_choices(raw)
+        criteria = await self._places(raw, Criteria(starts_from=now), errors)
+        if raw.category:
+            known = categories if categories is not None else await self.categories()
+            category = next((item for item in known if item["slug"] == raw.category), None)
+            if category is None:
+                errors["category"] = FilterError(UNKNOWN_CATEGORY)
+            else:
+                criteria = replace(criteria, category_id=int(category["id"]))
+        if errors:
+            return None, errors
+        start, end = window(raw.when, _parse_day(raw.date_from), _parse_day(raw.date_to), now, self.zone)
+        criteria = replace(
+            criteria,
+            starts_from=max(start, now),
+            starts_before=end,
+            language_mask=mask_of([raw.language], LANGUAGES) if raw.language else 0,
+            accessibility_mask=mask_of(list(raw.accessibility), ACCESSIBILITY),
+            suits_mask=mask_of([raw.suits], SUITS) if raw.suits else 0,
+            free=raw.free,
+            online=None if not raw.online else raw.online == "true",
+            terms=_terms(raw.q),
+        )
+        return criteria, {}
+
+    async def _places(self, raw: FilterInput, criteria: Criteria, errors: dict[str, FilterError]) -> Criteria:
+        """Resolve district, division and postcode (adding to `errors` what cannot be placed)."""
+        areas = AreasService(self.engine)
+        if raw.district:
+            districts = await areas.list_districts()
+            district = next((item for item in districts if raw.district in {item.code, item.slug}), None)
+            if district is None:
+                errors["district"] = FilterError(UNKNOWN_DISTRICT)
+            else:
+                criteria = replace(criteria, district_code=district.code)
+        if raw.division:
+            divisions = await areas.list_divisions()
+            division = next((item for item in divisions if raw.division in {item.code, item.slug}), None)
+            if division is None:
+                errors["division"] = FilterError(UNKNOWN_DIVISION)
+            else:
+                criteria = replace(criteria, division_code=division.code)
+        if raw.postcode.strip():
+            result = await areas.lookup(raw.postcode)
+            if result.location is not None:
+                radius = int(raw.radius_miles) if raw.radius_miles in _RADIUS_TEXT else DEFAULT_RADIUS
+                centre = (result.location.latitude, result.location.longitude)
+                criteria = replace(criteria, centre=centre, radius_miles=float(radius), place=result.query)
+            elif result.status is LookupStatus.OUTSIDE:
+                errors["postcode"] = FilterError(POSTCODE_OUTSIDE, {"postcode": result.query})
+            else:
+                errors["postcode"] = FilterError(BAD_POSTCODE)
+        return criteria
+
+    # --- search -----------------------------------------------------------------------------------
+
+    async def _conditions(self, criteria: Criteria) -> list[Any]:
+        event = Occurrence.event
+        conditions: list[Any] = [
+            Occurrence.status == "scheduled",
+            Occurrence.starts_at >= criteria.starts_from,
+            event.status == "published",
+            event.organisation_id.is_in(await verified_organisation_ids() or [0]),
+        ]
+        if criteria.starts_before is not None:
+            conditions.append(Occurrence.starts_at < criteria.starts_before)
+        if criteria.district_code:
+            conditions.append(event.district_code == criteria.district_code)
+        if criteria.division_code:
+            conditions.append(event.division_code == criteria.division_code)
+        if criteria.category_id is not None:
+            conditions.append(event.category == criteria.category_id)
+        for column, mask in (
+            ("languages", criteria.language_mask),
+            ("accessibility", criteria.accessibility_mask),
+            ("suits", criteria.suits_mask),
+        ):
+            if mask:
+                conditions.append(WhereRaw(f"({_JOINED}.{column} & {{}}) = {{}}", mask, mask))
+        if criteria.free:
+            conditions.append(event.cost_pence == 0)
+        if criteria.online is not None:
+            conditions.append(event.is_online == criteria.online)
+        conditions.extend(event.search_text.like(f"%{term}%") for term in criteria.terms)
+        if criteria.centre is not None and criteria.radius_miles is not None:
+            lat, lon = criteria.centre
+            south, north, west, east = _bounding_box(lat, lon, criteria.radius_miles)
+            conditions.extend(
+                [
+                    event.latitude >= south,
+                    event.latitude <= north,
+                    event.longitude >= west,
+                    event.longitude <= east,
+                    WhereRaw(f"{_distance_sql(lat, lon)} <= {{}}", _degrees_squared(criteria.radius_miles)),
+                ]
+            )
+        return conditions
+
+    async def search(self, criteria: Criteria, locale: str, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
+        """One page of matching upcoming dates (soonest first, or nearest first around a postcode)."""
+        conditions = await self._conditions(criteria)
+        # Counting stops at COUNT_LIMIT ("more than 1,000 match"): the cost of a search then does not
+        # grow with the number of events, and nobody pages through more than that.
+        matches = await Occurrence.select(Occurrence.id).where(*conditions).limit(COUNT_LIMIT + 1)
+        total, more = min(len(matches), COUNT_LIMIT), len(matches) > COUNT_LIMIT
+        pages = max(1, math.ceil(total / per_page))
+        page = max(1, min(page, pages, MAX_PAGE))
+        query = Occurrence.select(*_CARD_COLUMNS).where(*conditions).limit(per_page).offset((page - 1) * per_page)
+        if criteria.centre is not None:
+            query = query.order_by(OrderByRaw(_distance_sql(*criteria.centre)))
+        rows = await query.order_by(Occurrence.starts_at).order_by(Occurrence.id)
+        items = await self._cards(rows, locale, criteria.centre)
+        return SearchPage(total=total, more=more, page=page, per_page=per_page, pages=pages, items=items)
+
+    async def feed(self, criteria: Criteria, locale: str, limit: int = FEED_LIMIT) -> list[EventCard]:
+        """The next matching dates, soonest first (for the ICS and Atom feeds)."""
+        conditions = await self._conditions(criteria)
+        rows = await Occurrence.select(*_CARD_COLUMNS).where(*conditions).order_by(Occurrence.starts_at).limit(limit)
+        return await self._cards(rows, locale, criteria.centre)
+
+    async def _cards(
+        self, rows: list[dict[str, Any]], locale: str, centre: tuple[float, float] | None
+    ) -> list[EventCard]:
+        event_ids = {row["event.id"] for row in rows}
+        translations = await self._translations(event_ids, locale)
+        categories = {item["id"]: item for item in await self.categories()} if rows else {}
+        cards = []
+        for row in rows:
+            event_id = row["event.id"]
+            original = row["event.original_locale"] or "en"
+            translation = translations.get(event_id) if locale != original else None
+            title = (translation or {}).get("title") or row["event.title"]
+            description = (translation or {}).get("description") or row["event.description"]
+            category = categories.get(row["event.category"], {"slug": "", "names": {}})
+            latitude, longitude = row["event.latitude"], row["event.longitude"]
+            distance = (
+                round(distance_miles(centre[0], centre[1], latitude, longitude), 1)
+                if centre is not None and latitude is not None and longitude is not None
+                else None
+            )
+            cards.append(
+                EventCard(
+                    event_id=event_id,
+                    occurrence_id=row["id"],
+                    title=title,
+                    summary=_excerpt(description),
+                    locale=locale if translation or locale == original else original,
+                    translated=translation is not None or locale == original,
+                    starts_at=row["starts_at"],
+                    ends_at=row["ends_at"],
+                    category=category["slug"],
+                    category_name=_name_in(category["names"], locale),
+                    is_online=bool(row["event.is_online"]),
+                    venue_name=row["event.venue_name"],
+                    postcode=row["event.postcode"],
+                    district_code=row["event.district_code"],
+                    division_code=row["event.division_code"],
+                    latitude=latitude,
+                    longitude=longitude,
+                    distance_miles=distance,
+                    cost_pence=row["event.cost_pence"],
+                    drop_in=row["capacity"] is None,
+                    places_left=row["places_left"],
+                    languages=codes_of(row["event.languages"], LANGUAGES),
+                    suits=codes_of(row["event.suits"], SUITS),
+                    accessibility=codes_of(row["event.accessibility"], ACCESSIBILITY),
+                    url=f"/events/{event_id}/{row['id']}",
+                )
+            )
+        return cards
+
+    async def _translations(self, event_ids: set[int], locale: str) -> dict[int, dict[str, str]]:
+        if not event_ids:
+            return {}
+        rows = await EventTranslation.select(
+            EventTranslation.event, EventTranslation.title, EventTranslation.description
+        ).where(EventTranslation.event.is_in(list(event_ids)), EventTranslation.locale == locale)
+        return {row["event"]: row for row in rows}
+
+    # --- one event --------------------------------------------------------------------------------
+
+    async def _public_event(self, event_id: int) -> dict[str, Any] | None:
+        row = await Event.select().where(Event.id == event_id, Event.status == "published").first()
+        if row is None or row["organisation_id"] not in set(await verified_organisation_ids()):
+            return None
+        return row
+
+    async def event(
+        self, event_id: int, locale: str, now: datetime, occurrence_id: int | None = None
+    ) -> EventDetail | None:
+        """A published event in the resident's language (or None), with the date asked for and the next ones."""
+        row = await self._public_event(event_id)
+        if row is None:
+            return None
+        occurrences = await self._occurrences(event_id)
+        chosen = None
+        if occurrence_id is not None:
+            chosen = next((item for item in occurrences if item["id"] == occurrence_id), None)
+            if chosen is None:
+                return None
+        upcoming = [item for item in occurrences if item["ends_at"] >= now]
+        if chosen is None:
+            chosen = next((item for item in upcoming if item["status"] == "scheduled"), None)
+        original = row["original_locale"] or "en"
+        translation = (await self._translations({event_id}, locale)).get(event_id) if locale != original else None
+        category = await Category.select(Category.slug, Category.names).where(Category.id == row["category"]).first()
+        names = await organisation_names([row["organisation_id"]])
+        is_drop_in = row["capacity"] is None
+        return EventDetail(
+            id=event_id,
+            title=(translation or {}).get("title") or row["title"],
+            description=(translation or {}).get("description") or row["description"],
+            locale=locale if translation or locale == original else original,
+            original_locale=original,
+            translated=translation is not None or locale == original,
+            organiser=names.get(row["organisation_id"], ""),
+            category=category["slug"] if category else "",
+            category_name=_name_in(_names(category["names"]), locale) if category else "",
+            is_online=bool(row["is_online"]),
+            online_url=row["online_url"],
+            venue_name=row["venue_name"],
+            address=row["address"],
+            postcode=row["postcode"],
+            district_code=row["district_code"],
+            division_code=row["division_code"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
+            cost_pence=row["cost_pence"],
+            cost_note=row["cost_note"],
+            per_booking_limit=row["per_booking_limit"],
+            languages=codes_of(row["languages"], LANGUAGES),
+            suits=codes_of(row["suits"], SUITS),
+            accessibility=codes_of(row["accessibility"], ACCESSIBILITY),
+            recurrence=row["recurrence"],
+            sequence=row["sequence"],
+            occurrence=_occurrence_info(event_id, chosen, is_drop_in, now) if chosen else None,
+            upcoming=[_occurrence_info(event_id, item, is_drop_in, now) for item in upcoming[:UPCOMING_DATES]],
+            url=f"/events/{event_id}",
+        )
+
+    async def _occurrences(self, event_id: int) -> list[dict[str, Any]]:
+        return (
+            await Occurrence.select(
+                Occurrence.id,
+                Occurrence.starts_at,
+                Occurrence.ends_at,
+                Occurrence.status,
+                Occurrence.capacity,
+                Occurrence.places_left,
+                Occurrence.sequence,
+            )
+            .where(Occurrence.event == event_id)
+            .order_by(Occurrence.starts_at)
+            .order_by(Occurrence.id)
+        )
+
+    # --- calendars --------------------------------------------------------------------------------
+
+    async def calendar_entries(self, event_id: int, occurrence_id: int | None = None) -> list[CalendarEntry] | None:
+        """Every occurrence of a public event (or just one) as calendar entries; None when not public."""
+        row = await self._public_event(event_id)
+        if row is None:
+            return None
+        occurrences = await self._occurrences(event_id)
+        if occurrence_id is not None:
+            occurrences = [item for item in occurrences if item["id"] == occurrence_id]
+            if not occurrences:
+                return None
+        return [self._entry(row, item) for item in occurrences]
+
+    def _entry(self, event: dict[str, Any], occurrence: dict[str, Any]) -> CalendarEntry:
+        path = f"/events/{event['id']}/{occurrence['id']}"
+        return CalendarEntry(
+            occurrence_id=occurrence["id"],
+            event_id=event["id"],
+            title=event["title"],
+            description=event["description"],
+            starts_at=occurrence["starts_at"],
+            ends_at=occurrence["ends_at"],
+            sequence=int(event["sequence"] or 0) + int(occurrence["sequence"] or 0),
+            cancelled=occurrence["status"] == "cancelled" or event["status"] == "cancelled",
+            location=event["online_url"] if event["is_online"] else _location(event),
+            url=f"{self.base_url}{path}",
+            latitude=event["latitude"],
+            longitude=event["longitude"],
+        )
+
+    async def feed_entries(self, criteria: Criteria, locale: str) -> list[CalendarEntry]:
+        """The matching dates as calendar entries, in the resident's language (for the ICS feed)."""
+        cards = await self.feed(criteria, locale)
+        sequences = await self._sequences([card.occurrence_id for card in cards])
+        return [
+            CalendarEntry(
+                occurrence_id=card.occurrence_id,
+                event_id=card.event_id,
+                title=card.title,
+                description=card.summary,
+                starts_at=card.starts_at,
+                ends_at=card.ends_at,
+                sequence=sequences.get(card.occurrence_id, 0),
+                location="" if card.is_online else ", ".join(p for p in (card.venue_name, card.postcode) if p),
+                url=f"{self.base_url}{card.url}",
+                latitude=card.latitude,
+                longitude=card.longitude,
+                categories=(card.category_name,) if card.category_name else (),
+            )
+            for card in cards
+        ]
+
+    async def _sequences(self, occurrence_ids: list[int]) -> dict[int, int]:
+        if not occurrence_ids:
+            return {}
+        rows = await Occurrence.select(
+            Occurrence.id, Occurrence.sequence, Occurrence.event.sequence.as_alias("event_sequence")
+        ).where(Occurrence.id.is_in(occurrence_ids))
+        return {row["id"]: int(row["sequence"] or 0) + int(row["event_sequence"] or 0) for row in rows}
+
+
+_CARD_COLUMNS = (
+    Occurrence.id,
+    Occurrence.starts_at,
+    Occurrence.ends_at,
+    Occurrence.capacity,
+    Occurrence.places_left,
+    Occurrence.event.id,
+    Occurrence.event.title,
+    Occurrence.event.description,
+    Occurrence.event.original_locale,
+    Occurrence.event.category,
+    Occurrence.event.is_online,
+    Occurrence.event.venue_name,
+    Occurrence.event.postcode,
+    Occurrence.event.district_code,
+    Occurrence.event.division_code,
+    Occurrence.event.latitude,
+    Occurrence.event.longitude,
+    Occurrence.event.cost_pence,
+    Occurrence.event.languages,
+    Occurrence.event.suits,
+    Occurrence.event.accessibility,
+)
+
+
+def _distance_sql(lat: float, lon: float) -> str:
+    """Squared equirectangular distance in degrees of latitude, with the centre inlined as float literals."""
+    k = math.cos(math.radians(lat))
+    return (
+        f"(({_JOINED}.latitude - ({lat:.7f})) * ({_JOINED}.latitude - ({lat:.7f}))"
+        f" + ({_JOINED}.longitude - ({lon:.7f})) * ({_JOINED}.longitude - ({lon:.7f})) * {k * k:.9f})"
+    )
+
+
+def _degrees_squared(miles: float) -> float:
+    return float(math.degrees(miles / EARTH_RADIUS_MILES) ** 2)
+
+
+def _names(value: Any) -> dict[str, str]:
+    if isinstance(value, str):
+        decoded = msgspec.json.decode(value or "{}")
+        return decoded if isinstance(decoded, dict) else {}
+    return value if isinstance(value, dict) else {}
+
+
+def _name_in(names: dict[str, str], locale: str) -> str:
+    return names.get(locale) or names.get("en") or next(iter(names.values()), "")
+
+
+def _location(event: dict[str, Any]) -> str:
+    return ", ".join(part for part in (event["venue_name"], event["address"], event["postcode"]) if part)
+
+
+def _occurrence_info(event_id: int, row: dict[str, Any], drop_in: bool, now: datetime) -> OccurrenceInfo:
+    cancelled = row["status"] == "cancelled"
+    bookable = not drop_in and not cancelled and row["starts_at"] > now
+    return OccurrenceInfo(
+        id=row["id"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        cancelled=cancelled,
+        drop_in=drop_in,
+        places_left=row["places_left"] if not drop_in else None,
+        url=f"/events/{event_id}/{row['id']}",
+        book_url=f"/events/{event_id}/{row['id']}/book" if bookable else None,
+    )

@@ -1,0 +1,506 @@
+"""Booking, the waitlist, manage links, feedback afterwards, and the booking API — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from bs4 import BeautifulSoup
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+import backend.bookings.jobs  # noqa: F401 - registers the bookings job handlers, as the worker does
+from backend.bookings.services import BookingsService, bookings_for_user
+from backend.bookings.tables import Booking, Feedback, WaitlistEntry
+from backend.core.clock import SettableClock
+from backend.core.roles import Role
+from backend.core.tables import AuditEntry, OutboxJob
+from backend.events.tables import Category, Event, Occurrence
+from backend.notifications.delivery import JobContext, Worker, WorkerOptions
+from backend.settings import Settings
+from tests.support.html_checks import check_page
+from tests.support.people import CSRF_FIELD, PeopleFactory, post_form, sign_in, sign_in_resident
+
+Client = AsyncTestClient[Litestar]
+TOKEN_PATH = re.compile(r"/bookings/([A-Za-z0-9_-]{20,100})")
+OFFER_PATH = re.compile(r"/waitlist/([A-Za-z0-9_-]{20,100})")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """An event and one occurrence made for a test."""
+
+    event_id: int
+    occurrence_id: int
+
+    @property
+    def book_path(self) -> str:
+        return f"/events/{self.event_id}/{self.occurrence_id}/book"
+
+    @property
+    def api_path(self) -> str:
+        return f"/api/v1/events/{self.event_id}/occurrences/{self.occurrence_id}/bookings"
+
+
+async def make_slot(
+    clock: SettableClock,
+    *,
+    capacity: int | None = 10,
+    per_booking_limit: int = 4,
+    starts_in: timedelta = timedelta(days=3),
+    status: str = "published",
+    occurrence_status: str = "scheduled",
+    organisation_id: int = 1,
+) -> Slot:
+    """A published event with one occurrence (capacity None: drop-in)."""
+    category = await Category.select(Category.id).where(Category.slug == "bookings-test").first()
+    if category is None:
+        rows = await Category.insert(Category(slug="bookings-test", names={"en": "Test"})).returning(Category.id)
+        category = rows[0]
+    starts = clock.now() + starts_in
+    event_rows = await Event.insert(
+        Event(
+            organisation_id=organisation_id,
+            status=status,
+            title="Community lunch <b>",
+            description="Soup and conversation",
+            category=category["id"],
+            venue_name="East Oxford Community Centre",
+            address="44B Princes Street",
+            postcode="OX4 1DD",
+            capacity=capacity,
+            per_booking_limit=per_booking_limit,
+        )
+    ).returning(Event.id)
+    event_id = event_rows[0]["id"]
+    occurrence_rows = await Occurrence.insert(
+        Occurrence(
+            event=event_id,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            status=occurrence_status,
+            capacity=capacity,
+            places_left=capacity,
+        )
+    ).returning(Occurrence.id)
+    return Slot(event_id, occurrence_rows[0]["id"])
+
+
+async def places_left(slot: Slot) -> int | None:
+    row = await Occurrence.select(Occurrence.places_left).where(Occurrence.id == slot.occurrence_id).first()
+    assert row is not None
+    value: int | None = row["places_left"]
+    return value
+
+
+async def emails_to(address: str) -> list[dict[str, Any]]:
+    rows = await OutboxJob.select(OutboxJob.payload).where(OutboxJob.kind == "email").order_by(OutboxJob.id)
+    payloads = [json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"] for row in rows]
+    return [payload for payload in payloads if payload.get("to") == address]
+
+
+async def book_form(client: Client, slot: Slot, **fields: str) -> Any:
+    """Open the booking page and post its form (with its nonce) filled in with these fields."""
+    page = await client.get(slot.book_path)
+    soup = BeautifulSoup(page.text, "html.parser")
+    nonce = soup.find("input", attrs={"name": "nonce"})
+    token = CSRF_FIELD.search(page.text)
+    assert nonce is not None, page.text
+    assert token is not None, page.text
+    data = {"_csrf_token": token.group(1), "nonce": str(nonce["value"]), "places": "1", **fields}
+    action = soup.find("form", attrs={"method": "post"})
+    assert action is not None
+    return await client.post(str(action["action"]), data=data, follow_redirects=False)
+
+
+class RecordingSender:
+    """An email sender that keeps the messages (for worker runs inside a test)."""
+
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+
+    async def send(self, message: EmailMessage) -> None:
+        self.sent.append(message)
+
+    async def close(self) -> None:
+        pass
+
+
+async def run_worker(settings: Settings, clock: SettableClock) -> RecordingSender:
+    sender = RecordingSender()
+    worker = Worker("test-worker", JobContext(settings, sender, clock, WorkerOptions()))
+    await worker.drain()
+    return sender
+
+
+# --- booking through the pages ---------------------------------------------------------------------------
+
+
+async def test_booking_through_the_form_confirms_emails_an_ics_and_schedules_feedback(
+    client: Client, clock: SettableClock
+) -> None:
+    slot = await make_slot(clock)
+    page = await client.get(slot.book_path)
+    assert page.status_code == 200
+    check_page(page.text, "en")
+    assert "10 places left" in page.text
+    response = await book_form(
+        client, slot, name="Ala Nowak", email="Ala@Example.org", places="2", access_needs="Step-free"
+    )
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert location.startswith("/bookings/")
+    assert location.endswith("?booked=1")
+    manage = await client.get(location)
+    assert manage.status_code == 200
+    check_page(manage.text, "en")
+    assert "Booking confirmed" in manage.text
+    assert "Community lunch &lt;b&gt;" in manage.text
+    assert await places_left(slot) == 8
+
+    booking = await Booking.select().where(Booking.occurrence_id == slot.occurrence_id).first()
+    assert booking is not None
+    assert booking["email"] == "ala@example.org"
+    assert booking["places"] == 2
+    assert booking["status"] == "confirmed"
+    assert booking["access_needs"] == "Step-free"
+
+    (email,) = await emails_to("ala@example.org")
+    assert email["locale"] == "en"
+    token = TOKEN_PATH.search(email["text"])
+    assert token is not None
+    assert location.startswith(f"/bookings/{token.group(1)}")
+    (attachment,) = email["attachments"]
+    assert attachment["content_type"] == "text/calendar"
+    assert attachment["filename"].endswith(".ics")
+    ics = base64.b64decode(attachment["content_base64"]).decode()
+    assert "BEGIN:VEVENT" in ics
+    assert f"UID:occurrence-{slot.occurrence_id}@" in ics
+    assert "Europe/London" in ics
+
+    calendar = await client.get(f"/bookings/{token.group(1)}/calendar.ics")
+    assert calendar.status_code == 200
+    assert calendar.headers["content-type"].startswith("text/calendar")
+    assert "STATUS:CONFIRMED" in calendar.text
+
+    invite = await OutboxJob.select(OutboxJob.due_at).where(OutboxJob.kind == "bookings.feedback_invite").first()
+    assert invite is not None
+    assert invite["due_at"] == clock.now() + timedelta(days=3, hours=4)
+
+
+async def test_a_double_submit_books_once_and_lands_on_the_same_booking(client: Client, clock: SettableClock) -> None:
+    slot = await make_slot(clock)
+    page = await client.get(slot.book_path)
+    nonce = str(BeautifulSoup(page.text, "html.parser").find("input", attrs={"name": "nonce"})["value"])
+    csrf = CSRF_FIELD.search(page.text).group(1)
+    data = {"_csrf_token": csrf, "nonce": nonce, "name": "Bo", "email": "bo@example.org", "places": "1"}
+    first = await client.post(slot.book_path, data=data, follow_redirects=False)
+    second = await client.post(slot.book_path, data=data, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert await Booking.count().where(Booking.occurrence_id == slot.occurrence_id) == 1
+    assert await places_left(slot) == 9
+    assert len(await emails_to("bo@example.org")) == 1
+
+
+async def test_the_same_email_cannot_book_the_same_occurrence_twice(client: Client, clock: SettableClock) -> None:
+    slot = await make_slot(clock)
+    assert (await book_form(client, slot, name="Cy", email="cy@example.org")).status_code == 303
+    again = await book_form(client, slot, name="Cy again", email="CY@example.org")
+    assert again.status_code == 409
+    soup = check_page(again.text, "en")
+    assert "already has a booking" in soup.select_one("#email-error").get_text()
+    assert soup.find("input", attrs={"name": "name"})["value"] == "Cy again"
+    assert await places_left(slot) == 9
+
+
+async def test_bad_input_is_field_errors_that_keep_what_was_typed(client: Client, clock: SettableClock) -> None:
+    slot = await make_slot(clock, per_booking_limit=3)
+    response = await book_form(
+        client, slot, name="x" * 121, email="not-an-email", places="4", access_needs="<script>alert(1)</script>"
+    )
+    assert response.status_code == 400
+    soup = check_page(response.text, "en")
+    assert soup.select_one(".govuk-error-summary") is not None
+    for field in ("name", "email", "places"):
+        assert soup.select_one(f"#{field}-error") is not None, field
+    assert soup.find("input", attrs={"name": "email"})["value"] == "not-an-email"
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;" in response.text
+    assert await Booking.count() == 0
+
+
+async def test_past_cancelled_and_drop_in_occurrences_say_so_plainly(client: Client, clock: SettableClock) -> None:
+    past = await make_slot(clock, starts_in=timedelta(hours=-1))
+    cancelled = await make_slot(clock, occurrence_status="cancelled")
+    drop_in = await make_slot(clock, capacity=None)
+    for slot, words in (
+        (past, "already taken place"),
+        (cancelled, "has been cancelled"),
+        (drop_in, "no need to book"),
+    ):
+        page = await client.get(slot.book_path)
+        assert page.status_code == 200
+        check_page(page.text, "en")
+        assert words in page.text.lower()
+        assert 'name="nonce"' not in page.text  # no form
+        token = CSRF_FIELD.search((await client.get("/sign-in/email")).text).group(1)
+        refused = await client.post(
+            slot.book_path,
+            data={"_csrf_token": token, "name": "Di", "email": "di@example.org", "places": "1"},
+            follow_redirects=False,
+        )
+        assert refused.status_code in {409, 410}
+        assert words in refused.text.lower()
+    hidden = await make_slot(clock, status="pending")
+    assert (await client.get(hidden.book_path)).status_code == 404
+    assert await Booking.count() == 0
+
+
+# --- full, waitlist, cancellation, offers -----------------------------------------------------------------
+
+
+async def test_full_offers_the_waitlist_and_a_cancellation_offers_the_place_to_the_first_waiting(
+    client: Client, clock: SettableClock, settings: Settings
+) -> None:
+    slot = await make_slot(clock, capacity=1)
+    assert (await book_form(client, slot, name="Ed", email="ed@example.org")).status_code == 303
+    page = await client.get(slot.book_path)
+    check_page(page.text, "en")
+    assert "Join the waitlist" in page.text
+    assert f'action="/events/{slot.event_id}/{slot.occurrence_id}/waitlist"' in page.text
+    for who in ("first", "second"):
+        joined = await book_form(client, slot, name=who, email=f"{who}@example.org")
+        assert joined.status_code == 303
+        assert joined.headers["location"].endswith("/waitlist/joined")
+        check_page((await client.get(joined.headers["location"])).text, "en")
+    assert await WaitlistEntry.count().where(WaitlistEntry.status == "waiting") == 2
+    assert len(await emails_to("first@example.org")) == 1  # "you are on the waitlist"
+
+    (ed_email,) = await emails_to("ed@example.org")
+    token = TOKEN_PATH.search(ed_email["text"]).group(1)
+    cancelled = await post_form(client, f"/bookings/{token}/cancel", {}, token_from=f"/bookings/{token}")
+    assert cancelled.status_code == 303
+    page = await client.get(cancelled.headers["location"])
+    check_page(page.text, "en")
+    assert "Booking cancelled" in page.text
+
+    # The freed place is held for the first person waiting, who is emailed a link with a time limit.
+    assert await places_left(slot) == 0
+    offer_email = (await emails_to("first@example.org"))[-1]
+    offer = OFFER_PATH.search(offer_email["text"]).group(1)
+    assert await WaitlistEntry.count().where(WaitlistEntry.status == "offered") == 1
+    assert not [e for e in await emails_to("second@example.org") if "/waitlist/" in e["text"]]
+    offer_page = await client.get(f"/waitlist/{offer}")
+    check_page(offer_page.text, "en")
+    assert "A place is free for you" in offer_page.text
+
+    accepted = await post_form(client, f"/waitlist/{offer}/accept", {}, token_from=f"/waitlist/{offer}")
+    assert accepted.status_code == 303
+    assert "?booked=1" in accepted.headers["location"]
+    again = await post_form(client, f"/waitlist/{offer}/accept", {}, token_from="/sign-in/email")
+    assert again.status_code == 303
+    assert again.headers["location"] == accepted.headers["location"]
+    confirmed = await Booking.select(Booking.email).where(Booking.status == "confirmed")
+    assert [row["email"] for row in confirmed] == ["first@example.org"]
+    assert await places_left(slot) == 0
+
+
+async def test_an_expired_offer_passes_the_place_to_the_next_person(
+    client: Client, clock: SettableClock, settings: Settings
+) -> None:
+    slot = await make_slot(clock, capacity=1)
+    await book_form(client, slot, name="Fay", email="fay@example.org")
+    await book_form(client, slot, name="One", email="one@example.org")
+    await book_form(client, slot, name="Two", email="two@example.org")
+    (fay,) = await emails_to("fay@example.org")
+    token = TOKEN_PATH.search(fay["text"]).group(1)
+    await post_form(client, f"/bookings/{token}/cancel", {}, token_from=f"/bookings/{token}")
+    entry = await WaitlistEntry.select().where(WaitlistEntry.email == "one@example.org").first()
+    assert entry is not None
+    assert entry["status"] == "offered"
+    assert entry["offer_expires_at"] == clock.now() + timedelta(hours=24)
+
+    await run_worker(settings, clock)  # not due yet: nothing changes
+    assert (await WaitlistEntry.select(WaitlistEntry.status).where(WaitlistEntry.id == entry["id"]).first())[
+        "status"
+    ] == "offered"
+
+    clock.advance(hours=24, seconds=1)
+    await run_worker(settings, clock)
+    statuses = {
+        row["email"]: row["status"] for row in await WaitlistEntry.select(WaitlistEntry.email, WaitlistEntry.status)
+    }
+    assert statuses == {"one@example.org": "expired", "two@example.org": "offered"}
+    assert [e for e in await emails_to("two@example.org") if "/waitlist/" in e["text"]]
+    assert await places_left(slot) == 0
+    offer = OFFER_PATH.search((await emails_to("one@example.org"))[-1]["text"]).group(1)
+    late = await post_form(client, f"/waitlist/{offer}/accept", {}, token_from="/sign-in/email")
+    assert late.status_code == 410
+    assert await Booking.count().where(Booking.status == "confirmed") == 0
+
+
+# --- the API ----------------------------------------------------------------------------------------------
+
+
+async def test_the_api_books_once_per_idempotency_key_and_says_full_past_and_cancelled(
+    client: Client, clock: SettableClock
+) -> None:
+    slot = await make_slot(clock, capacity=2)
+    body = {"name": "Gus", "email": "gus@example.org", "places": 2}
+    first = await client.post(slot.api_path, json=body, headers={"Idempotency-Key": "retry-me-123"})
+    assert first.status_code == 201, first.text
+    created = first.json()
+    assert created["booking"]["places"] == 2
+    assert created["booking"]["status"] == "confirmed"
+    retry = await client.post(slot.api_path, json=body, headers={"Idempotency-Key": "retry-me-123"})
+    assert retry.status_code == 201
+    assert retry.json()["manage_token"] == created["manage_token"]
+    assert await Booking.count() == 1
+
+    full = await client.post(slot.api_path, json={"name": "Hal", "email": "hal@example.org"})
+    assert full.status_code == 409
+    assert full.json()["code"] == "full"
+    assert full.json()["waitlist_url"].endswith(slot.book_path)
+    duplicate = await client.post(slot.api_path, json={"name": "Gus", "email": "GUS@example.org"})
+    assert duplicate.status_code == 409
+    assert duplicate.json()["code"] in {"duplicate", "full"}
+
+    past = await make_slot(clock, starts_in=timedelta(minutes=-5))
+    assert (await client.post(past.api_path, json={"name": "Ivy", "email": "ivy@example.org"})).status_code == 410
+    cancelled = await make_slot(clock, occurrence_status="cancelled")
+    assert (await client.post(cancelled.api_path, json={"name": "Ivy", "email": "ivy@example.org"})).status_code == 410
+    limited = await make_slot(clock, per_booking_limit=2)
+    too_many = await client.post(limited.api_path, json={"name": "Jo", "email": "jo@example.org", "places": 3})
+    assert too_many.status_code == 422
+    bad = await client.post(limited.api_path, json={"name": "Jo", "email": "jo@example", "places": 1})
+    assert bad.status_code == 400
+    assert (await client.post(slot.api_path, json={"name": "x" * 121, "email": "a@b.co"})).status_code == 400
+
+    gone = await client.delete(f"/api/v1/bookings/{created['manage_token']}")
+    assert gone.status_code == 200
+    assert gone.json()["status"] == "cancelled"
+    assert await places_left(slot) == 2
+    assert (await client.delete(f"/api/v1/bookings/{created['manage_token']}")).status_code == 200
+    assert (await client.delete(f"/api/v1/bookings/{'x' * 40}")).status_code == 404
+
+
+# --- afterwards -------------------------------------------------------------------------------------------
+
+
+async def test_attendees_are_invited_to_rate_partners_see_it_and_officers_hide_abuse(
+    app: Litestar, client: Client, clock: SettableClock, settings: Settings, people: PeopleFactory
+) -> None:
+    slot = await make_slot(clock, organisation_id=77)
+    created = (await client.post(slot.api_path, json={"name": "Kit", "email": "kit@example.org"})).json()
+    token = created["manage_token"]
+    assert "Tell us how it went" not in (await client.get(f"/bookings/{token}")).text
+    closed = await client.get(f"/bookings/{token}/feedback")
+    assert "Feedback is not open" in closed.text
+
+    clock.advance(days=3, hours=4, seconds=1)
+    sender = await run_worker(settings, clock)  # the invitation job queues the email, which is sent next
+    invitation = [m for m in sender.sent if "How was" in str(m["Subject"])]
+    assert invitation, [str(m["Subject"]) for m in sender.sent]
+    assert f"/bookings/{token}/feedback" in invitation[0].get_body(preferencelist=("plain",)).get_content()
+
+    form = await client.get(f"/bookings/{token}/feedback")
+    check_page(form.text, "en")
+    empty = await post_form(client, f"/bookings/{token}/feedback", {"comment": "x"})
+    assert empty.status_code == 400
+    assert "#rating" in empty.text
+    sent = await post_form(client, f"/bookings/{token}/feedback", {"rating": "2", "comment": "Rude <b>host</b>"})
+    assert sent.status_code == 303
+    assert await Feedback.count() == 1
+    again = await post_form(client, f"/bookings/{token}/feedback", {"rating": "5"}, token_from="/sign-in/email")
+    assert again.status_code == 409
+
+    from backend.accounts.tables import Membership, Organisation
+
+    partner = await people(Role.PARTNER)
+    await Organisation.insert(Organisation(id=77, name="Lunch club"))
+    await Membership.insert(Membership(user=partner.id, organisation=77))
+    await sign_in(client, partner, clock)
+    page = await client.get(f"/partner/events/{slot.event_id}/feedback")
+    assert page.status_code == 200, page.text
+    check_page(page.text, "en")
+    assert "Rude &lt;b&gt;host&lt;/b&gt;" in page.text
+    other = await make_slot(clock, organisation_id=78)
+    assert (await client.get(f"/partner/events/{other.event_id}/feedback")).status_code == 404
+    await post_form(client, "/sign-out", {}, token_from="/account")
+
+    officer = await people(Role.OFFICER)
+    await sign_in(client, officer, clock)
+    listing = await client.get("/officer/feedback")
+    check_page(listing.text, "en")
+    feedback = await Feedback.select(Feedback.id).first()
+    assert feedback is not None
+    refused = await post_form(
+        client, f"/officer/feedback/{feedback['id']}/hide", {"reason": ""}, token_from="/officer/feedback"
+    )
+    assert refused.status_code == 400
+    check_page(refused.text, "en")
+    hidden = await post_form(
+        client, f"/officer/feedback/{feedback['id']}/hide", {"reason": "Abusive"}, token_from="/officer/feedback"
+    )
+    assert hidden.status_code == 303
+    audit = await AuditEntry.select(AuditEntry.action, AuditEntry.reason).where(AuditEntry.action == "feedback.hidden")
+    assert audit == [{"action": "feedback.hidden", "reason": "Abusive"}]
+    await post_form(client, "/sign-out", {}, token_from="/account")
+    await sign_in(client, partner, clock)
+    page = await client.get(f"/partner/events/{slot.event_id}/feedback")
+    assert "Rude" not in page.text
+    assert "Hidden by an officer" in page.text
+
+
+# --- what the events domain calls, and the account ---------------------------------------------------------
+
+
+async def test_the_events_domain_reads_counts_messages_and_cancels(
+    app: Litestar, client: Client, clock: SettableClock
+) -> None:
+    slot = await make_slot(clock)
+    for index, places in enumerate((1, 3)):
+        await client.post(slot.api_path, json={"name": f"P{index}", "email": f"p{index}@example.org", "places": places})
+    state = app.state
+    service = BookingsService(state["settings"], clock, state["engine"], state["email_renderer"])
+    assert await service.counts([slot.occurrence_id, 999]) == {slot.occurrence_id: 4}
+    attendees = await service.attendees(slot.occurrence_id)
+    assert [(a.email, a.places) for a in attendees] == [("p0@example.org", 1), ("p1@example.org", 3)]
+    assert await service.message_attendees(slot.occurrence_id, "Room change", "We meet upstairs.", None) == 2
+    assert "We meet upstairs." in (await emails_to("p1@example.org"))[-1]["text"]
+
+    await Occurrence.update({Occurrence.status: "cancelled"}).where(Occurrence.id == slot.occurrence_id)
+    assert await service.occurrence_cancelled(slot.occurrence_id, "The hall flooded") == 2
+    notice = (await emails_to("p0@example.org"))[-1]
+    assert "The hall flooded" in notice["text"]
+    assert "STATUS:CANCELLED" in base64.b64decode(notice["attachments"][0]["content_base64"]).decode()
+    assert await service.counts([slot.occurrence_id]) == {}
+
+
+async def test_a_signed_in_resident_sees_their_bookings_and_deleting_the_account_frees_the_places(
+    client: Client, clock: SettableClock
+) -> None:
+    slot = await make_slot(clock)
+    await sign_in_resident(client, "lee@example.org")
+    page = await client.get(slot.book_path)
+    assert 'value="lee@example.org"' in page.text
+    booked = await book_form(client, slot, name="", email="", places="2")
+    assert booked.status_code == 303, booked.text
+    booking = await Booking.select(Booking.user_id, Booking.email).first()
+    assert booking is not None
+    assert booking["user_id"] is not None
+    assert booking["email"] == "lee@example.org"
+    mine = await bookings_for_user(booking["user_id"], now=clock.now())
+    assert [(item.occurrence_id, item.places, item.is_past) for item in mine] == [(slot.occurrence_id, 2, False)]
+    assert await places_left(slot) == 8
+
+    deleted = await post_form(client, "/account/delete", {"confirm": "yes"}, token_from="/account/delete")
+    assert deleted.status_code in {200, 302, 303}, deleted.text
+    assert await Booking.count() == 0
+    assert await places_left(slot) == 10
