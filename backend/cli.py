@@ -58,6 +58,26 @@ def i18n_update() -> None:
             )
         else:
             _pybabel("init", "-i", str(POT_FILE), "-d", str(LOCALES_DIR), "-l", code)
+    fill_source_catalogue("en")
+
+
+def fill_source_catalogue(code: str = "en") -> None:
+    """English is the source language: its translations are the messages themselves."""
+    from babel.messages.pofile import read_po, write_po
+
+    path = LOCALES_DIR / code / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalogue = read_po(handle, locale=code)
+    for message in catalogue:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple | list):
+            message.string = tuple(message.id)
+        else:
+            message.string = message.id
+        message.flags.discard("fuzzy")
+    with path.open("wb") as handle:
+        write_po(handle, catalogue, width=120, omit_header=False)
 
 
 def i18n_compile() -> None:
