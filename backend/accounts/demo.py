@@ -22,7 +22,10 @@ DEMO_STAFF = (
     ("facilitator@hearby.localhost", "Fran Facilitator", [Role.FACILITATOR]),
     ("member@hearby.localhost", "Cllr Morgan Member", [Role.MEMBER]),
     ("partner@hearby.localhost", "Pat Partner", [Role.PARTNER]),
+    ("szkola@hearby.localhost", "Kasia Nowak", [Role.PARTNER]),
 )
+# Which demo organisation each partner belongs to (as its owner): the larder is trusted, the school is not.
+DEMO_MEMBERSHIPS = {"partner@hearby.localhost": 0, "szkola@hearby.localhost": 1}
 DEMO_ORGANISATIONS = (
     ("Cowley Community Larder", "Community group", True, "larder@hearby.localhost", "Oxford"),
     ("Banbury Polish Saturday School", "Charity", False, "szkola@hearby.localhost", "Cherwell"),
@@ -47,5 +50,5 @@ async def load_demo(settings: Settings) -> None:
     ]
     for email, name, roles in DEMO_STAFF:
         user_id = await accounts.ensure_staff(email, name, DEMO_PASSWORD, roles)
-        if Role.PARTNER in roles:
-            await accounts.add_member(user_id, organisation_ids[0], owner=True)
+        if email in DEMO_MEMBERSHIPS:
+            await accounts.add_member(user_id, organisation_ids[DEMO_MEMBERSHIPS[email]], owner=True)

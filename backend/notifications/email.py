@@ -95,7 +95,9 @@ def build_message(payload: dict[str, Any], *, idempotency_key: str, mail_from: s
         part["Content-Language"] = language
     attachments = _attachments(payload.get("attachments"))
     for filename, maintype, subtype, data in attachments:
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        # Text attachments (an .ics) are UTF-8: say so, or mail clients read them as ASCII and mangle names.
+        params = {"charset": "utf-8"} if maintype == "text" else {}
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=params)
     if attachments:  # multipart/mixed moved the Content-* headers into the alternative part
         message["Content-Language"] = language
     return message
