@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -628,37 +629,24 @@ class OfficerEventPages(Controller):
         self, request: Request[Any, Any, Any], event_id: Id, events: NamedDependency[EventsService]
     ) -> Response[Any]:
         """Refuse the event or its waiting change, with a reason the partner sees."""
-        form = await read_form(request, "reason")
-        try:
-            problems = await events.reject(_user(request), event_id, form.values["reason"])
-        except EventNotFoundError as exc:
-            raise NotFoundException from exc
-        except NotAllowedError as exc:
-            form.add_error(request, "reason", exc.message)
-            return await _review_page(request, events, event_id, form, status_code=409)
-        if problems:
-            _add_problems(request, form, problems)
-            return await _review_page(request, events, event_id, form, status_code=400)
-        request.session["flash"] = "rejected"
-        return Redirect(path="/officer/events/queue")
+        return await _decide_with_reason(
+            request,
+            events,
+            event_id,
+            field="reason",
+            decide=events.reject,
+            then="/officer/events/queue",
+            flash="rejected",
+        )
 
     @post("/events/{event_id:int}/hide", name="officer_event_hide")
     async def hide(
         self, request: Request[Any, Any, Any], event_id: Id, events: NamedDependency[EventsService]
     ) -> Response[Any]:
         """Take a published event off the public site, with a reason."""
-        form = await read_form(request, "hide_reason")
-        try:
-            problems = await events.hide(_user(request), event_id, form.values["hide_reason"])
-        except EventNotFoundError as exc:
-            raise NotFoundException from exc
-        except NotAllowedError as exc:
-            form.add_error(request, "hide_reason", exc.message)
-            return await _review_page(request, events, event_id, form, status_code=409)
-        if problems:
-            _add_problems(request, form, problems)
-            return await _review_page(request, events, event_id, form, status_code=400)
-        return Redirect(path=f"/officer/events/{event_id}")
+        return await _decide_with_reason(
+            request, events, event_id, "hide_reason", events.hide, f"/officer/events/{event_id}"
+        )
 
     @get("/categories", name="officer_categories")
     async def categories(self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]) -> Template:
@@ -913,3 +901,30 @@ if importlib.util.find_spec("backend.events.discovery_controllers") is not None:
     _discovery = importlib.import_module("backend.events.discovery_controllers")
     ROUTE_HANDLERS.extend(getattr(_discovery, "ROUTE_HANDLERS", []))
     DEPENDENCIES.update(getattr(_discovery, "DEPENDENCIES", {}))
+
+
+async def _decide_with_reason(
+    request: Request[Any, Any, Any],
+    events: EventsService,
+    event_id: int,
+    *,
+    field: str,
+    decide: Callable[[CurrentUser, int, str], Awaitable[Any]],
+    then: str,
+    flash: str | None = None,
+) -> Response[Any]:
+    """An officer's decision that needs a reason (reject, hide): field errors re-show the review page."""
+    form = await read_form(request, field)
+    try:
+        problems = await decide(_user(request), event_id, form.values[field])
+    except EventNotFoundError as exc:
+        raise NotFoundException from exc
+    except NotAllowedError as exc:
+        form.add_error(request, field, exc.message)
+        return await _review_page(request, events, event_id, form, status_code=409)
+    if problems:
+        _add_problems(request, form, problems)
+        return await _review_page(request, events, event_id, form, status_code=400)
+    if flash:
+        request.session["flash"] = flash
+    return Redirect(path=then)
