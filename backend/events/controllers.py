@@ -645,7 +645,7 @@ class OfficerEventPages(Controller):
     ) -> Response[Any]:
         """Take a published event off the public site, with a reason."""
         return await _decide_with_reason(
-            request, events, event_id, "hide_reason", events.hide, f"/officer/events/{event_id}"
+            request, events, event_id, field="hide_reason", decide=events.hide, then=f"/officer/events/{event_id}"
         )
 
     @get("/categories", name="officer_categories")
