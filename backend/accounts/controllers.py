@@ -14,7 +14,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from backend.accounts.credentials import password_problem
-from backend.accounts.schemas import ORGANISATION_KINDS, SignInStep
+from backend.accounts.schemas import ORGANISATION_KINDS, SignInResult, SignInStep
 from backend.accounts.services import AccountsService, CodeCheck
 from backend.bookings.services import bookings_for_user
 from backend.core import audit
@@ -30,6 +30,7 @@ from backend.core.throttle import Throttle
 PENDING_USER = "pending_user_id"
 PENDING_VERSION = "pending_version"
 PENDING_AT = "pending_at"
+PENDING_STEP = "pending_step"
 ENROL_SECRET = "enrol_secret"  # noqa: S105 - a session key name, not a secret
 PENDING_LIFETIME = 10 * 60  # seconds to finish the second step of signing in
 Token = Annotated[str, PathParameter(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -64,17 +65,30 @@ def _begin_session(request: Request[Any, Any, Any], user_id: int, auth_version: 
     )
 
 
-def _begin_pending(request: Request[Any, Any, Any], user_id: int, auth_version: int) -> None:
-    """Password accepted; the second factor is still to come. Not signed in yet."""
+def _begin_pending(request: Request[Any, Any, Any], result: SignInResult) -> Redirect:
+    """Password accepted; the second factor is still to come (not signed in yet). The session remembers which
+    step is next, so someone with only the password cannot choose to enrol a new authenticator instead."""
     request.session.clear()
     request.session.update(
-        {PENDING_USER: user_id, PENDING_VERSION: auth_version, PENDING_AT: _now(request), ROTATE_FLAG: True}
+        {
+            PENDING_USER: result.user_id,
+            PENDING_VERSION: result.auth_version,
+            PENDING_AT: _now(request),
+            PENDING_STEP: result.step.value,
+            ROTATE_FLAG: True,
+        }
     )
+    if result.step is SignInStep.NEEDS_CODE:
+        return Redirect(path="/sign-in/two-factor")
+    return Redirect(path="/sign-in/set-up-two-factor")
 
 
-def _pending_user(request: Request[Any, Any, Any]) -> tuple[int, int] | None:
+def _pending_user(request: Request[Any, Any, Any], step: SignInStep) -> tuple[int, int] | None:
+    """The person half-way through signing in, if this is the step they are at."""
     session = request.session
     if not session.get(PENDING_USER) or _now(request) - float(session.get(PENDING_AT, 0)) > PENDING_LIFETIME:
+        return None
+    if session.get(PENDING_STEP) != step.value:
         return None
     return int(session[PENDING_USER]), int(session.get(PENDING_VERSION, 0))
 
@@ -121,16 +135,14 @@ class SignInPages(Controller):
         if result.step is SignInStep.SIGNED_IN:
             _begin_session(request, result.user_id, result.auth_version)
             return Redirect(path=next_path)
-        _begin_pending(request, result.user_id, result.auth_version)
+        redirect = _begin_pending(request, result)
         request.session["next"] = next_path
-        if result.step is SignInStep.NEEDS_CODE:
-            return Redirect(path="/sign-in/two-factor")
-        return Redirect(path="/sign-in/set-up-two-factor")
+        return redirect
 
     @get("/sign-in/two-factor", name="two_factor")
     async def code_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
         """Ask for the code from the authenticator app (or a recovery code)."""
-        if _pending_user(request) is None:
+        if _pending_user(request, SignInStep.NEEDS_CODE) is None:
             return Redirect(path="/sign-in")
         return _page("two_factor")
 
@@ -139,7 +151,7 @@ class SignInPages(Controller):
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
         """Finish signing in with a code."""
-        pending = _pending_user(request)
+        pending = _pending_user(request, SignInStep.NEEDS_CODE)
         if pending is None:
             return Redirect(path="/sign-in")
         form = await read_form(request, "code")
@@ -167,7 +179,7 @@ class SignInPages(Controller):
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
         """Show a QR code (made here, no external service) to add Hearby to an authenticator app."""
-        pending = _pending_user(request)
+        pending = _pending_user(request, SignInStep.NEEDS_ENROLMENT)
         if pending is None:
             return Redirect(path="/sign-in")
         enrolment = await accounts.begin_enrolment(pending[0])
@@ -179,7 +191,7 @@ class SignInPages(Controller):
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
         """Confirm the app works with one code; show the recovery codes once; sign in."""
-        pending = _pending_user(request)
+        pending = _pending_user(request, SignInStep.NEEDS_ENROLMENT)
         sealed = request.session.get(ENROL_SECRET)
         if pending is None or not sealed:
             return Redirect(path="/sign-in")
@@ -313,8 +325,7 @@ class LinkPages(Controller):
         if result.step is SignInStep.SIGNED_IN:
             _begin_session(request, result.user_id, result.auth_version)
             return Redirect(path="/account")
-        _begin_pending(request, result.user_id, result.auth_version)
-        return Redirect(path="/sign-in/set-up-two-factor")
+        return _begin_pending(request, result)
 
 
 async def _email_a_link(

@@ -237,9 +237,17 @@ class AccountsService:
             return None
         codes = new_recovery_codes()
         async with write_transaction(self.engine):
-            await User.update(
-                {User.totp_secret: sealed_secret, User.totp_enabled_at: self.clock.now(), User.totp_last_step: step}
-            ).where(User.id == user_id)
+            # Only an account without two-factor can enrol here: replacing an authenticator needs a
+            # signed-in session, never just the password.
+            enrolled = (
+                await User.update(
+                    {User.totp_secret: sealed_secret, User.totp_enabled_at: self.clock.now(), User.totp_last_step: step}
+                )
+                .where((User.id == user_id) & User.totp_enabled_at.is_null())
+                .returning(User.id)
+            )
+            if not enrolled:
+                return None
             await RecoveryCode.delete().where(RecoveryCode.user == user_id)
             await RecoveryCode.insert(*[RecoveryCode(user=user_id, code_hash=token_digest(code)) for code in codes])
             await audit.record("auth.two_factor_enrolled", actor=None, subject_type="user", subject_id=user_id)

@@ -170,3 +170,30 @@ async def test_disabled_staff_cannot_sign_in_and_are_signed_out(
     assert entry.actor_id == admin.id
     assert entry.reason == "Left the charity"
     assert entry.actor_role == "admin"
+
+
+async def test_the_password_alone_cannot_enrol_a_new_authenticator(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    """An attacker with an enrolled admin's password must not swap in their own authenticator."""
+    admin = await people(Role.ADMIN)
+    response = await post_form(client, "/sign-in", {"email": admin.email, "password": admin.password})
+    assert response.headers["location"] == "/sign-in/two-factor"
+    # Going to the set-up page instead is refused: the session is waiting for a code, not an enrolment.
+    assert (await client.get("/sign-in/set-up-two-factor", follow_redirects=False)).headers["location"] == "/sign-in"
+    attacker_secret = pyotp.random_base32()
+    forged = await post_form(
+        client,
+        "/sign-in/set-up-two-factor",
+        {"code": pyotp.TOTP(attacker_secret).at(clock.now())},
+        token_from="/sign-in/two-factor",
+    )
+    assert forged.status_code == 302
+    assert forged.headers["location"] == "/sign-in"
+    assert (await client.get("/admin/users", follow_redirects=False)).status_code == 302
+    # The owner's own authenticator still works.
+    clock.advance(seconds=30)
+    await post_form(client, "/sign-in", {"email": admin.email, "password": admin.password})
+    done = await post_form(client, "/sign-in/two-factor", {"code": admin.code(clock)})
+    assert done.status_code == 302
+    assert (await client.get("/admin/users", follow_redirects=False)).status_code == 200
