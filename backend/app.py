@@ -97,7 +97,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
 
     session_config = LazySessionConfig(
         key=settings.cookie_name(SESSION_COOKIE),
-        max_age=12 * 3600,
+        # The longest lifetime any session may have (a resident's 30 days); the authentication middleware
+        # ends each session sooner by role: staff after 30 idle minutes or 12 hours, residents after 14 idle days.
+        max_age=SessionLimits().resident_absolute,
         secure=settings.secure_cookies,
         httponly=True,
         samesite="lax",

@@ -116,15 +116,14 @@ class AccountsService:
     async def sign_in_with_password(self, email: str, password: str, client: str) -> SignInResult:
         """Check an email and password, throttled per account and per client; say what comes next."""
         account_key, client_key = f"sign-in:account:{email}", f"sign-in:client:{client}"
+        # Count first, check after: parallel guesses cannot all pass a check made before any was counted.
         for key, limit in ((account_key, ACCOUNT_ATTEMPTS), (client_key, CLIENT_ATTEMPTS)):
-            wait = await self.throttle.retry_after(key, limit)
+            wait = await self.throttle.attempt(key, limit, THROTTLE_WINDOW)
             if wait is not None:
                 return SignInResult(SignInStep.THROTTLED, retry_after=wait)
         user = await User.objects().where(User.email == email).first()
         correct = verify_password(user.password_hash if user else None, password)
         if user is None or not correct or not user.is_active:
-            await self.throttle.hit(account_key, THROTTLE_WINDOW)
-            await self.throttle.hit(client_key, THROTTLE_WINDOW)
             await audit.record(
                 "auth.sign_in_failed",
                 actor=None,
@@ -134,6 +133,7 @@ class AccountsService:
             )
             return SignInResult(SignInStep.REFUSED)
         await self.throttle.clear(account_key)
+        await self.throttle.forgive(client_key, THROTTLE_WINDOW)
         roles = await _roles_of(user.id)
         if user.totp_enabled_at is not None:
             return SignInResult(SignInStep.NEEDS_CODE, user_id=user.id, auth_version=user.auth_version)
@@ -145,7 +145,7 @@ class AccountsService:
     async def check_second_factor(self, user_id: int, code: str) -> CodeCheck:
         """Accept a current TOTP code (each time step once) or an unused recovery code."""
         key = f"two-factor:{user_id}"
-        if await self.throttle.retry_after(key, CODE_ATTEMPTS) is not None:
+        if await self.throttle.attempt(key, CODE_ATTEMPTS, THROTTLE_WINDOW) is not None:
             return CodeCheck.THROTTLED
         user = await User.objects().where(User.id == user_id).first()
         if user is None or not user.is_active or not user.totp_secret:
@@ -169,7 +169,6 @@ class AccountsService:
             await self.throttle.clear(key)
             await self._record_sign_in(user_id, "recovery_code")
             return CodeCheck.ACCEPTED
-        await self.throttle.hit(key, THROTTLE_WINDOW)
         await audit.record(
             "auth.two_factor_failed", actor=None, actor_label=user.email, subject_type="user", subject_id=user_id
         )

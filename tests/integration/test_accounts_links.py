@@ -174,3 +174,17 @@ async def test_resident_deletes_their_account(client: Client, clock: SettableClo
     assert done.status_code == 200
     assert await User.count().where(User.email == "leaving@example.org") == 0
     assert (await client.get("/account", follow_redirects=False)).status_code == 302
+
+
+async def test_resident_sessions_outlive_a_staff_day_but_not_two_idle_weeks(
+    client: Client, clock: SettableClock
+) -> None:
+    await post_form(client, "/sign-in/email", {"email": "long@example.org"})
+    path = link_in((await emails_to("long@example.org"))[0])
+    signed_in = await post_form(client, path, {}, token_from=path)
+    session_cookie = next(c for c in signed_in.headers.get_list("set-cookie") if c.startswith("hearby_session="))
+    assert "Max-Age=2592000" in session_cookie  # the browser keeps it for 30 days; the server ends it sooner
+    clock.advance(days=6)
+    assert (await client.get("/account", follow_redirects=False)).status_code == 200
+    clock.advance(days=15)
+    assert (await client.get("/account", follow_redirects=False)).status_code == 302
