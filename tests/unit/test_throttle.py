@@ -15,7 +15,7 @@ from litestar.stores.redis import RedisStore
 from backend.core.clock import SettableClock
 from backend.core.throttle import Throttle
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own
 
 
 @pytest.fixture(params=["memory", "redis"])
