@@ -110,6 +110,36 @@ class CapacityService:
             occurrence_id,
         )
 
+    async def change_capacity(self, occurrence_id: int, capacity: int | None, booked: int) -> bool:
+        """Set an occurrence's capacity, keeping the places booked or held (inside the caller's transaction).
+
+        A drop-in (capacity None) has no places left. Between two capacities, places left move by the change of
+        capacity in one conditional UPDATE, relative to the capacity the row has when it is written (so on
+        PostgreSQL a booking committed meanwhile still counts). Coming back from a drop-in, places left are the
+        new capacity less `booked` (the places booked, counted by the caller). False, and nothing changed, when
+        that would leave fewer than no places.
+        """
+        if capacity is None:
+            await Occurrence.update({Occurrence.capacity: None, Occurrence.places_left: None}).where(
+                Occurrence.id == occurrence_id
+            )
+            return True
+        rows = await Occurrence.raw(
+            "UPDATE event_occurrence SET capacity = CAST({} AS INTEGER), places_left = CASE "
+            "WHEN capacity IS NULL OR places_left IS NULL THEN CAST({} AS INTEGER) "
+            "ELSE places_left + (CAST({} AS INTEGER) - capacity) END "
+            "WHERE id = {} AND CASE "
+            "WHEN capacity IS NULL OR places_left IS NULL THEN CAST({} AS INTEGER) "
+            "ELSE places_left + (CAST({} AS INTEGER) - capacity) END >= 0 RETURNING id",
+            capacity,
+            capacity - booked,
+            capacity,
+            occurrence_id,
+            capacity - booked,
+            capacity,
+        )
+        return bool(rows)
+
     async def occurrence_for_booking(self, occurrence_id: int, locale: str = "en") -> OccurrenceForBooking | None:
         """One occurrence with its event's booking details, or None when there is no such occurrence."""
         found = await self.occurrences_for_booking([occurrence_id], locale)

@@ -33,6 +33,7 @@ from backend.core.db import write_transaction
 from backend.core.i18n import N_
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
+from backend.events.capacity import CapacityService
 from backend.events.schemas import (
     ACCESSIBILITY,
     LANGUAGES,
@@ -81,6 +82,28 @@ Problems = dict[str, tuple[str, dict[str, Any]]]
 
 class EventNotFoundError(Exception):
     """No such event, or not one this person may see (shown as 404 either way)."""
+
+
+class PlacesTakenError(Exception):
+    """A new capacity is below the places already booked or held on a date (the change is rolled back)."""
+
+    def __init__(self, taken: int) -> None:
+        super().__init__(taken)
+        self.taken = taken
+
+    @property
+    def problems(self) -> Problems:
+        """The capacity field's error."""
+        return _places_taken(taken=self.taken)
+
+
+def _places_taken(taken: int) -> Problems:
+    return {
+        "capacity": (
+            N_("Enter %(count)s or more: that many places are already booked or held on a date of this event"),
+            {"count": taken},
+        )
+    }
 
 
 class NotAllowedError(Exception):
@@ -145,6 +168,10 @@ class BookingsPort(Protocol):
 
     async def message_attendees(self, occurrence_id: int, subject: str, body: str, sender: CurrentUser | None) -> int:
         """Email everyone booked on an occurrence through the outbox; returns how many were told."""
+        ...
+
+    async def offer_free_places(self, occurrence_id: int) -> int:
+        """Offer an occurrence's free places to its waitlist, in order (inside the caller's transaction)."""
         ...
 
 
@@ -626,7 +653,41 @@ class EventsService:
         place = await self._check_place(problems, data)
         dates = self._check_when(problems, data, existing)
         _check_booking(problems, data)
+        if existing is not None and "capacity" not in problems:
+            await self._check_places_taken(problems, existing.id, data.capacity, len(dates))
         return problems, place, dates, category_id
+
+    async def _check_places_taken(self, problems: Problems, event_id: int, capacity: int | None, dates: int) -> None:
+        """A new capacity may not be below the places booked or held on a date that keeps its bookings."""
+        if capacity is None:
+            return
+        rows = [row for row in (await self._schedule_rows(event_id))[:dates] if self._open(row)]
+        taken = await self._places_taken([row for row in rows if row["capacity"] != capacity])
+        most = max(taken.values(), default=0)
+        if capacity < most:
+            problems.update(_places_taken(most))
+
+    async def _schedule_rows(self, event_id: int) -> list[dict[str, Any]]:
+        """The occurrences a schedule is laid over, in date order (the n-th takes the n-th date)."""
+        rows = await Occurrence.select().where(Occurrence.event == event_id).order_by(Occurrence.starts_at)
+        return [dict(row) for row in rows if row["status"] != "cancelled" or row["changed_alone"]]
+
+    def _open(self, row: dict[str, Any]) -> bool:
+        """A scheduled date still to come: its places follow the event's capacity (past ones keep theirs)."""
+        return bool(row["status"] == "scheduled" and aware(row["starts_at"]) > self.clock.now())
+
+    async def _places_taken(self, rows: list[dict[str, Any]]) -> dict[int, int]:
+        """Places booked or held per occurrence: the bookings service's count, or more if the row shows more."""
+        booked: dict[int, int] = {}
+        if self.bookings is not None and rows:
+            booked = dict(await self.bookings.counts([row["id"] for row in rows]))
+        taken: dict[int, int] = {}
+        for row in rows:
+            shown = 0
+            if row["capacity"] is not None and row["places_left"] is not None:
+                shown = row["capacity"] - row["places_left"]
+            taken[row["id"]] = max(booked.get(row["id"], 0), shown)
+        return taken
 
     async def _check_owner(self, problems: Problems, user: CurrentUser, data: EventIn) -> None:
         if data.organisation_id not in user.organisation_ids:
@@ -911,44 +972,47 @@ class EventsService:
         standing = (await organisation_standings([existing.organisation_id]))[existing.organisation_id]
         diff = material_diff(existing.as_input(), data, self.zone)
         now = self.clock.now()
-        async with write_transaction(self.engine):
-            if existing.status == "published" and not standing.trusted and diff:
-                # The approved version stays public; what is not material applies now.
-                await Event.update(
-                    {
-                        Event.languages: mask_of(data.languages, LANGUAGES),
-                        Event.suits: mask_of(data.suits, SUITS),
-                        Event.accessibility: mask_of(data.accessibility, ACCESSIBILITY),
-                        Event.per_booking_limit: data.per_booking_limit,
-                        Event.pending_changes: {
-                            "data": msgspec.to_builtins(data),
-                            "diff": diff,
-                            "requested_by": user.id,
-                            "requested_at": now.isoformat(),
-                        },
-                        Event.updated_at: now,
-                    }
-                ).where(Event.id == event_id)
+        try:
+            async with write_transaction(self.engine):
+                if existing.status == "published" and not standing.trusted and diff:
+                    # The approved version stays public; what is not material applies now.
+                    await Event.update(
+                        {
+                            Event.languages: mask_of(data.languages, LANGUAGES),
+                            Event.suits: mask_of(data.suits, SUITS),
+                            Event.accessibility: mask_of(data.accessibility, ACCESSIBILITY),
+                            Event.per_booking_limit: data.per_booking_limit,
+                            Event.pending_changes: {
+                                "data": msgspec.to_builtins(data),
+                                "diff": diff,
+                                "requested_by": user.id,
+                                "requested_at": now.isoformat(),
+                            },
+                            Event.updated_at: now,
+                        }
+                    ).where(Event.id == event_id)
+                    await audit.record(
+                        "event.change_requested",
+                        actor=user,
+                        subject_type="event",
+                        subject_id=event_id,
+                        details={"fields": sorted(diff)},
+                    )
+                    return SaveResult(event_id=event_id, status="published", awaiting_approval=True)
+                if existing.status in {"draft", "rejected"}:
+                    status = "published" if standing.trusted else "pending"
+                else:
+                    status = existing.status
+                await self._apply(event_id, data, place, dates, category_id, status=status, now=now)
                 await audit.record(
-                    "event.change_requested",
+                    "event.updated",
                     actor=user,
                     subject_type="event",
                     subject_id=event_id,
-                    details={"fields": sorted(diff)},
+                    details={"fields": sorted(diff), "status": status},
                 )
-                return SaveResult(event_id=event_id, status="published", awaiting_approval=True)
-            if existing.status in {"draft", "rejected"}:
-                status = "published" if standing.trusted else "pending"
-            else:
-                status = existing.status
-            await self._apply(event_id, data, place, dates, category_id, status=status, now=now)
-            await audit.record(
-                "event.updated",
-                actor=user,
-                subject_type="event",
-                subject_id=event_id,
-                details={"fields": sorted(diff), "status": status},
-            )
+        except PlacesTakenError as exc:
+            return SaveResult(event_id=event_id, problems=exc.problems)
         return SaveResult(event_id=event_id, status=status)
 
     def _fill(self, event: Event, data: EventIn, place: _Place, category_id: int) -> None:
@@ -1025,10 +1089,14 @@ class EventsService:
 
         The n-th existing occurrence takes the n-th date; one changed on its own keeps its own time.
         Occurrences no longer in the schedule are cancelled (and those booked told); new dates are added.
-        Places left follow a capacity change: capacity minus the places already booked.
+        A capacity change applies to scheduled dates still to come, keeping the places booked or held there
+        (`CapacityService.change_capacity`); PlacesTakenError, for the caller to roll back, when the new capacity
+        is below them. New places go first to the waitlist, in this transaction.
         """
-        rows = await Occurrence.select().where(Occurrence.event == event_id).order_by(Occurrence.starts_at)
-        rows = [row for row in rows if row["status"] != "cancelled" or row["changed_alone"]]
+        rows = await self._schedule_rows(event_id)
+        changing = [row for row in rows[: len(dates)] if row["capacity"] != capacity and self._open(row)]
+        taken = await self._places_taken(changing)
+        places = CapacityService(self.clock)
         for index, (starts, ends) in enumerate(dates):
             if index >= len(rows):
                 await Occurrence.insert(
@@ -1047,15 +1115,15 @@ class EventsService:
             if not row["changed_alone"] and (aware(row["starts_at"]) != starts or aware(row["ends_at"]) != ends):
                 values[Occurrence.starts_at] = starts
                 values[Occurrence.ends_at] = ends
-            if row["capacity"] != capacity:
-                booked = (
-                    row["capacity"] - row["places_left"]
-                    if row["capacity"] is not None and row["places_left"] is not None
-                    else 0
-                )
-                values[Occurrence.capacity] = capacity
-                values[Occurrence.places_left] = None if capacity is None else max(0, capacity - booked)
-            if values or bump:
+            changed = row["id"] in taken
+            if changed:
+                if capacity is not None and capacity < taken[row["id"]]:
+                    raise PlacesTakenError(taken[row["id"]])
+                if not await places.change_capacity(row["id"], capacity, taken[row["id"]]):
+                    raise PlacesTakenError(await self._taken_now(row["id"]))
+                if capacity is not None and self.bookings is not None:
+                    await self.bookings.offer_free_places(row["id"])
+            if values or changed or bump:
                 values[Occurrence.sequence] = row["sequence"] + 1
                 await Occurrence.update(values).where(Occurrence.id == row["id"])
         for row in rows[len(dates) :]:
@@ -1066,6 +1134,13 @@ class EventsService:
             )
             if self.bookings is not None:
                 await self.bookings.occurrence_cancelled(row["id"], "")
+
+    async def _taken_now(self, occurrence_id: int) -> int:
+        """Places booked or held on one occurrence, read again (after a refused capacity change)."""
+        row = await Occurrence.select().where(Occurrence.id == occurrence_id).first()
+        if row is None:
+            return 0
+        return (await self._places_taken([dict(row)])).get(occurrence_id, 0)
 
     # --- writing: occurrences, series, duplicates --------------------------------------------------
 
@@ -1291,9 +1366,12 @@ class EventsService:
             problems.pop("starts_at", None)  # the time was in the future when the partner asked
             if problems or category_id is None:
                 raise NotAllowedError(N_("This change can no longer be applied; reject it with a reason"))
-            async with write_transaction(self.engine):
-                await self._apply(event_id, data, place, dates, category_id, status="published", now=now)
-                await self._decide(officer, view, "change_approved", note, view.diff)
+            try:
+                async with write_transaction(self.engine):
+                    await self._apply(event_id, data, place, dates, category_id, status="published", now=now)
+                    await self._decide(officer, view, "change_approved", note, view.diff)
+            except PlacesTakenError as exc:
+                raise NotAllowedError(N_("This change can no longer be applied; reject it with a reason")) from exc
             return
         raise NotAllowedError(N_("There is nothing waiting for approval on this event"))
 

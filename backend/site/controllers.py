@@ -70,6 +70,14 @@ class SitePages(Controller):
         return Template("site/offline.html")
 
 
+    @get("/offline/{code:str}/saved", name="saved_offline")
+    async def saved_offline(self, request: Request[Any, Any, Any], code: LocaleCode) -> Template:
+        """What the service worker shows after keeping a resident's submission on the phone until it is online."""
+        if code in SUPPORTED_LOCALES:
+            request.state["locale"] = code
+        return Template("site/saved_offline.html")
+
+
 class PwaFiles(Controller):
     """The web app manifest and the service worker, which must be served from the site root."""
 

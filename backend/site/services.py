@@ -44,6 +44,7 @@ class SiteService:
         No query strings: the worker matches static files ignoring `?v=`, and the cache name carries the version.
         """
         urls = [f"/offline/{code}" for code in SUPPORTED_LOCALES]
+        urls += [f"/offline/{code}/saved" for code in SUPPORTED_LOCALES]
         urls += [
             "/static/dist/hearby.css",
             "/static/dist/hearby.rtl.css",

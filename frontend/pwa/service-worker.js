@@ -18,8 +18,12 @@
 //   new build never serves stale CSS/JS: the new worker precaches new copies
 //   and deletes the old caches.
 // - /api/ and anything that isn't a same-origin GET is not touched at all: a
-//   POST (a booking, a report, sign-in) must reach the server or fail visibly,
-//   never be answered from a cache.
+//   POST (sign-in, a staff action) must reach the server or fail visibly,
+//   never be answered from a cache. The exception is a resident's submission
+//   (a booking, a waiting-list request, feedback): when the network is gone it
+//   is kept on the phone (IndexedDB) and sent when the phone is back online,
+//   so nothing a resident submits is lost. Each such form carries its own
+//   idempotency nonce, so sending it again can never book twice.
 "use strict";
 
 const VERSION = "__HEARBY_VERSION__";
@@ -41,6 +45,12 @@ const PRECACHE_PATHS = new Set(PRECACHE.map((url) => new URL(url, self.location.
 const STATIC_PREFIXES = ["/static/", "/icons/"];
 
 let currentLang = null; // in-memory copy of the persisted language
+
+// Resident submissions that may wait for the network (see the strategy above).
+const QUEUEABLE = [/^\/events\/\d+\/\d+\/(book|waitlist)$/, /^\/bookings\/[\w-]+\/feedback$/];
+const QUEUE_DB = "hearby-queue";
+const QUEUE_STORE = "submissions";
+const QUEUE_TAG = "hearby-send-queued";
 
 // ---------------------------------------------------------------------------
 // Install: precache the shell, then take over without waiting for old tabs.
@@ -108,6 +118,9 @@ self.addEventListener("message", (event) => {
   if (data.type === "lang") {
     const lang = normaliseLang(data.lang);
     if (lang) event.waitUntil(saveLang(lang));
+  } else if (data.type === "flush") {
+    // A page noticed the network is back (browsers without Background Sync).
+    event.waitUntil(flushQueue());
   } else if (data.type === "clear-pages") {
     // For sign-out: forget the pages kept for offline use.
     event.waitUntil(caches.delete(PAGES_CACHE));
@@ -189,9 +202,99 @@ async function handleStatic(event) {
   return response;
 }
 
+// ---------------------------------------------------------------------------
+// Resident submissions kept while offline
+// ---------------------------------------------------------------------------
+function openQueue() {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open(QUEUE_DB, 1);
+    opening.onupgradeneeded = () => opening.result.createObjectStore(QUEUE_STORE, { keyPath: "id", autoIncrement: true });
+    opening.onsuccess = () => resolve(opening.result);
+    opening.onerror = () => reject(opening.error);
+  });
+}
+
+async function inQueue(mode, action) {
+  const db = await openQueue();
+  try {
+    return await new Promise((resolve, reject) => {
+      const transaction = db.transaction(QUEUE_STORE, mode);
+      const result = action(transaction.objectStore(QUEUE_STORE));
+      transaction.oncomplete = () => resolve(result.result);
+      transaction.onerror = () => reject(transaction.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+function isQueueable(request, url) {
+  return request.method === "POST" && request.mode === "navigate" && QUEUEABLE.some((pattern) => pattern.test(url.pathname));
+}
+
+async function savedPage() {
+  const lang = await loadLang();
+  const shell = await caches.open(SHELL_CACHE);
+  return (await shell.match(`/offline/${lang}/saved`)) || offlinePage();
+}
+
+async function handleSubmission(event) {
+  const copy = event.request.clone(); // fetch() consumes the body; keep one to store
+  try {
+    return await fetch(event.request);
+  } catch {
+    const body = await copy.text();
+    await inQueue("readwrite", (store) =>
+      store.add({
+        url: copy.url,
+        body,
+        contentType: copy.headers.get("Content-Type") || "application/x-www-form-urlencoded",
+        savedAt: Date.now(),
+      }),
+    );
+    if (self.registration.sync) {
+      try {
+        await self.registration.sync.register(QUEUE_TAG);
+      } catch {
+        // Background Sync refused (e.g. permissions): pages post "flush" when back online.
+      }
+    }
+    return savedPage();
+  }
+}
+
+async function flushQueue() {
+  const entries = await inQueue("readonly", (store) => store.getAll());
+  for (const entry of entries || []) {
+    try {
+      await fetch(entry.url, {
+        method: "POST",
+        body: entry.body,
+        headers: { "Content-Type": entry.contentType },
+        credentials: "same-origin",
+        redirect: "manual",
+      });
+    } catch {
+      return; // still offline: keep this and the rest for the next attempt
+    }
+    // The server answered (it has the submission, or said why not, by email or on the page next time).
+    await inQueue("readwrite", (store) => store.delete(entry.id));
+  }
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === QUEUE_TAG) event.waitUntil(flushQueue());
+});
+
 self.addEventListener("fetch", (event) => {
   const { request } = event;
-  if (request.method !== "GET") return; // POSTs etc. go straight to the network
+  if (request.method !== "GET") {
+    const target = new URL(request.url);
+    if (target.origin === self.location.origin && isQueueable(request, target)) {
+      event.respondWith(handleSubmission(event));
+    }
+    return; // every other POST goes straight to the network
+  }
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/api/")) return;

@@ -31,6 +31,7 @@ class Stack:
 
     server: LiveServer
     smtp: SmtpServer
+    database_url: str
 
     def mail_to(self, address: str, timeout: float = 20.0) -> str:
         """The plain-text body of the latest email to an address, waiting for the worker to send it."""
@@ -63,7 +64,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         env={**os.environ, **worker_env, **smtp.env(), "LOG_LEVEL": "WARNING"},
     )
     try:
-        yield Stack(server=server, smtp=smtp)
+        yield Stack(server=server, smtp=smtp, database_url=database_url)
     finally:
         worker.terminate()
         worker.wait(timeout=10)

@@ -38,6 +38,7 @@ EXAMPLES: dict[str, str] = {
     "/partner/events/{event_id:int}/occurrences/{occurrence_id:int}/change": "/partner/events/1/occurrences/1/change",
     "/partners/confirm/{token:str}": "/partners/confirm/not-a-real-token",
     "/offline/{code:str}": "/offline/{locale}",
+    "/offline/{code:str}/saved": "/offline/{locale}/saved",
     "/admin/users/{user_id:int}": "/admin/users/1",
     "/dev/mail/{job_id:int}": "/dev/mail/1",
     "/invitation/{token:str}": "/invitation/not-a-real-token",

@@ -45,8 +45,18 @@ function registerServiceWorker() {
 }
 
 // `hb-offline` on <html> shows .hb-offline-banner while the browser is offline.
+// Submissions kept on the phone while offline are sent once the network is back.
+function flushQueuedSubmissions() {
+  if (!("serviceWorker" in navigator) || !navigator.onLine) return;
+  navigator.serviceWorker.ready.then((registration) => {
+    if (registration.active) registration.active.postMessage({ type: "flush" });
+  });
+}
+
 function initOfflineIndicator() {
   const root = document.documentElement;
+  window.addEventListener("online", flushQueuedSubmissions);
+  flushQueuedSubmissions();
   const update = () => root.classList.toggle("hb-offline", !navigator.onLine);
   window.addEventListener("online", update);
   window.addEventListener("offline", update);

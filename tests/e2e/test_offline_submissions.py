@@ -1,0 +1,55 @@
+"""Nothing a resident submits is lost on a flaky network: a booking made with no connection is kept on the
+phone by the service worker and sent when the phone is back online (the form's nonce stops a double booking)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import UTC, datetime
+
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.test_people_journeys import Stack, phone, stack
+from tests.support.browser import wait_for_service_worker
+
+__all__ = ["stack"]
+
+
+def bookable_occurrence(database_url: str) -> tuple[int, int]:
+    """A published, future occurrence with places to spare (from the demo content)."""
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
+        row = connection.execute(
+            "SELECT e.id, o.id FROM event_occurrence o JOIN event e ON e.id = o.event "
+            "WHERE e.status = 'published' AND o.status = 'scheduled' AND o.places_left >= 3 AND o.starts_at > ? "
+            "ORDER BY o.starts_at LIMIT 1",
+            (datetime.now(UTC).isoformat(),),
+        ).fetchone()
+    assert row, "the demo content has no bookable occurrence"
+    return int(row[0]), int(row[1])
+
+
+def test_a_booking_made_offline_is_sent_when_back_online(browser: Browser, stack: Stack) -> None:
+    event_id, occurrence_id = bookable_occurrence(stack.database_url)
+    context = phone(browser, stack)
+    page = context.new_page()
+    page.goto(f"/events/{event_id}/{occurrence_id}/book")
+    wait_for_service_worker(page)
+    page.reload()  # the form is now served under the worker's control
+    page.locator("#name").fill("Zainab Hussain")
+    page.locator("#email").fill("zainab@example.org")
+
+    context.set_offline(True)
+    page.locator("form[method=post] button[type=submit]").first.click()
+    expect(page.locator("h1")).to_have_text("Saved on this phone")
+    time.sleep(1)
+    assert not any("zainab@example.org" in mail.rcpt_tos for mail in stack.smtp.received)
+
+    context.set_offline(False)
+    page.goto("/")  # any page tells the worker the network is back (Background Sync may also fire)
+    confirmation = stack.mail_to("zainab@example.org", timeout=30)
+    assert "/bookings/" in confirmation
+    # Sent once: one confirmation, however many times the queue was flushed.
+    page.goto("/about")
+    time.sleep(2)
+    assert sum("zainab@example.org" in mail.rcpt_tos for mail in stack.smtp.received) == 1
+    context.close()
