@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import Body, HeaderParameter, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
@@ -54,15 +55,25 @@ Token = Annotated[str, PathParameter(min_length=20, max_length=100, pattern=r"^[
 Flag = Annotated[int | None, QueryParameter(ge=0, le=1)]
 NO_STORE = {"Cache-Control": "no-store"}
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
+IDEMPOTENCY_KEY_MIN = 16  # a client's key must be hard to guess: a replay answers the booking's manage token
+IDEMPOTENCY_KEY_MAX = 200
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(
         name="Idempotency-Key",
         required=False,
-        min_length=1,
-        max_length=100,
+        min_length=IDEMPOTENCY_KEY_MIN,
+        max_length=IDEMPOTENCY_KEY_MAX,
         pattern=r"^[A-Za-z0-9_.:-]+$",
-        description="Send the same key when retrying: the booking is made once, and the retry returns it.",
+        # A header is a string or absent (never JSON null): say so, or fuzzers send "null" as a valid key.
+        schema_extra={"type": OpenAPIType.STRING, "one_of": None},
+        description=(
+            "Send the same key when retrying: the booking is made once, and the retry returns it (with its manage "
+            f"token). Use a new random value for each booking, {IDEMPOTENCY_KEY_MIN} to {IDEMPOTENCY_KEY_MAX} "
+            "characters from `A-Z a-z 0-9 _ . : -` (a UUID will do); a shorter key is refused with 400. A key "
+            "applies to this occurrence and email only: the same key with another occurrence or email is another "
+            "booking."
+        ),
     ),
 ]
 
@@ -505,8 +516,8 @@ class BookingsApi(Controller):
             "Places are taken atomically: when the occurrence is full the answer is 409 with `code` = `full` and "
             "`waitlist_url`, a page where the person can join the waitlist. The same email cannot book the same "
             "occurrence twice (409, `duplicate`). Past or cancelled occurrences answer 410. The answer carries "
-            "the manage token once (it is also emailed with an `.ics` file). Send an `Idempotency-Key` to retry "
-            "safely: the same key returns the same booking."
+            "the manage token once (it is also emailed with an `.ics` file). Send an `Idempotency-Key` (16 to 200 "
+            "characters) to retry safely: the same key, occurrence and email return the same booking."
         ),
         status_code=HTTP_201_CREATED,
         responses={
@@ -518,7 +529,7 @@ class BookingsApi(Controller):
             ),
             HTTP_410_GONE: ResponseSpec(data_container=ApiError, description="Past or cancelled"),
             HTTP_422_UNPROCESSABLE_ENTITY: ResponseSpec(
-                data_container=ApiError, description="Over the per-booking limit, or an idempotency key reused"
+                data_container=ApiError, description="Over the per-booking limit"
             ),
         },
     )

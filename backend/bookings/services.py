@@ -5,11 +5,16 @@ Rules:
   write transaction that inserts the booking and enqueues its confirmation email; nothing is acknowledged
   before that transaction commits.
 - One active booking per email per occurrence (`active_key` is unique while confirmed, NULL once cancelled).
-- A submission carries an idempotency key (a form nonce or an `Idempotency-Key` header): the same key again
-  finds the same booking, and its manage token is derived from the key, so a retry lands on the same page.
+- A submission carries an idempotency key (a form nonce or an `Idempotency-Key` header), scoped to the occurrence
+  and the email (`request_scope`): the same key for the same person and occurrence finds the same booking, and
+  its manage token is derived from the scoped key, so a retry lands on the same page. Another client's key that
+  happens to be equal never collides with it.
+- Only published events of verified organisations can be booked (or have places offered from their waitlist).
 - A cancellation releases the places and offers them, in the same transaction, to the first people on the
   waitlist whose request fits: the offered places are held for them until the offer expires (a scheduled
-  outbox job, due at the expiry) or is declined, and then pass to the next.
+  outbox job, due at the expiry) or is declined, and then pass to the next. An entry is claimed by a
+  conditional UPDATE (`status = 'waiting'`), so concurrent transactions offer it at most once and the places
+  held always match the open offers; accepting claims the offer the same way before the booking is inserted.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.query.functions.aggregate import Sum
 
-from backend.accounts.services import ACCOUNT_DELETION_HOOKS
+from backend.accounts.services import ACCOUNT_DELETION_HOOKS, organisation_standing
 from backend.bookings.ics import ics_attachment, occurrence_ics
 from backend.bookings.schemas import (
     Attendee,
@@ -102,6 +107,15 @@ def active_key(occurrence_id: int, email: str) -> str:
     return f"{occurrence_id}:{email.lower()}"[:340]
 
 
+def request_scope(occurrence_id: int, email: str, request_key: str) -> str:
+    """A client's idempotency key scoped to the occurrence and the email it was sent with.
+
+    What is stored (hashed) and what the manage token is derived from: two clients that choose the same key
+    never find (or collide with) each other's booking.
+    """
+    return f"{occurrence_id}:{email.lower()}:{request_key}"
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """What a booking insert needs, worked out before the write lock is taken."""
@@ -126,11 +140,16 @@ class BookingsService:
     # --- reading an occurrence -------------------------------------------------------------------------
 
     async def occurrence(self, event_id: int, occurrence_id: int, locale: str) -> OccurrenceForBooking | None:
-        """A published event's occurrence (None when there is none, or the event is not public)."""
+        """A published event's occurrence (None when there is none, or the event is not public).
+
+        An event is public only while its organisation is verified (as on the event's own page).
+        """
         occurrence = await self.capacity.occurrence_for_booking(occurrence_id, locale)
         if occurrence is None or occurrence.event_id != event_id:
             return None
         if occurrence.event_status not in {"published", "cancelled"}:
+            return None
+        if not await organisation_verified(occurrence.organisation_id):
             return None
         return occurrence
 
@@ -155,7 +174,11 @@ class BookingsService:
         occurrence = await self.occurrence(event_id, occurrence_id, request.locale)
         if occurrence is None:
             return BookingResult(Outcome.NOT_FOUND)
-        request_hash = digest(f"booking:{request.request_key}") if request.request_key else None
+        request_hash = (
+            digest(f"booking:{request_scope(occurrence_id, request.email, request.request_key)}")
+            if request.request_key
+            else None
+        )
         if request_hash is not None:
             replay = await self._replay(request_hash, occurrence_id, request)
             if replay is not None:
@@ -203,7 +226,8 @@ class BookingsService:
         if row["occurrence_id"] != occurrence_id or row["email"] != request.email:
             return BookingResult(Outcome.KEY_REUSED)
         assert request.request_key is not None
-        token = derived_token(self.settings.secret_key, "booking", request.request_key)
+        scoped = request_scope(occurrence_id, request.email, request.request_key)
+        token = derived_token(self.settings.secret_key, "booking", scoped)
         view = await self.booking_view(row["id"], request.locale)
         return BookingResult(Outcome.REPLAYED, booking=view, token=token)
 
@@ -212,7 +236,8 @@ class BookingsService:
     ) -> _Prepared:
         """The token and the rendered emails (rendered before the write lock is taken)."""
         if request.request_key:
-            token = derived_token(self.settings.secret_key, "booking", request.request_key)
+            scoped = request_scope(occurrence.occurrence_id, request.email, request.request_key)
+            token = derived_token(self.settings.secret_key, "booking", scoped)
         else:
             token = new_token()
         confirmation = self._confirmation_email(
@@ -374,7 +399,11 @@ class BookingsService:
         occurrence = await self.occurrence(event_id, occurrence_id, request.locale)
         if occurrence is None:
             return BookingResult(Outcome.NOT_FOUND)
-        request_hash = digest(f"waitlist:{request.request_key}") if request.request_key else None
+        request_hash = (
+            digest(f"waitlist:{request_scope(occurrence_id, request.email, request.request_key)}")
+            if request.request_key
+            else None
+        )
         if request_hash and await WaitlistEntry.exists().where(WaitlistEntry.request_key == request_hash):
             return BookingResult(Outcome.WAITLISTED)
         refusal = self.availability(occurrence, request.places)
@@ -430,6 +459,11 @@ class BookingsService:
 
         Each offer holds its places (reserved like a booking) until accepted, declined or expired. People
         whose request is larger than what is free keep their place in the queue. Returns the offers made.
+
+        The places are reserved first (the occurrence's row, as a cancellation's release locks it first too),
+        then the entry is claimed with a conditional UPDATE (`status = 'waiting'`): when a concurrent
+        transaction offered it meanwhile, the claim finds nothing and the places go straight back. So an
+        entry is offered at most once at a time, and the held places always match the open offers.
         """
         occurrence = await self.capacity.occurrence_for_booking(occurrence_id)
         now = self.clock.now()
@@ -437,7 +471,7 @@ class BookingsService:
             return 0
         window = offer_window(occurrence.starts_at, now)
         free = occurrence.places_left or 0
-        if window is None or free < 1:
+        if window is None or free < 1 or not await organisation_verified(occurrence.organisation_id):
             return 0
         waiting = (
             await WaitlistEntry.select()
@@ -451,22 +485,34 @@ class BookingsService:
                 break
             if entry["places"] > free or not await self.capacity.reserve(occurrence_id, entry["places"]):
                 continue
+            token = new_token()
+            if not await self._claim_for_offer(entry["id"], digest(token), now, now + window):
+                await self.capacity.release(occurrence_id, entry["places"])
+                continue
             free -= entry["places"]
-            await self._make_offer(entry, now, now + window)
+            await self._send_offer(entry, token, now + window)
             offers += 1
         return offers
 
-    async def _make_offer(self, entry: dict[str, Any], now: datetime, expires_at: datetime) -> None:
-        token = new_token()
+    async def _claim_for_offer(self, entry_id: int, token_hash: str, now: datetime, expires_at: datetime) -> bool:
+        """Turn a waiting entry into an open offer; False when it is no longer waiting (offered elsewhere)."""
+        rows = await (
+            WaitlistEntry.update(
+                {
+                    WaitlistEntry.status: OFFERED,
+                    WaitlistEntry.offer_token_hash: token_hash,
+                    WaitlistEntry.offered_at: now,
+                    WaitlistEntry.offer_expires_at: expires_at,
+                }
+            )
+            .where((WaitlistEntry.id == entry_id) & (WaitlistEntry.status == WAITING))
+            .returning(WaitlistEntry.id)
+        )
+        return bool(rows)
+
+    async def _send_offer(self, entry: dict[str, Any], token: str, expires_at: datetime) -> None:
+        """Email a claimed offer's link and schedule its expiry (inside the transaction that claimed it)."""
         token_hash = digest(token)
-        await WaitlistEntry.update(
-            {
-                WaitlistEntry.status: OFFERED,
-                WaitlistEntry.offer_token_hash: token_hash,
-                WaitlistEntry.offered_at: now,
-                WaitlistEntry.offer_expires_at: expires_at,
-            }
-        ).where(WaitlistEntry.id == entry["id"])
         occurrence = await self.capacity.occurrence_for_booking(entry["occurrence_id"], entry["locale"])
         assert occurrence is not None
         payload = self.renderer.render(
@@ -504,62 +550,96 @@ class BookingsService:
             occurrence_id=row["occurrence_id"],
         )
 
-    async def accept_offer(self, token: str, locale: str = "en") -> BookingResult:
-        """Accept an offer in time: the held places become a booking (with its confirmation email)."""
+    async def accept_offer(  # noqa: PLR0911 - one answer per state an offer can be in
+        self, token: str, locale: str = "en"
+    ) -> BookingResult:
+        """Accept an offer in time: the held places become a booking (with its confirmation email).
+
+        The offer is claimed (`status = 'offered'` → `accepted`, one conditional UPDATE) before the booking is
+        inserted: a second accept at the same moment waits for that row, finds it accepted and answers the
+        booking the first one made.
+        """
         token_hash = digest(token)
         manage_token = derived_token(self.settings.secret_key, "waitlist-accept", token)
         request_hash = digest(f"waitlist-accept:{token_hash}")
-        async with write_transaction(self.engine):
-            entry = await WaitlistEntry.select().where(WaitlistEntry.offer_token_hash == token_hash).first()
-            if entry is None:
-                return BookingResult(Outcome.NOT_FOUND)
-            if entry["status"] == ACCEPTED:
-                booked = await Booking.select(Booking.id).where(Booking.request_key == request_hash).first()
-                view = await self.booking_view(booked["id"], locale) if booked else None
-                return BookingResult(Outcome.REPLAYED, booking=view, token=manage_token if view else None)
-            expires_at = entry["offer_expires_at"]
-            if entry["status"] != OFFERED or expires_at is None or expires_at <= self.clock.now():
-                return BookingResult(Outcome.PAST)
-            occurrence = await self.capacity.occurrence_for_booking(entry["occurrence_id"], entry["locale"])
-            if occurrence is None or occurrence.status != "scheduled":
-                return BookingResult(Outcome.CANCELLED)
-            key = active_key(entry["occurrence_id"], entry["email"])
-            if await Booking.exists().where(Booking.active_key == key):
-                # They booked another way meanwhile: hand the held places on.
-                await self._close_offer(entry["id"], CANCELLED)
-                return BookingResult(Outcome.DUPLICATE)
-            request = BookingRequest(
-                name=entry["name"],
-                email=entry["email"],
-                places=entry["places"],
-                access_needs=entry["access_needs"],
-                locale=entry["locale"],
-                user_id=entry["user_id"],
-            )
-            confirmation = self._confirmation_email(
-                occurrence,
-                email=entry["email"],
-                name=entry["name"],
-                places=entry["places"],
-                locale=entry["locale"],
-                token=manage_token,
-            )
-            feedback = self.renderer.render(
-                "feedback_invitation",
-                to=entry["email"],
-                locale=entry["locale"],
-                recipient_name=entry["name"],
-                title=occurrence.title,
-                starts_at=occurrence.starts_at,
-                link=self._url(f"/bookings/{manage_token}/feedback"),
-            )
-            prepared = _Prepared(manage_token, digest(manage_token), request_hash, confirmation, feedback)
-            booking_id = await self._insert_booking(occurrence, request, prepared, key)
-            await WaitlistEntry.update({WaitlistEntry.status: ACCEPTED, WaitlistEntry.active_key: None}).where(
-                WaitlistEntry.id == entry["id"]
-            )
+        entry_id: int | None = None
+        try:
+            async with write_transaction(self.engine):
+                entry = await WaitlistEntry.select().where(WaitlistEntry.offer_token_hash == token_hash).first()
+                if entry is None:
+                    return BookingResult(Outcome.NOT_FOUND)
+                entry_id = int(entry["id"])
+                if entry["status"] == ACCEPTED:
+                    return await self._accepted(request_hash, manage_token, locale) or BookingResult(Outcome.REPLAYED)
+                expires_at = entry["offer_expires_at"]
+                if entry["status"] != OFFERED or expires_at is None or expires_at <= self.clock.now():
+                    return BookingResult(Outcome.PAST)
+                occurrence = await self.capacity.occurrence_for_booking(entry["occurrence_id"], entry["locale"])
+                if (
+                    occurrence is None
+                    or occurrence.status != "scheduled"
+                    or not await organisation_verified(occurrence.organisation_id)
+                ):
+                    return BookingResult(Outcome.CANCELLED)
+                key = active_key(entry["occurrence_id"], entry["email"])
+                if await Booking.exists().where(Booking.active_key == key):
+                    # They booked another way meanwhile: hand the held places on.
+                    await self._close_offer(entry_id, CANCELLED)
+                    return BookingResult(Outcome.DUPLICATE)
+                request = BookingRequest(
+                    name=entry["name"],
+                    email=entry["email"],
+                    places=entry["places"],
+                    access_needs=entry["access_needs"],
+                    locale=entry["locale"],
+                    user_id=entry["user_id"],
+                )
+                confirmation = self._confirmation_email(
+                    occurrence,
+                    email=entry["email"],
+                    name=entry["name"],
+                    places=entry["places"],
+                    locale=entry["locale"],
+                    token=manage_token,
+                )
+                feedback = self.renderer.render(
+                    "feedback_invitation",
+                    to=entry["email"],
+                    locale=entry["locale"],
+                    recipient_name=entry["name"],
+                    title=occurrence.title,
+                    starts_at=occurrence.starts_at,
+                    link=self._url(f"/bookings/{manage_token}/feedback"),
+                )
+                claimed = await (
+                    WaitlistEntry.update({WaitlistEntry.status: ACCEPTED, WaitlistEntry.active_key: None})
+                    .where((WaitlistEntry.id == entry_id) & (WaitlistEntry.status == OFFERED))
+                    .returning(WaitlistEntry.id)
+                )
+                if not claimed:
+                    # Accepted (or declined, or expired) by a concurrent request, which has committed by now.
+                    return await self._accepted(request_hash, manage_token, locale) or BookingResult(Outcome.PAST)
+                prepared = _Prepared(manage_token, digest(manage_token), request_hash, confirmation, feedback)
+                booking_id = await self._insert_booking(occurrence, request, prepared, key)
+        except _UNIQUE_VIOLATIONS:
+            # PostgreSQL: the same person booked this occurrence another way at the same moment.
+            replay = await self._accepted(request_hash, manage_token, locale)
+            if replay is not None:
+                return replay
+            assert entry_id is not None  # the violation comes from the insert, after the entry was read
+            async with write_transaction(self.engine):
+                await self._close_offer(entry_id, CANCELLED)
+            return BookingResult(Outcome.DUPLICATE)
         view = await self.booking_view(booking_id, locale)
         return BookingResult(Outcome.BOOKED, booking=view, token=manage_token)
+
+    async def _accepted(self, request_hash: str, manage_token: str, locale: str) -> BookingResult | None:
+        """The booking an accepted offer made (a replay), or None when there is none."""
+        booked = await Booking.select(Booking.id).where(Booking.request_key == request_hash).first()
+        view = await self.booking_view(booked["id"], locale) if booked else None
+        if view is None:
+            return None
+        return BookingResult(Outcome.REPLAYED, booking=view, token=manage_token)
 
     async def decline_offer(self, token: str) -> bool:
         """Say no thanks: the held places go to the next person waiting."""
@@ -788,6 +868,12 @@ class BookingsService:
 
     def _url(self, path: str) -> str:
         return f"{self.settings.base_url}{path}"
+
+
+async def organisation_verified(organisation_id: int) -> bool:
+    """True when the organisation running an event is verified (only then is the event public and bookable)."""
+    standing = await organisation_standing(organisation_id)
+    return standing is not None and standing[0] == "verified"
 
 
 def _view_of(row: dict[str, Any], occurrence: OccurrenceForBooking) -> BookingView:

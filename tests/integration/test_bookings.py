@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import json
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from bs4 import BeautifulSoup
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 import backend.bookings.jobs  # noqa: F401 - registers the bookings job handlers, as the worker does
-from backend.bookings.services import BookingsService, bookings_for_user
+from backend.accounts.tables import Organisation
+from backend.bookings.schemas import BookingRequest, Outcome
+from backend.bookings.services import BookingsService, bookings_for_user, delete_user_bookings
 from backend.bookings.tables import Booking, Feedback, WaitlistEntry
 from backend.core.clock import SettableClock
+from backend.core.db import write_transaction
 from backend.core.roles import Role
 from backend.core.tables import AuditEntry, OutboxJob
 from backend.events.tables import Category, Event, Occurrence
 from backend.notifications.delivery import JobContext, Worker, WorkerOptions
 from backend.settings import Settings
+from tests.support.events import make_organisation
 from tests.support.html_checks import check_page
 from tests.support.people import CSRF_FIELD, PeopleFactory, post_form, sign_in, sign_in_resident
 
@@ -55,9 +63,12 @@ async def make_slot(
     starts_in: timedelta = timedelta(days=3),
     status: str = "published",
     occurrence_status: str = "scheduled",
-    organisation_id: int = 1,
+    organisation_id: int | None = None,
 ) -> Slot:
-    """A published event with one occurrence (capacity None: drop-in)."""
+    """A published event with one occurrence (capacity None: drop-in), run by a new verified organisation
+    unless an organisation is given."""
+    if organisation_id is None:
+        organisation_id = await make_organisation()
     category = await Category.select(Category.id).where(Category.slug == "bookings-test").first()
     if category is None:
         rows = await Category.insert(Category(slug="bookings-test", names={"en": "Test"})).returning(Category.id)
@@ -129,6 +140,46 @@ class RecordingSender:
 
     async def close(self) -> None:
         pass
+
+
+def service_of(app: Litestar, clock: SettableClock) -> BookingsService:
+    """The bookings service on the app's engine (to run two requests' transactions side by side)."""
+    state = app.state
+    return BookingsService(state["settings"], clock, state["engine"], state["email_renderer"])
+
+
+def rendezvous(
+    monkeypatch: pytest.MonkeyPatch, target: object, name: str, parties: int = 2, timeout: float = 1.0
+) -> None:
+    """Make the first `parties` calls of `target.name` wait for one another, so that concurrent transactions
+    have all read what they read before any goes on. The wait is bounded: on SQLite the write lock lets one
+    transaction in at a time, so there the first goes on alone after `timeout` seconds."""
+    original: Callable[..., Awaitable[Any]] = getattr(target, name)
+    arrived = 0
+    everyone = asyncio.Event()
+
+    async def meet(*args: Any, **kwargs: Any) -> Any:
+        nonlocal arrived
+        if arrived < parties:
+            arrived += 1
+            if arrived == parties:
+                everyone.set()
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(everyone.wait(), timeout)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, meet)
+
+
+async def join_waitlist(service: BookingsService, slot: Slot, name: str, places: int = 1) -> None:
+    request = BookingRequest(name=name, email=f"{name.lower()}@example.org", places=places)
+    result = await service.join_waitlist(slot.event_id, slot.occurrence_id, request)
+    assert result.outcome is Outcome.WAITLISTED, result
+
+
+async def offer_emails(address: str) -> list[dict[str, Any]]:
+    return [email for email in await emails_to(address) if "/waitlist/" in email["text"]]
 
 
 async def run_worker(settings: Settings, clock: SettableClock) -> RecordingSender:
@@ -345,6 +396,95 @@ async def test_an_expired_offer_passes_the_place_to_the_next_person(
     assert await Booking.count().where(Booking.status == "confirmed") == 0
 
 
+async def test_places_freed_at_the_same_moment_are_offered_to_a_waiting_person_once(
+    app: Litestar, client: Client, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slot = await make_slot(clock, capacity=2, per_booking_limit=1)
+    for who in ("ann", "ben"):
+        booked = await client.post(slot.api_path, json={"name": who, "email": f"{who}@example.org"})
+        assert booked.status_code == 201, booked.text
+    service = service_of(app, clock)
+    await join_waitlist(service, slot, "Wyn")
+    # Two accounts are deleted: their places come back, and each deletion enqueues a job offering them on.
+    for who in ("ann", "ben"):
+        async with write_transaction(service.engine):
+            await delete_user_bookings(-1, f"{who}@example.org")
+    assert await places_left(slot) == 2
+
+    # Two workers run those jobs at once: both read "Wyn is waiting" before either makes an offer.
+    rendezvous(monkeypatch, service.capacity, "reserve")
+    offers = await asyncio.gather(*(service.offer_places_job(slot.occurrence_id) for _ in range(2)))
+
+    assert sorted(offers) == [0, 1]
+    entry = await WaitlistEntry.select(WaitlistEntry.status).where(WaitlistEntry.email == "wyn@example.org").first()
+    assert entry == {"status": "offered"}
+    assert await places_left(slot) == 1  # one place held for Wyn's one offer, the other back on sale
+    assert len(await offer_emails("wyn@example.org")) == 1
+    assert await OutboxJob.count().where(OutboxJob.kind == "bookings.offer_expiry") == 1
+
+
+async def test_accepting_an_offer_twice_at_the_same_moment_books_once(
+    app: Litestar, client: Client, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slot = await make_slot(clock, capacity=1)
+    created = (await client.post(slot.api_path, json={"name": "Cas", "email": "cas@example.org"})).json()
+    service = service_of(app, clock)
+    await join_waitlist(service, slot, "Wyn")
+    assert (await client.delete(f"/api/v1/bookings/{created['manage_token']}")).status_code == 200
+    (offer_email,) = await offer_emails("wyn@example.org")
+    offer = OFFER_PATH.search(offer_email["text"]).group(1)
+
+    # Two clicks on "Accept" at once: both read the open offer before either books.
+    rendezvous(monkeypatch, service.capacity, "occurrence_for_booking")
+    first, second = await asyncio.gather(service.accept_offer(offer), service.accept_offer(offer))
+
+    assert {first.outcome, second.outcome} == {Outcome.BOOKED, Outcome.REPLAYED}
+    assert first.token is not None
+    assert first.token == second.token
+    confirmed = await Booking.select(Booking.email).where(Booking.status == "confirmed")
+    assert confirmed == [{"email": "wyn@example.org"}]
+    assert await places_left(slot) == 0
+    entry = await WaitlistEntry.select(WaitlistEntry.status).where(WaitlistEntry.email == "wyn@example.org").first()
+    assert entry == {"status": "accepted"}
+
+
+async def test_events_of_organisations_that_are_not_verified_cannot_be_booked(
+    app: Litestar, client: Client, clock: SettableClock
+) -> None:
+    service = service_of(app, clock)
+    pending = await make_slot(clock, organisation_id=await make_organisation(status="pending"))
+    rejected = await make_slot(clock, organisation_id=await make_organisation(status="rejected"))
+    unknown = await make_slot(clock, organisation_id=2**31 - 1)
+    for slot in (pending, rejected, unknown):
+        assert (await client.get(slot.book_path)).status_code == 404
+        refused = await client.post(slot.api_path, json={"name": "Una", "email": "una@example.org"})
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["code"] == "not_found"
+        request = BookingRequest(name="Una", email="una@example.org", places=1)
+        assert (await service.book(slot.event_id, slot.occurrence_id, request)).outcome is Outcome.NOT_FOUND
+    assert await Booking.count() == 0
+
+    # An organisation that stops being verified: its events can no longer be booked, and places that come
+    # back are not offered to the waitlist (until it is verified again).
+    organisation = await make_organisation()
+    slot = await make_slot(clock, capacity=1, organisation_id=organisation)
+    created = (await client.post(slot.api_path, json={"name": "Vic", "email": "vic@example.org"})).json()
+    await join_waitlist(service, slot, "Wyn")
+    await Organisation.update({Organisation.status: "rejected"}).where(Organisation.id == organisation)
+    assert (await client.delete(f"/api/v1/bookings/{created['manage_token']}")).status_code == 200
+    assert await places_left(slot) == 1
+    assert await WaitlistEntry.select(WaitlistEntry.status).where(WaitlistEntry.email == "wyn@example.org") == [
+        {"status": "waiting"}
+    ]
+    assert not await offer_emails("wyn@example.org")
+    refused = await client.post(slot.api_path, json={"name": "Xan", "email": "xan@example.org"})
+    assert refused.status_code == 404
+    assert (await client.get(slot.book_path)).status_code == 404
+
+    await Organisation.update({Organisation.status: "verified"}).where(Organisation.id == organisation)
+    assert (await client.post(slot.api_path, json={"name": "Xan", "email": "xan@example.org"})).status_code == 201
+
+
 # --- the API ----------------------------------------------------------------------------------------------
 
 
@@ -353,12 +493,12 @@ async def test_the_api_books_once_per_idempotency_key_and_says_full_past_and_can
 ) -> None:
     slot = await make_slot(clock, capacity=2)
     body = {"name": "Gus", "email": "gus@example.org", "places": 2}
-    first = await client.post(slot.api_path, json=body, headers={"Idempotency-Key": "retry-me-123"})
+    first = await client.post(slot.api_path, json=body, headers={"Idempotency-Key": "retry-me-1234567890"})
     assert first.status_code == 201, first.text
     created = first.json()
     assert created["booking"]["places"] == 2
     assert created["booking"]["status"] == "confirmed"
-    retry = await client.post(slot.api_path, json=body, headers={"Idempotency-Key": "retry-me-123"})
+    retry = await client.post(slot.api_path, json=body, headers={"Idempotency-Key": "retry-me-1234567890"})
     assert retry.status_code == 201
     assert retry.json()["manage_token"] == created["manage_token"]
     assert await Booking.count() == 1
@@ -390,13 +530,60 @@ async def test_the_api_books_once_per_idempotency_key_and_says_full_past_and_can
     assert (await client.delete(f"/api/v1/bookings/{'x' * 40}")).status_code == 404
 
 
+async def test_idempotency_keys_are_long_enough_and_scoped_to_the_occurrence_and_email(
+    client: Client, clock: SettableClock
+) -> None:
+    slot = await make_slot(clock)
+    other = await make_slot(clock)
+    al = {"name": "Al", "email": "al@example.org"}
+    for bad in ("k", "x" * 15, "x" * 201, "no spaces please"):
+        refused = await client.post(slot.api_path, json=al, headers={"Idempotency-Key": bad})
+        assert refused.status_code == 400, (bad, refused.text)
+    assert await Booking.count() == 0
+
+    key = "0123456789abcdef"  # 16 characters: the shortest accepted
+    mine = await client.post(slot.api_path, json=al, headers={"Idempotency-Key": key})
+    assert mine.status_code == 201, mine.text
+    token = mine.json()["manage_token"]
+    # Another client that happens to choose the same key books for itself and never sees Al's manage token.
+    theirs = await client.post(
+        slot.api_path, json={"name": "Bea", "email": "bea@example.org"}, headers={"Idempotency-Key": key}
+    )
+    assert theirs.status_code == 201, theirs.text
+    assert theirs.json()["booking"]["email"] == "bea@example.org"
+    assert theirs.json()["manage_token"] != token
+    assert "Idempotent-Replayed" not in theirs.headers
+    elsewhere = await client.post(other.api_path, json=al, headers={"Idempotency-Key": key})
+    assert elsewhere.status_code == 201, elsewhere.text
+    assert elsewhere.json()["manage_token"] not in {token, theirs.json()["manage_token"]}
+    # The same key, occurrence and email again: the same booking.
+    retry = await client.post(slot.api_path, json={**al, "email": "AL@example.org"}, headers={"Idempotency-Key": key})
+    assert retry.status_code == 201
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json()["manage_token"] == token
+    longest = await client.post(
+        slot.api_path, json={"name": "Cy", "email": "cy@example.org"}, headers={"Idempotency-Key": "y" * 200}
+    )
+    assert longest.status_code == 201, longest.text
+    assert await Booking.count() == 4
+
+    schema = (await client.get("/schema/openapi.json")).json()
+    operation = schema["paths"]["/api/v1/events/{event_id}/occurrences/{occurrence_id}/bookings"]["post"]
+    (header,) = [parameter for parameter in operation["parameters"] if parameter["name"] == "Idempotency-Key"]
+    text = json.dumps(header)
+    assert '"minLength": 16' in text
+    assert '"maxLength": 200' in text
+    assert "16 to 200 characters" in header["description"]
+
+
 # --- afterwards -------------------------------------------------------------------------------------------
 
 
 async def test_attendees_are_invited_to_rate_partners_see_it_and_officers_hide_abuse(
     app: Litestar, client: Client, clock: SettableClock, settings: Settings, people: PeopleFactory
 ) -> None:
-    slot = await make_slot(clock, organisation_id=77)
+    lunch_club = await make_organisation("Lunch club")
+    slot = await make_slot(clock, organisation_id=lunch_club)
     created = (await client.post(slot.api_path, json={"name": "Kit", "email": "kit@example.org"})).json()
     token = created["manage_token"]
     assert "Tell us how it went" not in (await client.get(f"/bookings/{token}")).text
@@ -420,17 +607,16 @@ async def test_attendees_are_invited_to_rate_partners_see_it_and_officers_hide_a
     again = await post_form(client, f"/bookings/{token}/feedback", {"rating": "5"}, token_from="/sign-in/email")
     assert again.status_code == 409
 
-    from backend.accounts.tables import Membership, Organisation
+    from backend.accounts.tables import Membership
 
     partner = await people(Role.PARTNER)
-    await Organisation.insert(Organisation(id=77, name="Lunch club"))
-    await Membership.insert(Membership(user=partner.id, organisation=77))
+    await Membership.insert(Membership(user=partner.id, organisation=lunch_club))
     await sign_in(client, partner, clock)
     page = await client.get(f"/partner/events/{slot.event_id}/feedback")
     assert page.status_code == 200, page.text
     check_page(page.text, "en")
     assert "Rude &lt;b&gt;host&lt;/b&gt;" in page.text
-    other = await make_slot(clock, organisation_id=78)
+    other = await make_slot(clock)  # another organisation's event
     assert (await client.get(f"/partner/events/{other.event_id}/feedback")).status_code == 404
     await post_form(client, "/sign-out", {}, token_from="/account")
 
