@@ -69,7 +69,6 @@ class SitePages(Controller):
             request.state["locale"] = code
         return Template("site/offline.html")
 
-
     @get("/offline/{code:str}/saved", name="saved_offline")
     async def saved_offline(self, request: Request[Any, Any, Any], code: LocaleCode) -> Template:
         """What the service worker shows after keeping a resident's submission on the phone until it is online."""
