@@ -11,6 +11,7 @@ worker), then:
    at a time) with 1,000 events and again after growing to 100,000.
 
     .venv/bin/python bench/events_bench.py [--events 10000] [--small 1000] [--large 100000] [--duration 10]
+    .venv/bin/python bench/events_bench.py --latency-only   # step 2 only (no wrk needed)
 
 Needs PostgreSQL on 127.0.0.1:5432 (BENCH_POSTGRES_URL / TEST_POSTGRES_URL to change) and wrk. On a 2-core
 machine the server is pinned to CPU 0 and wrk to CPU 1.
@@ -33,6 +34,7 @@ import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -162,8 +164,9 @@ def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=30, help="requests per search for the latency figures")
+    parser.add_argument("--latency-only", action="store_true", help="skip the wrk run: search latency only")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
+    if not args.latency_only and shutil.which("wrk") is None:
         print("wrk is not installed: `sudo apt-get install wrk`, then run this again.", file=sys.stderr)
         return 2
     from tests.support.live_server import start_server  # noqa: PLC0415 - needs the repo root on sys.path first
@@ -187,18 +190,20 @@ def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
         return server
 
     results = []
+    uncached: dict[str, float] = {}
     try:
-        url = fresh_database()
-        asyncio.run(load_events(url, args.events, 1, seed=1))
-        server = serve(url)
-        try:
-            for path in ("/api/v1/ping", PAGE):
-                _wrk(server.base_url, path, args.connections, args.warmup)  # type: ignore[attr-defined]
-                output = _wrk(server.base_url, path, args.connections, args.duration)  # type: ignore[attr-defined]
-                results.append(_parse(path, output))
-            uncached = latency(server.base_url, (SEARCHES[0],), args.rounds)  # type: ignore[attr-defined]
-        finally:
-            server.stop()  # type: ignore[attr-defined]
+        if not args.latency_only:
+            url = fresh_database()
+            asyncio.run(load_events(url, args.events, 1, seed=1))
+            server = serve(url)
+            try:
+                for path in ("/api/v1/ping", PAGE):
+                    _wrk(server.base_url, path, args.connections, args.warmup)  # type: ignore[attr-defined]
+                    output = _wrk(server.base_url, path, args.connections, args.duration)  # type: ignore[attr-defined]
+                    results.append(_parse(path, output))
+                uncached = latency(server.base_url, (SEARCHES[0],), args.rounds)  # type: ignore[attr-defined]
+            finally:
+                server.stop()  # type: ignore[attr-defined]
 
         url = fresh_database()
         asyncio.run(load_events(url, args.small, 1, seed=2))
@@ -218,6 +223,17 @@ def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
             asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(data_dir, ignore_errors=True)
 
+    if results:
+        _print_throughput(args, results, uncached)
+    print(f"\nSearch latency, median of {args.rounds} sequential uncached API requests\n")
+    print(f"| search | {args.small:,} events (ms) | {args.large:,} events (ms) | ratio |")
+    print("|---|---:|---:|---:|")
+    for path in SEARCHES:
+        print(f"| `{path}` | {small[path]:.1f} | {large[path]:.1f} | {large[path] / small[path]:.2f} |")
+    return 0
+
+
+def _print_throughput(args: argparse.Namespace, results: list[Any], uncached: dict[str, float]) -> None:
     ping, page = results
     print(
         f"\n{args.events:,} upcoming events; uvicorn, 1 worker, PostgreSQL; wrk -t1 -c{args.connections} "
@@ -232,12 +248,6 @@ def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
         )
     print(f"\npage/hello ratio: {page.requests_per_second / ping.requests_per_second:.2f}")
     print(f"uncached search (API, one at a time) with {args.events:,} events: {uncached[SEARCHES[0]]:.1f} ms median")
-    print(f"\nSearch latency, median of {args.rounds} sequential uncached API requests\n")
-    print(f"| search | {args.small:,} events (ms) | {args.large:,} events (ms) | ratio |")
-    print("|---|---:|---:|---:|")
-    for path in SEARCHES:
-        print(f"| `{path}` | {small[path]:.1f} | {large[path]:.1f} | {large[path] / small[path]:.2f} |")
-    return 0
 
 
 if __name__ == "__main__":

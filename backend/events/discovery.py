@@ -421,8 +421,9 @@ class DiscoveryService:
             ("accessibility", criteria.accessibility_mask),
             ("suits", criteria.suits_mask),
         ):
-            if mask:
-                conditions.append(WhereRaw(f"({_JOINED}.{column} & {{}}) = {{}}", mask, mask))
+            # One condition per bit, with the bit inlined: `(languages & 2) = 2` is an expression PostgreSQL
+            # keeps statistics on (see the search_indexes migration), so it knows how common each one is.
+            conditions.extend(WhereRaw(f"({_JOINED}.{column} & {bit}) = {bit}") for bit in _bits(mask))
         if criteria.free:
             conditions.append(event.cost_pence == 0)
         if criteria.online is not None:
@@ -437,6 +438,7 @@ class DiscoveryService:
                     event.latitude <= north,
                     event.longitude >= west,
                     event.longitude <= east,
+                    *self._box(south, north, west, east),
                     WhereRaw(f"{_distance_sql(lat, lon)} <= {{}}", _degrees_squared(criteria.radius_miles)),
                 ]
             )
@@ -445,6 +447,8 @@ class DiscoveryService:
     async def search(self, criteria: Criteria, locale: str, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
         """One page of matching upcoming dates (soonest first, or nearest first around a postcode)."""
         conditions = await self._conditions(criteria)
+        if criteria.centre is not None:
+            return await self._nearest(criteria.centre, conditions, locale, page, per_page)
         # Counting stops at COUNT_LIMIT ("more than 1,000 match"): the cost of a search then does not
         # grow with the number of events, and nobody pages through more than that.
         matches = await Occurrence.select(Occurrence.id).where(*conditions).limit(COUNT_LIMIT + 1)
@@ -452,11 +456,39 @@ class DiscoveryService:
         pages = max(1, math.ceil(total / per_page))
         page = max(1, min(page, pages, MAX_PAGE))
         query = Occurrence.select(*_CARD_COLUMNS).where(*conditions).limit(per_page).offset((page - 1) * per_page)
-        if criteria.centre is not None:
-            query = query.order_by(OrderByRaw(_distance_sql(*criteria.centre)))
         rows = await query.order_by(Occurrence.starts_at).order_by(Occurrence.id)
         items = await self._cards(rows, locale, criteria.centre)
         return SearchPage(total=total, more=more, page=page, per_page=per_page, pages=pages, items=items)
+
+    async def _nearest(
+        self, centre: tuple[float, float], conditions: list[Any], locale: str, page: int, per_page: int
+    ) -> SearchPage:
+        """A radius search: nearest first. Every match is sorted by distance anyway, so one query both counts
+        (up to COUNT_LIMIT + 1) and picks the page's dates in order; a second reads just those dates' cards."""
+        ordered = (
+            await Occurrence.select(Occurrence.id)
+            .where(*conditions)
+            .order_by(OrderByRaw(_distance_sql(*centre)))
+            .order_by(Occurrence.starts_at)
+            .order_by(Occurrence.id)
+            .limit(COUNT_LIMIT + 1)
+        )
+        total, more = min(len(ordered), COUNT_LIMIT), len(ordered) > COUNT_LIMIT
+        pages = max(1, math.ceil(total / per_page))
+        page = max(1, min(page, pages, MAX_PAGE))
+        ids = [row["id"] for row in ordered[(page - 1) * per_page : page * per_page]]
+        rows = await Occurrence.select(*_CARD_COLUMNS).where(Occurrence.id.is_in(ids)) if ids else []
+        position = {occurrence_id: index for index, occurrence_id in enumerate(ids)}
+        rows.sort(key=lambda row: position[row["id"]])
+        items = await self._cards(rows, locale, centre)
+        return SearchPage(total=total, more=more, page=page, per_page=per_page, pages=pages, items=items)
+
+    def _box(self, south: float, north: float, west: float, east: float) -> list[Any]:
+        """On PostgreSQL, the bounding box again as `point <@ box`, which its GiST index on the point answers."""
+        if self.engine.engine_type != "postgres":
+            return []
+        corners = f"point({west!r}, {south!r}), point({east!r}, {north!r})"  # exact: the same box as above
+        return [WhereRaw(f"point({_JOINED}.longitude, {_JOINED}.latitude) <@ box({corners})")]
 
     async def feed(self, criteria: Criteria, locale: str, limit: int = FEED_LIMIT) -> list[EventCard]:
         """The next matching dates, soonest first (for the ICS and Atom feeds)."""
@@ -694,6 +726,11 @@ def _distance_sql(lat: float, lon: float) -> str:
         f"(({_JOINED}.latitude - ({lat:.7f})) * ({_JOINED}.latitude - ({lat:.7f}))"
         f" + ({_JOINED}.longitude - ({lon:.7f})) * ({_JOINED}.longitude - ({lon:.7f})) * {k * k:.9f})"
     )
+
+
+def _bits(mask: int) -> list[int]:
+    """The single bits of a bit set: `(column & 5) = 5` is `(column & 1) = 1 AND (column & 4) = 4`."""
+    return [1 << bit for bit in range(mask.bit_length()) if mask >> bit & 1]
 
 
 def _degrees_squared(miles: float) -> float:
