@@ -26,6 +26,7 @@ from backend.areas.schemas import (
     LookupResult,
     LookupStatus,
     OnspdImportSummary,
+    Precision,
 )
 from backend.areas.tables import District, Division, PostcodeDistrict, PostcodePoint
 from backend.core.db import write_transaction
@@ -103,6 +104,20 @@ def _ref(code: str | None, name: str | None) -> AreaRef | None:
     return AreaRef(code=code, name=name) if code and name else None
 
 
+def _location(parsed: ParsedPostcode, row: dict[str, Any], *, precision: Precision, coverage: str) -> Location:
+    """A Location from a looked-up row (a postcode's point or an outward code's centroid)."""
+    return Location(
+        postcode=parsed.text,
+        outcode=parsed.outcode,
+        district=AreaRef(code=row["district_code"], name=row["district_name"]),
+        division=_ref(row["division_code"], row["division_name"]),
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        precision=precision,
+        coverage=coverage,
+    )
+
+
 class AreasService:
     """Postcode lookup and the lists of districts and divisions."""
 
@@ -139,18 +154,7 @@ class AreasService:
             .first()
             .run()
         )
-        if row is None:
-            return None
-        return Location(
-            postcode=parsed.text,
-            outcode=parsed.outcode,
-            district=AreaRef(code=row["district_code"], name=row["district_name"]),
-            division=_ref(row["division_code"], row["division_name"]),
-            latitude=row["latitude"],
-            longitude=row["longitude"],
-            precision="postcode",
-            coverage="exact",
-        )
+        return _location(parsed, row, precision="postcode", coverage="exact") if row else None
 
     async def _by_outcode(self, parsed: ParsedPostcode) -> Location | None:
         row = (
@@ -167,18 +171,7 @@ class AreasService:
             .first()
             .run()
         )
-        if row is None:
-            return None
-        return Location(
-            postcode=parsed.text,
-            outcode=parsed.outcode,
-            district=AreaRef(code=row["district_code"], name=row["district_name"]),
-            division=_ref(row["division_code"], row["division_name"]),
-            latitude=row["latitude"],
-            longitude=row["longitude"],
-            precision="outcode",
-            coverage=row["coverage"],
-        )
+        return _location(parsed, row, precision="outcode", coverage=row["coverage"]) if row else None
 
     @staticmethod
     def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
