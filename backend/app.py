@@ -35,7 +35,7 @@ from backend.core.logging import RequestLogMiddleware, configure_logging
 from backend.core.mail import EmailRenderer
 from backend.core.security import SecurityHeadersMiddleware, client_address, is_anonymous_write
 from backend.core.sessions import LazySessionConfig
-from backend.core.templating import PWA_DIR, STATIC_DIR, asset_version, template_config
+from backend.core.templating import PWA_DIR, STATIC_DIR, template_config
 from backend.settings import Settings
 
 logger = logging.getLogger("hearby.app")
@@ -139,7 +139,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
             "engine": engine,
             "translations": catalogues,
             "email_renderer": EmailRenderer(templates.engine_instance.engine, catalogues, settings),
-            "asset_version": asset_version(settings.release),
+            "asset_version": templates.engine_instance.engine.globals["asset_version"],  # hashed once, at build
             "clock": clock,
         }
     )

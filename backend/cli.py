@@ -114,19 +114,15 @@ def seed(settings: Settings) -> None:
 async def _invite_admin(settings: Settings, email: str) -> str:
     """Create an admin invitation (for the very first admin of a new installation) and return its link."""
     from backend.accounts.demo import demo_service
-    from backend.accounts.services import INVITATION_LIFETIME
-    from backend.core.db import bind_tables, close_engine, make_engine, open_engine, write_transaction
+    from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 
     engine = make_engine(settings.database_url)
     bind_tables(engine)
     await open_engine(engine)
     try:
-        accounts = demo_service(settings)
-        async with write_transaction(engine):
-            token = await accounts._issue_token("invite", email, None, INVITATION_LIFETIME, roles=["admin"])
+        return await demo_service(settings).first_admin_invitation(email)
     finally:
         await close_engine(engine)
-    return f"{settings.base_url}/invitation/{token}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

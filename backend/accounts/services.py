@@ -34,11 +34,11 @@ from backend.accounts.tables import EmailToken, Membership, Organisation, Recove
 from backend.core import audit
 from backend.core.auth import CurrentUser
 from backend.core.clock import Clock
-from backend.core.db import write_transaction
+from backend.core.db import json_object, like_literal, write_transaction
 from backend.core.i18n import N_
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
-from backend.core.roles import STAFF_ROLES, TWO_FACTOR_ROLES, Role
+from backend.core.roles import STAFF_ROLES, TWO_FACTOR_ROLES, Role, primary_role
 from backend.core.throttle import Throttle
 from backend.settings import Settings
 
@@ -197,7 +197,7 @@ class AccountsService:
                 "auth.sign_in",
                 actor=None,
                 actor_label=user["email"] if user else "",
-                actor_role=_primary(roles),
+                actor_role=primary_role(roles),
                 subject_type="user",
                 subject_id=user_id,
                 details={"method": method},
@@ -345,7 +345,7 @@ class AccountsService:
             return TokenCheck(valid=False, problem=N_("This link has already been used. Ask for a new one"))
         if row.expires_at <= self.clock.now():
             return TokenCheck(valid=False, problem=N_("This link has expired. Ask for a new one"))
-        return TokenCheck(valid=True, email=row.email, user_id=row.user, payload=dict(_json(row.payload)))
+        return TokenCheck(valid=True, email=row.email, user_id=row.user, payload=dict(json_object(row.payload)))
 
     async def reset_password(self, token: str, password: str) -> TokenCheck:
         """Spend a reset link and set the new password; every other session of that person ends."""
@@ -431,6 +431,20 @@ class AccountsService:
                 details={"roles": [role.value for role in roles], "organisation": organisation_id},
             )
 
+    async def first_admin_invitation(self, email: str) -> str:
+        """A one-time invitation link for the first admin of a new installation (printed by the CLI)."""
+        async with write_transaction(self.engine):
+            token = await self._issue_token("invite", email, None, INVITATION_LIFETIME, roles=[Role.ADMIN.value])
+            await audit.record(
+                "staff.invited",
+                actor=None,
+                actor_label="command line",
+                subject_type="invitation",
+                subject_id=email,
+                details={"roles": [Role.ADMIN.value]},
+            )
+        return self._url(f"/invitation/{token}")
+
     async def accept_invitation(self, token: str, display_name: str, password: str) -> TokenCheck:
         """Spend an invitation: create (or upgrade) the account, set its password and grant the roles."""
         check = await self._consume_token("invite", token)
@@ -472,7 +486,9 @@ class AccountsService:
         select = User.objects()
         count = User.count()
         if query:
-            condition = User.email.ilike(f"%{_literal(query)}%") | User.display_name.ilike(f"%{_literal(query)}%")
+            condition = User.email.ilike(f"%{like_literal(query)}%") | User.display_name.ilike(
+                f"%{like_literal(query)}%"
+            )
             select = select.where(condition)
             count = count.where(condition)
         users = await select.order_by(User.id, ascending=False).limit(limit).offset(offset)
@@ -767,32 +783,6 @@ class AccountsService:
         """Verified organisations, for the invitation form."""
         rows = await Organisation.select(Organisation.id, Organisation.name).order_by(Organisation.name)
         return [(row["id"], row["name"]) for row in rows]
-
-
-def _primary(roles: frozenset[Role]) -> str:
-    for role in (Role.ADMIN, Role.OFFICER, Role.MEMBER, Role.FACILITATOR, Role.PARTNER, Role.RESIDENT):
-        if role in roles:
-            return role.value
-    return ""
-
-
-def _literal(text: str) -> str:
-    """Drop LIKE wildcards typed into a search box."""
-    return text.replace("%", "").replace("_", "")
-
-
-def _json(value: object) -> dict[str, object]:
-    import json  # noqa: PLC0415 - Piccolo returns JSON columns as text on some engines
-
-    if isinstance(value, str):
-        loaded = json.loads(value or "{}")
-        return loaded if isinstance(loaded, dict) else {}
-    return value if isinstance(value, dict) else {}
-
-
-def now_plus(clock: Clock, delta: timedelta) -> datetime:
-    """A point in the future on the given clock."""
-    return clock.now() + delta
 
 
 async def organisation_names(ids: set[int] | list[int]) -> dict[int, str]:

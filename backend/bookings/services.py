@@ -49,7 +49,7 @@ from backend.bookings.schemas import (
 from backend.bookings.tables import Booking, Feedback, WaitlistEntry
 from backend.core import audit
 from backend.core.auth import CurrentUser
-from backend.core.clock import Clock, SystemClock
+from backend.core.clock import Clock, SettableClock, SystemClock
 from backend.core.db import write_transaction
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
@@ -921,7 +921,7 @@ async def bookings_for_user(
 
     For the account page: `await bookings_for_user(user.id, now=state["clock"].now(), locale=...)`.
     """
-    clock: Clock = SystemClock() if now is None else _FixedClock(now)
+    clock: Clock = SystemClock() if now is None else SettableClock(now)  # the caller's moment
     moment = clock.now()
     rows = await Booking.select(
         Booking.id, Booking.event_id, Booking.occurrence_id, Booking.places, Booking.status
@@ -944,17 +944,6 @@ async def bookings_for_user(
     upcoming = sorted((item for item in found if not item.is_past), key=lambda item: item.starts_at)
     past = sorted((item for item in found if item.is_past), key=lambda item: item.starts_at, reverse=True)
     return upcoming + past
-
-
-class _FixedClock:
-    """A clock standing at one moment (the caller's)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        """The moment given."""
-        return self.current
 
 
 async def delete_user_bookings(user_id: int, email: str) -> None:

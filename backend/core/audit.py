@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.core.auth import CurrentUser
+from backend.core.db import like_literal
 from backend.core.tables import AuditEntry
 
 
@@ -67,11 +68,11 @@ async def search(
     count = AuditEntry.count()
     conditions: list[Any] = []
     if action:
-        conditions.append(AuditEntry.action.like(f"{_escape_like(action)}%"))
+        conditions.append(AuditEntry.action.like(f"{like_literal(action)}%"))
     if actor:
-        conditions.append(AuditEntry.actor_label.ilike(f"%{_escape_like(actor)}%"))
+        conditions.append(AuditEntry.actor_label.ilike(f"%{like_literal(actor)}%"))
     if text:
-        pattern = f"%{_escape_like(text)}%"
+        pattern = f"%{like_literal(text)}%"
         conditions.append(
             AuditEntry.reason.ilike(pattern) | AuditEntry.subject_id.ilike(pattern) | AuditEntry.action.ilike(pattern)
         )
@@ -80,8 +81,3 @@ async def search(
         count = count.where(condition)
     rows = await query.order_by(AuditEntry.id, ascending=False).limit(limit).offset(offset)
     return [AuditRow(**row) for row in rows], await count
-
-
-def _escape_like(value: str) -> str:
-    """Drop LIKE wildcards typed by an admin (SQLite has no default escape character)."""
-    return value.replace("%", "").replace("_", "")

@@ -14,7 +14,7 @@ from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from backend.core.clock import Clock
-from backend.core.roles import STAFF_ROLES, Role
+from backend.core.roles import STAFF_ROLES, Role, primary_role
 
 SESSION_USER_ID = "user_id"
 SESSION_STARTED = "started_at"
@@ -41,10 +41,7 @@ class CurrentUser:
     @property
     def primary_role(self) -> str:
         """The most powerful role held, for audit entries."""
-        for role in (Role.ADMIN, Role.OFFICER, Role.MEMBER, Role.FACILITATOR, Role.PARTNER, Role.RESIDENT):
-            if role in self.roles:
-                return role.value
-        return ""
+        return primary_role(self.roles)
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         """True when the person holds at least one of these roles."""

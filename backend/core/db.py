@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -77,3 +78,17 @@ async def database_answers(engine: Engine[Any]) -> bool:
     except Exception:  # noqa: BLE001 - any failure means "not healthy"; the reason is logged by the caller
         return False
     return bool(rows)
+
+
+def json_object(value: Any) -> dict[str, Any]:
+    """A JSON column as a dict: PostgreSQL and SQLite both hand JSON back as text through Piccolo."""
+    if isinstance(value, str):
+        decoded = json.loads(value or "{}")
+        return decoded if isinstance(decoded, dict) else {}
+    return value if isinstance(value, dict) else {}
+
+
+def like_literal(text: str) -> str:
+    """Text typed into a search box, safe inside a LIKE pattern: its wildcards are dropped (SQLite has no
+    default escape character, so dropping is the portable choice)."""
+    return text.replace("%", "").replace("_", "")

@@ -13,7 +13,6 @@ idempotency key, so the recipient's mail system recognises a re-send as the same
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import Awaitable, Callable
@@ -24,7 +23,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
-from backend.core.db import write_transaction
+from backend.core.db import json_object, write_transaction
 from backend.core.tables import OutboxJob
 
 EMAIL = "email"
@@ -91,14 +90,6 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _payload(value: Any) -> dict[str, Any]:
-    """JSON columns come back as text from both engines."""
-    if isinstance(value, str):
-        decoded = json.loads(value or "{}")
-        return decoded if isinstance(decoded, dict) else {}
-    return value if isinstance(value, dict) else {}
-
-
 def redact(text: str) -> str:
     """Remove email addresses (SMTP errors often quote the recipient) before logging or storing an error."""
     return _EMAIL_ADDRESS.sub("<address>", text)
@@ -149,7 +140,7 @@ async def claim_batch(worker_id: str, now: datetime, limit: int, lease_seconds: 
             id=row["id"],
             kind=row["kind"],
             idempotency_key=row["idempotency_key"],
-            payload=_payload(row["payload"]),
+            payload=json_object(row["payload"]),
             attempt=row["attempts"],
             max_attempts=row["max_attempts"],
         )
@@ -331,7 +322,7 @@ class EmailRecord:
 
 
 def _email_record(row: dict[str, Any]) -> EmailRecord:
-    payload = _payload(row["payload"])
+    payload = json_object(row["payload"])
     return EmailRecord(
         id=row["id"],
         status=row["status"],

@@ -27,6 +27,7 @@ from piccolo.query import OrderByRaw
 from backend.accounts.services import organisation_names, verified_organisation_ids
 from backend.areas.schemas import LookupStatus
 from backend.areas.services import EARTH_RADIUS_MILES, AreasService, distance_miles
+from backend.core.db import json_object
 from backend.core.i18n import N_
 from backend.events.calendar import CalendarEntry
 from backend.events.schemas import (
@@ -336,7 +337,7 @@ class DiscoveryService:
             .order_by(Category.position)
             .order_by(Category.id)
         )
-        return [{"id": row["id"], "slug": row["slug"], "names": _names(row["names"])} for row in rows]
+        return [{"id": row["id"], "slug": row["slug"], "names": json_object(row["names"])} for row in rows]
 
     # --- filters ----------------------------------------------------------------------------------
 
@@ -593,7 +594,7 @@ class DiscoveryService:
             translated=translation is not None or locale == original,
             organiser=names.get(row["organisation_id"], ""),
             category=category["slug"] if category else "",
-            category_name=_name_in(_names(category["names"]), locale) if category else "",
+            category_name=_name_in(json_object(category["names"]), locale) if category else "",
             is_online=bool(row["is_online"]),
             online_url=row["online_url"],
             venue_name=row["venue_name"],
@@ -735,13 +736,6 @@ def _bits(mask: int) -> list[int]:
 
 def _degrees_squared(miles: float) -> float:
     return float(math.degrees(miles / EARTH_RADIUS_MILES) ** 2)
-
-
-def _names(value: Any) -> dict[str, str]:
-    if isinstance(value, str):
-        decoded = msgspec.json.decode(value or "{}")
-        return decoded if isinstance(decoded, dict) else {}
-    return value if isinstance(value, dict) else {}
 
 
 def _name_in(names: dict[str, str], locale: str) -> str:

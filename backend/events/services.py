@@ -13,7 +13,6 @@ are `backend/events/capacity.py` and the bookings domain. This module reaches bo
 from __future__ import annotations
 
 import calendar
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,7 +28,7 @@ from backend.areas.services import AreasService
 from backend.core import audit
 from backend.core.auth import CurrentUser
 from backend.core.clock import Clock
-from backend.core.db import write_transaction
+from backend.core.db import json_object, write_transaction
 from backend.core.i18n import N_
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
@@ -375,13 +374,6 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _json(value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        loaded = json.loads(value or "{}")
-        return loaded if isinstance(loaded, dict) else {}
-    return value if isinstance(value, dict) else {}
-
-
 def _add_months(moment: datetime, months: int, day: int) -> datetime:
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
@@ -573,7 +565,7 @@ class EventsService:
             CategoryView(
                 id=row["id"],
                 slug=row["slug"],
-                names={str(k): str(v) for k, v in _json(row["names"]).items()},
+                names={str(k): str(v) for k, v in json_object(row["names"]).items()},
                 position=row["position"],
                 active=bool(row["active"]),
             )
@@ -627,7 +619,7 @@ class EventsService:
                 actor=officer,
                 subject_type="category",
                 subject_id=category_id,
-                details={"before": _json(row["names"]), "after": names},
+                details={"before": json_object(row["names"]), "after": names},
             )
         return {}
 
@@ -838,7 +830,7 @@ class EventsService:
                     recurrence=row["recurrence"],
                     recurrence_until=aware(row["recurrence_until"]) if row["recurrence_until"] else None,
                     sequence=row["sequence"],
-                    pending_changes=_json(row["pending_changes"]),
+                    pending_changes=json_object(row["pending_changes"]),
                     decision_reason=row["decision_reason"],
                     created_at=aware(row["created_at"]),
                     published_at=aware(row["published_at"]) if row["published_at"] else None,
@@ -887,7 +879,7 @@ class EventsService:
             .where(WhereRaw("CAST(pending_changes AS TEXT) NOT IN ('{}', '')"))  # portable: JSON has no <> on PG
             .order_by(Event.updated_at)
         )
-        changed = [row for row in changed if _json(row["pending_changes"]).get("data")]
+        changed = [row for row in changed if json_object(row["pending_changes"]).get("data")]
         items = []
         for kind, views in (("new", await self._views(pending)), ("change", await self._views(changed))):
             for view in views:
@@ -922,7 +914,7 @@ class EventsService:
                 reason=row["reason"],
                 officer_id=row["officer_id"],
                 decided_at=aware(row["decided_at"]),
-                changes=_json(row["changes"]),
+                changes=json_object(row["changes"]),
             )
             for row in rows
         ]
