@@ -135,9 +135,20 @@ async def load_events(database_url: str, count: int, first_id: int, seed: int) -
             columns=["event", "starts_at", "ends_at", "status", "capacity", "places_left"],
         )
         await connection.execute("SELECT setval(pg_get_serial_sequence('event', 'id'), (SELECT max(id) FROM event))")
-        await connection.execute("ANALYZE")
     finally:
         await connection.close()
+    await rebuild_listing(database_url)
+
+
+async def rebuild_listing(database_url: str) -> None:
+    """The rows were copied around the service: write the search's listing from them, then ANALYZE."""
+    from backend.core.db import bind_tables, make_engine  # noqa: PLC0415 - needs the repo root on sys.path first
+    from backend.events import listing  # noqa: PLC0415
+
+    engine = make_engine(database_url)
+    bind_tables(engine)
+    await listing.rebuild()
+    await engine.run_ddl("ANALYZE")
 
 
 def latency(base_url: str, paths: tuple[str, ...], rounds: int) -> dict[str, float]:

@@ -53,6 +53,9 @@ LINK_REQUESTS_PER_EMAIL = 3  # emails per address per window, so nobody can floo
 
 # Other domains register what to delete with an account (bookings, subscriptions…): `hook(user_id, email)`.
 ACCOUNT_DELETION_HOOKS: list[Callable[[int, str], Awaitable[None]]] = []
+# Other domains register what follows an organisation's verification or rejection: `hook(organisation_id)`,
+# inside the decision's transaction (the events domain shows or withdraws its events).
+ORGANISATION_STANDING_HOOKS: list[Callable[[int], Awaitable[None]]] = []
 
 
 class CodeCheck(StrEnum):
@@ -697,6 +700,9 @@ class AccountsService:
                 subject_id=organisation_id,
                 reason=reason,
             )
+            if decision in {"verify", "reject"}:
+                for hook in ORGANISATION_STANDING_HOOKS:
+                    await hook(organisation_id)
             if decision in {"verify", "reject"} and row.contact_email:
                 payload = self.renderer.render(
                     "organisation_decision",

@@ -1,9 +1,9 @@
 """The read side of events: residents' search, the public event page, calendars and feeds.
 
 Only published events of verified organisations are public, and only their scheduled occurrences that
-have not started yet are listed. A search is two queries over occurrences joined to their event
-(a count and one page, on indexed columns: start time, status, district, division, category), plus one
-query each for the page's translations and the organisers' names. Multi-valued filters are bit sets,
+have not started yet are listed. A search reads the listing (`tables.Listing`: those dates with their
+event's filter columns, so a filter and the start time share an index): a count that stops at a limit and
+one page of ids, then the page's cards by id and one query for their translations. Multi-valued filters are bit sets,
 matched with a portable `(column & mask) = mask`. A radius search keeps a bounding box and an
 equirectangular distance in SQL (exact enough at county scale to decide membership and order), then
 works out the great-circle distance of the page's results in Python.
@@ -40,7 +40,7 @@ from backend.events.schemas import (
     codes_of,
     mask_of,
 )
-from backend.events.tables import Category, Event, EventTranslation, Occurrence
+from backend.events.tables import Category, Event, EventTranslation, Listing, Occurrence
 
 PER_PAGE = 20
 COUNT_LIMIT = 1000
@@ -53,7 +53,10 @@ WHEN_CHOICES = ("today", "weekend", "week")
 MAX_QUERY = 100
 MAX_TERMS = 6
 UPCOMING_DATES = 12
-_JOINED = '"event_occurrence$event"'  # how Piccolo aliases the event joined to an occurrence
+# Longitude is scaled by cos(51.7°), the county's middle latitude, in the PostgreSQL index that orders radius
+# searches (the listing_indexes migration): `_LISTING_POINT` must match the index's expression exactly.
+LONGITUDE_SCALE = 0.62
+_LISTING_POINT = "point(longitude * 0.62, latitude)"
 _TERM_SPLIT = re.compile(r"[\s%_\\]+")
 
 # Messages next to the filter fields (translated by the caller).
@@ -324,6 +327,7 @@ class DiscoveryService:
 
     def __init__(self, engine: Engine[Any], *, time_zone: str = "Europe/London", base_url: str = "") -> None:
         self.engine = engine
+        self._postgres = engine.engine_type == "postgres"
         self.zone = _london(time_zone)
         self.base_url = base_url.rstrip("/")
 
@@ -401,44 +405,39 @@ class DiscoveryService:
 
     # --- search -----------------------------------------------------------------------------------
 
-    async def _conditions(self, criteria: Criteria) -> list[Any]:
-        event = Occurrence.event
-        conditions: list[Any] = [
-            Occurrence.status == "scheduled",
-            Occurrence.starts_at >= criteria.starts_from,
-            event.status == "published",
-            event.organisation_id.is_in(await verified_organisation_ids() or [0]),
-        ]
+    def _conditions(self, criteria: Criteria) -> list[Any]:
+        """Conditions on the listing (which holds only public, scheduled dates; see `tables.Listing`)."""
+        conditions: list[Any] = [Listing.starts_at >= criteria.starts_from]
         if criteria.starts_before is not None:
-            conditions.append(Occurrence.starts_at < criteria.starts_before)
+            conditions.append(Listing.starts_at < criteria.starts_before)
         if criteria.district_code:
-            conditions.append(event.district_code == criteria.district_code)
+            conditions.append(Listing.district_code == criteria.district_code)
         if criteria.division_code:
-            conditions.append(event.division_code == criteria.division_code)
+            conditions.append(Listing.division_code == criteria.division_code)
         if criteria.category_id is not None:
-            conditions.append(event.category == criteria.category_id)
+            conditions.append(Listing.category == criteria.category_id)
         for column, mask in (
             ("languages", criteria.language_mask),
             ("accessibility", criteria.accessibility_mask),
             ("suits", criteria.suits_mask),
         ):
             # One condition per bit, with the bit inlined: `(languages & 2) = 2` is an expression PostgreSQL
-            # keeps statistics on (see the search_indexes migration), so it knows how common each one is.
-            conditions.extend(WhereRaw(f"({_JOINED}.{column} & {bit}) = {bit}") for bit in _bits(mask))
+            # keeps statistics on (see the listing_indexes migration), so it knows how common each one is.
+            conditions.extend(WhereRaw(f"({column} & {bit}) = {bit}") for bit in _bits(mask))
         if criteria.free:
-            conditions.append(event.cost_pence == 0)
+            conditions.append(Listing.cost_pence == 0)
         if criteria.online is not None:
-            conditions.append(event.is_online == criteria.online)
-        conditions.extend(event.search_text.like(f"%{term}%") for term in criteria.terms)
+            conditions.append(Listing.is_online == criteria.online)
+        conditions.extend(Listing.search_text.like(f"%{term}%") for term in criteria.terms)
         if criteria.centre is not None and criteria.radius_miles is not None:
             lat, lon = criteria.centre
             south, north, west, east = _bounding_box(lat, lon, criteria.radius_miles)
             conditions.extend(
                 [
-                    event.latitude >= south,
-                    event.latitude <= north,
-                    event.longitude >= west,
-                    event.longitude <= east,
+                    Listing.latitude >= south,
+                    Listing.latitude <= north,
+                    Listing.longitude >= west,
+                    Listing.longitude <= east,
                     *self._box(south, north, west, east),
                     WhereRaw(f"{_distance_sql(lat, lon)} <= {{}}", _degrees_squared(criteria.radius_miles)),
                 ]
@@ -446,56 +445,68 @@ class DiscoveryService:
         return conditions
 
     async def search(self, criteria: Criteria, locale: str, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
-        """One page of matching upcoming dates (soonest first, or nearest first around a postcode)."""
-        conditions = await self._conditions(criteria)
-        if criteria.centre is not None:
-            return await self._nearest(criteria.centre, conditions, locale, page, per_page)
-        # Counting stops at COUNT_LIMIT ("more than 1,000 match"): the cost of a search then does not
-        # grow with the number of events, and nobody pages through more than that.
-        matches = await Occurrence.select(Occurrence.id).where(*conditions).limit(COUNT_LIMIT + 1)
-        total, more = min(len(matches), COUNT_LIMIT), len(matches) > COUNT_LIMIT
-        pages = max(1, math.ceil(total / per_page))
-        page = max(1, min(page, pages, MAX_PAGE))
-        query = Occurrence.select(*_CARD_COLUMNS).where(*conditions).limit(per_page).offset((page - 1) * per_page)
-        rows = await query.order_by(Occurrence.starts_at).order_by(Occurrence.id)
-        items = await self._cards(rows, locale, criteria.centre)
-        return SearchPage(total=total, more=more, page=page, per_page=per_page, pages=pages, items=items)
+        """One page of matching upcoming dates (soonest first, or nearest first around a postcode).
 
-    async def _nearest(
-        self, centre: tuple[float, float], conditions: list[Any], locale: str, page: int, per_page: int
-    ) -> SearchPage:
-        """A radius search: nearest first. Every match is sorted by distance anyway, so one query both counts
-        (up to COUNT_LIMIT + 1) and picks the page's dates in order; a second reads just those dates' cards."""
-        ordered = (
-            await Occurrence.select(Occurrence.id)
-            .where(*conditions)
-            .order_by(OrderByRaw(_distance_sql(*centre)))
-            .order_by(Occurrence.starts_at)
-            .order_by(Occurrence.id)
-            .limit(COUNT_LIMIT + 1)
-        )
-        total, more = min(len(ordered), COUNT_LIMIT), len(ordered) > COUNT_LIMIT
+        Two queries on the listing: a count that stops at COUNT_LIMIT ("more than 1,000 match", so the cost
+        of a search does not grow with the number of events, and nobody pages through more than that) and
+        the page's dates in order; then the page's cards by id.
+        """
+        conditions = self._conditions(criteria)
+        # Counting start times: every index the search uses holds them, so PostgreSQL counts from the index alone.
+        found = Listing.select(Listing.starts_at).where(*conditions).limit(COUNT_LIMIT + 1)
+        counted = await Listing.raw("SELECT COUNT(*) AS matches FROM ({}) AS found", found.querystrings[0])
+        matches = int(counted[0]["matches"])
+        total, more = min(matches, COUNT_LIMIT), matches > COUNT_LIMIT
         pages = max(1, math.ceil(total / per_page))
         page = max(1, min(page, pages, MAX_PAGE))
-        ids = [row["id"] for row in ordered[(page - 1) * per_page : page * per_page]]
-        rows = await Occurrence.select(*_CARD_COLUMNS).where(Occurrence.id.is_in(ids)) if ids else []
-        position = {occurrence_id: index for index, occurrence_id in enumerate(ids)}
-        rows.sort(key=lambda row: position[row["id"]])
-        items = await self._cards(rows, locale, centre)
+        ordered = Listing.select(Listing.occurrence_id).where(*conditions).limit(per_page).offset((page - 1) * per_page)
+        if criteria.centre is not None:
+            ordered = ordered.order_by(self._nearest_first(criteria.centre))
+        if criteria.centre is None or not self._postgres:
+            # (PostgreSQL cannot add tie-breakers to an index's nearest-first order without sorting every match.)
+            ordered = ordered.order_by(Listing.starts_at).order_by(Listing.occurrence_id)
+        items = await self._cards_of([row["occurrence_id"] for row in await ordered], locale, criteria.centre)
+        if criteria.centre is not None:
+            # The order above scales longitude for the county's middle latitude; within the page, the exact
+            # great-circle distance decides, then the date (one venue's dates are equally far).
+            items.sort(key=lambda card: (card.distance_miles or 0.0, card.starts_at, card.occurrence_id))
         return SearchPage(total=total, more=more, page=page, per_page=per_page, pages=pages, items=items)
 
     def _box(self, south: float, north: float, west: float, east: float) -> list[Any]:
-        """On PostgreSQL, the bounding box again as `point <@ box`, which its GiST index on the point answers."""
-        if self.engine.engine_type != "postgres":
+        """On PostgreSQL, the bounding box again as `point <@ box` on the scaled point its GiST index holds."""
+        if not self._postgres:
             return []
-        corners = f"point({west!r}, {south!r}), point({east!r}, {north!r})"  # exact: the same box as above
-        return [WhereRaw(f"point({_JOINED}.longitude, {_JOINED}.latitude) <@ box({corners})")]
+        corners = f"{_point(west, south)}, {_point(east, north)}"  # exact: the same box as above
+        return [WhereRaw(f"{_LISTING_POINT} <@ box({corners})")]
+
+    def _nearest_first(self, centre: tuple[float, float]) -> OrderByRaw:
+        """PostgreSQL: `<->` on the GiST index reads the nearest dates first and stops after the page."""
+        lat, lon = centre
+        if self._postgres:
+            return OrderByRaw(f"{_LISTING_POINT} <-> {_point(lon, lat)}")
+        return OrderByRaw(_distance_sql(lat, lon, LONGITUDE_SCALE))
 
     async def feed(self, criteria: Criteria, locale: str, limit: int = FEED_LIMIT) -> list[EventCard]:
         """The next matching dates, soonest first (for the ICS and Atom feeds)."""
-        conditions = await self._conditions(criteria)
-        rows = await Occurrence.select(*_CARD_COLUMNS).where(*conditions).order_by(Occurrence.starts_at).limit(limit)
-        return await self._cards(rows, locale, criteria.centre)
+        rows = (
+            await Listing.select(Listing.occurrence_id)
+            .where(*self._conditions(criteria))
+            .order_by(Listing.starts_at)
+            .order_by(Listing.occurrence_id)
+            .limit(limit)
+        )
+        return await self._cards_of([row["occurrence_id"] for row in rows], locale, criteria.centre)
+
+    async def _cards_of(
+        self, occurrence_ids: list[int], locale: str, centre: tuple[float, float] | None
+    ) -> list[EventCard]:
+        """The cards of these dates, in the order given."""
+        if not occurrence_ids:
+            return []
+        rows = await Occurrence.select(*_CARD_COLUMNS).where(Occurrence.id.is_in(occurrence_ids))
+        position = {occurrence_id: index for index, occurrence_id in enumerate(occurrence_ids)}
+        rows.sort(key=lambda row: position[row["id"]])
+        return await self._cards(rows, locale, centre)
 
     async def _cards(
         self, rows: list[dict[str, Any]], locale: str, centre: tuple[float, float] | None
@@ -720,12 +731,18 @@ _CARD_COLUMNS = (
 )
 
 
-def _distance_sql(lat: float, lon: float) -> str:
-    """Squared equirectangular distance in degrees of latitude, with the centre inlined as float literals."""
-    k = math.cos(math.radians(lat))
+def _point(lon: float, lat: float) -> str:
+    """A point literal in the listing index's space (longitude scaled), for PostgreSQL."""
+    return f"point({lon * LONGITUDE_SCALE!r}, {lat!r})"
+
+
+def _distance_sql(lat: float, lon: float, k: float | None = None) -> str:
+    """Squared equirectangular distance in degrees of latitude, with the centre inlined as float literals
+    (longitude scaled by `k`, by default the cosine of the centre's latitude)."""
+    k = math.cos(math.radians(lat)) if k is None else k
     return (
-        f"(({_JOINED}.latitude - ({lat:.7f})) * ({_JOINED}.latitude - ({lat:.7f}))"
-        f" + ({_JOINED}.longitude - ({lon:.7f})) * ({_JOINED}.longitude - ({lon:.7f})) * {k * k:.9f})"
+        f"((latitude - ({lat:.7f})) * (latitude - ({lat:.7f}))"
+        f" + (longitude - ({lon:.7f})) * (longitude - ({lon:.7f})) * {k * k:.9f})"
     )
 
 

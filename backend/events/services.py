@@ -32,6 +32,7 @@ from backend.core.db import json_object, write_transaction
 from backend.core.i18n import N_
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
+from backend.events import listing
 from backend.events.capacity import CapacityService
 from backend.events.schemas import (
     ACCESSIBILITY,
@@ -942,6 +943,7 @@ class EventsService:
             await event.save()
             await self._save_translations(event.id, data.translations)
             await self._sync_occurrences(event.id, dates, data.capacity, bump=False)
+            await listing.refresh([event.id])
             await audit.record(
                 "event.created",
                 actor=user,
@@ -983,6 +985,7 @@ class EventsService:
                             Event.updated_at: now,
                         }
                     ).where(Event.id == event_id)
+                    await listing.refresh([event_id])
                     await audit.record(
                         "event.change_requested",
                         actor=user,
@@ -1059,6 +1062,7 @@ class EventsService:
         await event.save()
         await self._save_translations(event_id, data.translations)
         await self._sync_occurrences(event_id, dates, data.capacity, bump=was_published)
+        await listing.refresh([event_id])
 
     async def _save_translations(self, event_id: int, translations: list[TranslationIn]) -> None:
         await EventTranslation.delete().where(EventTranslation.event == event_id)
@@ -1151,6 +1155,7 @@ class EventsService:
                 }
             ).where(Occurrence.id == occurrence_id)
             await Event.update({Event.updated_at: self.clock.now()}).where(Event.id == event_id)
+            await listing.refresh([event_id])
             if self.bookings is not None:
                 await self.bookings.occurrence_cancelled(occurrence_id, reason[:MAX_REASON])
             await audit.record(
@@ -1190,6 +1195,7 @@ class EventsService:
                 }
             ).where(Occurrence.id == occurrence_id)
             await Event.update({Event.updated_at: self.clock.now()}).where(Event.id == event_id)
+            await listing.refresh([event_id])
             await audit.record(
                 "event.occurrence_changed",
                 actor=user,
@@ -1239,6 +1245,7 @@ class EventsService:
                     Event.updated_at: now,
                 }
             ).where(Event.id == event_id)
+            await listing.refresh([event_id])
             await audit.record(
                 "event.cancelled", actor=user, subject_type="event", subject_id=event_id, reason=reason[:MAX_REASON]
             )
@@ -1343,6 +1350,7 @@ class EventsService:
                         Event.updated_at: now,
                     }
                 ).where(Event.id == event_id)
+                await listing.refresh([event_id])
                 await self._decide(officer, view, "approved", note, {})
             return
         if view.status == "published" and view.has_pending_changes:
@@ -1417,6 +1425,7 @@ class EventsService:
                     Event.updated_at: now,
                 }
             ).where(Event.id == event_id)
+            await listing.refresh([event_id])
             decision_id = await self._decide(officer, view, "hidden", reason.strip(), {})
             await self._tell_partner(view, "event_hidden", decision_id, reason=reason.strip(), change=False)
         return {}

@@ -113,3 +113,30 @@ class EventDecision(Table, tablename="event_decision"):
     officer_id = Integer(null=True, default=None)
     changes = JSON(default="{}")  # what changed, for material edits
     decided_at = Timestamptz(default=TimestamptzNow())
+
+
+class Listing(Table, tablename="event_listing"):
+    """The search's read model: one row per date residents can find (a scheduled occurrence of a published
+    event of a verified organisation), with the event's filter columns copied beside its start time.
+
+    Searching one table lets a filter and the start time share an index (district + date, a point, the
+    trigram text), so the cost of a search follows the page asked for, not the number of events. Rows are
+    rewritten from the source tables by `events.listing.refresh` in every transaction that changes an event,
+    its dates or its organisation's standing; dates that have started are skipped by the search and purged daily.
+    """
+
+    id: Serial
+    occurrence_id = Integer(unique=True)
+    event_id = Integer(index=True)
+    starts_at = Timestamptz(index=True)
+    district_code = Varchar(length=12, default="")
+    division_code = Varchar(length=12, default="")
+    category = Integer(default=0)
+    is_online = Boolean(default=False)
+    cost_pence = Integer(default=0)
+    languages = Integer(default=0)
+    suits = Integer(default=0)
+    accessibility = Integer(default=0)
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
+    search_text = Text(default="")

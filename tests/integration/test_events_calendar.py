@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from backend.core.clock import SettableClock
+from backend.events import listing
 from backend.events.tables import Event, Occurrence
 from tests.support.events import make_event, make_organisation
 
@@ -53,6 +54,7 @@ async def test_an_event_file_holds_every_date_with_stable_uids_sequence_and_time
         Occurrence.id == made.occurrences[0]
     )
     await Event.update({Event.sequence: 3}).where(Event.id == made.id)
+    await listing.refresh([made.id])  # as the events service does after its writes
     one = await client.get(f"/events/{made.id}/{made.occurrences[0]}.ics")
     assert one.status_code == 200
     (entry,) = events_of(one.content)

@@ -1,7 +1,7 @@
 """Small factories for public events: organisations, categories, events with occurrences and translations.
 
-Rows are written directly (as a partner's posting would leave them once approved), so discovery tests do
-not depend on the posting flow.
+Rows are written directly (as a partner's posting would leave them once approved, the search's listing
+refreshed as the events service does), so discovery tests do not depend on the posting flow.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from backend.accounts.tables import Organisation
+from backend.events import listing
 from backend.events.schemas import ACCESSIBILITY, CATEGORIES, LANGUAGES, SUITS, mask_of
-from backend.events.tables import Category, Event, EventTranslation, Occurrence
+from backend.events.tables import Category, Event, EventTranslation, Listing, Occurrence
 
 _numbers = itertools.count(1)
 
@@ -132,4 +133,18 @@ async def make_event(
         )
         await occurrence.save()
         made.occurrences.append(int(occurrence.id))
+    await listing.refresh([made.id])
     return made
+
+
+async def assert_listing_in_step() -> None:
+    """The search's listing, as the writes of a test left it, is what a full rebuild from the source tables
+    writes (run after every test that used the app: a write path that forgets to refresh fails here)."""
+    columns = [column for column in Listing._meta.columns if column._meta.name != "id"]
+
+    async def snapshot() -> list[tuple[object, ...]]:
+        return sorted(tuple(row.values()) for row in await Listing.select(*columns))
+
+    kept = await snapshot()
+    await listing.rebuild()
+    assert kept == await snapshot(), "a write left the search's listing out of step with its events"

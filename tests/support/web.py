@@ -13,6 +13,7 @@ from backend.app import create_app
 from backend.core.clock import SettableClock
 from backend.settings import Settings
 from tests.support.databases import all_table_classes
+from tests.support.events import assert_listing_in_step
 
 # Reference data loaded by migrations/setup, kept between tests.
 KEEP_TABLES = frozenset({"district", "division", "postcode_district", "postcode_point", "migration"})
@@ -52,6 +53,7 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """An HTTP client talking to the app in-process, with its lifespan (database pool) running."""
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as test_client:
         yield test_client
+    await assert_listing_in_step()
     for table in reversed(all_table_classes()):
         if table._meta.tablename not in KEEP_TABLES:
             await table.delete(force=True)
