@@ -4,7 +4,8 @@ On both engines: a filter that names one value (district, division, category) sh
 time, so "this district, next 7 days" reads the matching dates in order and stops. On PostgreSQL also: a
 GiST index on the point for radius searches, a trigram index for free text (skipped, with a warning, when
 pg_trgm cannot be created) and statistics on each bit of the bit sets (see the search_indexes migration).
-The older indexes on `event` for searching (search_indexes) stay: the officers' and partners' lists use them.
+The search no longer reads `event` for its filters, so the search_indexes migration's indexes and statistics on
+`event` are dropped (nothing else searches by point, free text or bit); going backwards puts them back.
 
 The filling copies what `backend.events.listing` would write, as it stood when this migration was written.
 """
@@ -15,6 +16,8 @@ import logging
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.conf.apps import Finder
+
+from backend.events.piccolo_migrations import events_2026_11_25t13_30_00_000000 as search_indexes
 
 ID = "2026-11-25T14:40:00:000000"
 VERSION = "1.38.0"
@@ -102,6 +105,8 @@ async def forwards() -> MigrationManager:
         for name, expression in _statistics():
             await engine.run_ddl(f"CREATE STATISTICS IF NOT EXISTS {name} ON {expression} FROM event_listing")
         await engine.run_ddl("ANALYZE event_listing")
+        for step in (await search_indexes.forwards()).raw_backwards:  # drop what only the old search used
+            await step()
 
     async def remove() -> None:
         engine = Finder().get_engine()
@@ -113,6 +118,8 @@ async def forwards() -> MigrationManager:
                 await engine.run_ddl(statement)
         for statement in DROPS:
             await engine.run_ddl(statement)
+        for step in (await search_indexes.forwards()).raw:
+            await step()
 
     manager.add_raw(add)
     manager.add_raw_backwards(remove)
