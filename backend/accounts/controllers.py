@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from backend.accounts.credentials import password_problem
 from backend.accounts.schemas import ORGANISATION_KINDS, SignInResult, SignInStep
 from backend.accounts.services import AccountsService, CodeCheck
-from backend.bookings.services import bookings_for_user
+from backend.bookings.services import bookings_for_user, waitlist_for_user
 from backend.core import audit
 from backend.core.auth import SESSION_SEEN, SESSION_STARTED, SESSION_USER_ID, SESSION_VERSION, current_user
 from backend.core.forms import Form, check_email, check_length, check_required, read_form
@@ -377,10 +377,17 @@ class AccountPages(Controller):
         assert user is not None  # the guard guarantees it
         summary = await accounts.user_summary(user.id)
         codes_left = await accounts.recovery_codes_left(user.id)
-        bookings = await bookings_for_user(
-            user.id, email=user.email, now=request.app.state["clock"].now(), locale=request_locale(request)
+        now, locale = request.app.state["clock"].now(), request_locale(request)
+        bookings = await bookings_for_user(user.id, email=user.email, now=now, locale=locale)
+        waitlist = await waitlist_for_user(user.id, email=user.email, now=now, locale=locale)
+        return _page(
+            "account",
+            summary=summary,
+            codes_left=codes_left,
+            is_staff=user.is_staff,
+            bookings=bookings,
+            waitlist=waitlist,
         )
-        return _page("account", summary=summary, codes_left=codes_left, is_staff=user.is_staff, bookings=bookings)
 
     @post("/account/sign-out-everywhere", name="sign_out_everywhere")
     async def sign_out_everywhere(

@@ -394,8 +394,40 @@ class WaitlistPages(Controller):
         return _see_other(f"/waitlist/{token}?declined=1")
 
 
+class WaitlistPlacePages(Controller):
+    """The private link to one's place on a waitlist (emailed on joining): where one stands, and leaving.
+
+    Under `/waitlist/place/`, a static segment the offer links (`/waitlist/{token}`) never match: their tokens
+    are at least 20 characters.
+    """
+
+    path = "/waitlist/place/{token:str}"
+    include_in_schema = False
+    opt = PUBLIC
+
+    @get("/", name="waitlist_place")
+    async def place(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
+    ) -> Template:
+        """The event, the places asked for, the position in the queue, and a button to leave (reads only)."""
+        place = await bookings_service.waitlist_place(token, request_locale(request))
+        if place is None:
+            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+        return _page("waitlist_place", place=place, token=token)
+
+    @post("/leave", name="leave_waitlist")
+    async def leave(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
+    ) -> Response[Any]:
+        """Leave the waitlist (an open offer's places go to the next person), then show the page again."""
+        result = await bookings_service.leave_waitlist(token)
+        if not result.found:
+            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+        return _see_other(f"/waitlist/place/{token}")
+
+
 class AccountBookings(Controller):
-    """A signed-in resident cancels one of their bookings from their account page."""
+    """A signed-in resident cancels one of their bookings, or leaves a waitlist, from their account page."""
 
     include_in_schema = False
     guards = [requires_sign_in]
@@ -408,6 +440,16 @@ class AccountBookings(Controller):
         user = current_user(request)
         assert user is not None  # the guard guarantees it
         await bookings_service.cancel_for_user(booking_id, user.id, user.email)
+        return _see_other("/account")
+
+    @post("/account/waitlist/{entry_id:int}/leave", name="account_leave_waitlist")
+    async def leave_waitlist(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], entry_id: Id
+    ) -> Redirect:
+        """Leave one of one's own waitlist places and go back to the account page."""
+        user = current_user(request)
+        assert user is not None  # the guard guarantees it
+        await bookings_service.leave_waitlist_for_user(entry_id, user.id, user.email)
         return _see_other("/account")
 
 
@@ -624,6 +666,7 @@ ROUTE_HANDLERS: list[Any] = [
     BookingPages,
     ManagePages,
     WaitlistPages,
+    WaitlistPlacePages,
     AccountBookings,
     PartnerFeedback,
     OfficerFeedback,

@@ -119,7 +119,7 @@ class CancelResult:
 class Offer:
     """A waitlist offer as its link shows it."""
 
-    status: str  # offered, accepted, expired, cancelled, waiting
+    status: str  # offered, accepted, expired, cancelled, left, waiting
     expired: bool
     places: int
     expires_at: datetime | None
@@ -127,6 +127,56 @@ class Offer:
     starts_at: datetime | None
     event_id: int
     occurrence_id: int
+
+
+@dataclass(frozen=True)
+class WaitlistPlace:
+    """One person's place on a waitlist, as its private link shows it.
+
+    `state` is what the page says: waiting (with `position` in the queue), offered (places held until
+    `offer_expires_at`), accepted, expired, left, declined (an offer said no to, or booked another way),
+    event_cancelled, or past (the occurrence has started while they were waiting).
+    """
+
+    state: str
+    places: int
+    position: int | None
+    offer_expires_at: datetime | None
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    is_online: bool
+    event_id: int
+    occurrence_id: int
+
+    @property
+    def can_leave(self) -> bool:
+        """True while there is a place to give up: waiting, or an offer still open."""
+        return self.state in {"waiting", "offered"}
+
+
+@dataclass(frozen=True)
+class LeaveResult:
+    """The outcome of leaving a waitlist: `left_now` is False when the entry had already ended."""
+
+    found: bool
+    left_now: bool = False
+
+
+@dataclass(frozen=True)
+class UserWaitlistPlace:
+    """One of a signed-in resident's open waitlist places (waiting or offered), for their account page."""
+
+    entry_id: int
+    event_id: int
+    occurrence_id: int
+    title: str
+    starts_at: datetime
+    places: int
+    status: str  # waiting, offered
+    position: int | None  # in the queue, while waiting
+    offer_expires_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,12 @@ Rules:
   outbox job, due at the expiry) or is declined, and then pass to the next. An entry is claimed by a
   conditional UPDATE (`status = 'waiting'`), so concurrent transactions offer it at most once and the places
   held always match the open offers; accepting claims the offer the same way before the booking is inserted.
+- Joining the waitlist emails a private link to the place in the queue (only its SHA-256 is stored), where the
+  person sees their position and can leave. Leaving is one conditional UPDATE (`status = 'waiting'` → `left`)
+  or, when the entry has been offered meanwhile, the same close as a declined offer (the held places go on to
+  the next person); either frees `active_key`, so they may join again. Leaving twice changes nothing.
+- An offer that expires unaccepted tells the person (an email in their language, queued in the transaction
+  that closes the offer, once per entry).
 """
 
 from __future__ import annotations
@@ -42,9 +48,12 @@ from backend.bookings.schemas import (
     BookingView,
     CancelResult,
     FeedbackView,
+    LeaveResult,
     Offer,
     Outcome,
     UserBooking,
+    UserWaitlistPlace,
+    WaitlistPlace,
 )
 from backend.bookings.tables import Booking, Feedback, WaitlistEntry
 from backend.core import audit
@@ -74,6 +83,8 @@ WAITING = "waiting"
 OFFERED = "offered"
 ACCEPTED = "accepted"
 EXPIRED = "expired"
+LEFT = "left"  # a waitlist entry its person took off the list
+OPEN_ENTRY = (WAITING, OFFERED)  # a waitlist entry that still holds a place in the queue (or places)
 
 _UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError)
 
@@ -414,6 +425,7 @@ class BookingsService:
         if request.places > occurrence.per_booking_limit:
             return BookingResult(Outcome.TOO_MANY, limit=occurrence.per_booking_limit)
         key = active_key(occurrence_id, request.email)
+        place_token = new_token()
         payload = self.renderer.render(
             "waitlist_joined",
             to=request.email,
@@ -422,6 +434,7 @@ class BookingsService:
             places=request.places,
             title=occurrence.title,
             starts_at=occurrence.starts_at,
+            link=self._url(f"/waitlist/place/{place_token}"),
         )
         try:
             async with write_transaction(self.engine):
@@ -438,6 +451,7 @@ class BookingsService:
                         places=request.places,
                         access_needs=request.access_needs,
                         status=WAITING,
+                        place_token_hash=digest(place_token),
                         request_key=request_hash,
                         active_key=key,
                         user_id=request.user_id,
@@ -655,32 +669,135 @@ class BookingsService:
         return True
 
     async def expire_offer(self, entry_id: int) -> bool:
-        """The scheduled job at an offer's expiry: if still open, pass the places on. Idempotent."""
-        async with write_transaction(self.engine):
-            entry = (
-                await WaitlistEntry.select(WaitlistEntry.id)
-                .where(
-                    (WaitlistEntry.id == entry_id)
-                    & (WaitlistEntry.status == OFFERED)
-                    & (WaitlistEntry.offer_expires_at <= self.clock.now())
-                )
-                .first()
+        """The scheduled job at an offer's expiry: if still open, pass the places on and email the person that
+        the time to accept has passed (in the transaction that closes the offer). Idempotent: an offer accepted,
+        declined, left or expired already is left alone, and the email's key is the entry's."""
+        entry = (
+            await WaitlistEntry.select(
+                WaitlistEntry.id,
+                WaitlistEntry.occurrence_id,
+                WaitlistEntry.event_id,
+                WaitlistEntry.name,
+                WaitlistEntry.email,
+                WaitlistEntry.places,
+                WaitlistEntry.locale,
             )
-            if entry is None:
-                return False
-            await self._close_offer(entry_id, EXPIRED)
+            .where(
+                (WaitlistEntry.id == entry_id)
+                & (WaitlistEntry.status == OFFERED)
+                & (WaitlistEntry.offer_expires_at <= self.clock.now())
+            )
+            .first()
+        )
+        if entry is None:
+            return False
+        email = await self._offer_expired_email(entry)  # rendered before the write lock is taken
+        async with write_transaction(self.engine):
+            if not await self._close_offer(entry_id, EXPIRED):
+                return False  # accepted, declined or left meanwhile
+            if email is not None:
+                await enqueue(EMAIL, f"waitlist-expired:{entry_id}", email)
         return True
 
-    async def _close_offer(self, entry_id: int, status: str) -> None:
-        """End an open offer (inside a transaction): release its held places and offer them on."""
+    async def _offer_expired_email(self, entry: dict[str, Any]) -> dict[str, str] | None:
+        """The "your offer has ended" email, in the entry's language (None when the occurrence is gone)."""
+        occurrence = await self.capacity.occurrence_for_booking(entry["occurrence_id"], entry["locale"])
+        if occurrence is None:
+            return None
+        return self.renderer.render(
+            "waitlist_offer_expired",
+            to=entry["email"],
+            locale=entry["locale"],
+            recipient_name=entry["name"],
+            places=entry["places"],
+            title=occurrence.title,
+            starts_at=occurrence.starts_at,
+            event_link=self._url(f"/events/{entry['event_id']}/{entry['occurrence_id']}"),
+        )
+
+    async def _close_offer(self, entry_id: int, status: str) -> bool:
+        """End an open offer (inside a transaction): release its held places and offer them on.
+
+        False when the entry held no open offer (accepted, declined, left or expired by a concurrent request).
+        """
         rows = await (
             WaitlistEntry.update({WaitlistEntry.status: status, WaitlistEntry.active_key: None})
             .where((WaitlistEntry.id == entry_id) & (WaitlistEntry.status == OFFERED))
             .returning(WaitlistEntry.occurrence_id, WaitlistEntry.places)
         )
-        if rows:
-            await self.capacity.release(rows[0]["occurrence_id"], rows[0]["places"])
-            await self.offer_free_places(rows[0]["occurrence_id"])
+        if not rows:
+            return False
+        await self.capacity.release(rows[0]["occurrence_id"], rows[0]["places"])
+        await self.offer_free_places(rows[0]["occurrence_id"])
+        return True
+
+    # --- one's place on the waitlist: see it, leave it ---------------------------------------------------
+
+    async def waitlist_place(self, token: str, locale: str = "en") -> WaitlistPlace | None:
+        """A waitlist entry by its place link (None when there is none), with its position while waiting.
+
+        Reads only: mail scanners open links, so seeing the page never changes anything.
+        """
+        row = await WaitlistEntry.select().where(WaitlistEntry.place_token_hash == digest(token)).first()
+        if row is None:
+            return None
+        occurrence = await self.capacity.occurrence_for_booking(row["occurrence_id"], locale)
+        if occurrence is None:
+            return None
+        state = _place_state(row, occurrence, self.clock.now())
+        return WaitlistPlace(
+            state=state,
+            places=row["places"],
+            position=await _queue_position(row) if state == WAITING else None,
+            offer_expires_at=row["offer_expires_at"],
+            title=occurrence.title,
+            starts_at=occurrence.starts_at,
+            ends_at=occurrence.ends_at,
+            location=occurrence.location(),
+            is_online=occurrence.is_online,
+            event_id=row["event_id"],
+            occurrence_id=row["occurrence_id"],
+        )
+
+    async def leave_waitlist(self, token: str) -> LeaveResult:
+        """Leave the waitlist through the place link: a waiting entry is taken off the list; an open offer is
+        closed and its held places go to the next person. Leaving an entry that has ended changes nothing."""
+        entry = (
+            await WaitlistEntry.select(WaitlistEntry.id, WaitlistEntry.status)
+            .where(WaitlistEntry.place_token_hash == digest(token))
+            .first()
+        )
+        if entry is None:
+            return LeaveResult(found=False)
+        if entry["status"] not in OPEN_ENTRY:
+            return LeaveResult(found=True)
+        async with write_transaction(self.engine):
+            return LeaveResult(found=True, left_now=await self._leave(entry["id"]))
+
+    async def leave_waitlist_for_user(self, entry_id: int, user_id: int, email: str = "") -> bool:
+        """A signed-in resident leaves one of their own waitlist places (joined signed in, or with their email)."""
+        owned = (WaitlistEntry.id == entry_id) & (
+            (WaitlistEntry.user_id == user_id) | (WaitlistEntry.email == email.lower())
+        )
+        entry = await WaitlistEntry.select(WaitlistEntry.id, WaitlistEntry.status).where(owned).first()
+        if entry is None or entry["status"] not in OPEN_ENTRY:
+            return False
+        async with write_transaction(self.engine):
+            return await self._leave(entry["id"])
+
+    async def _leave(self, entry_id: int) -> bool:
+        """Take an entry off the waitlist (inside a transaction). False when it had ended already.
+
+        Waiting → left is one conditional UPDATE; if it finds nothing, the entry may have been offered meanwhile
+        (a concurrent cancellation): then the offer is closed as left, releasing its places to the next person.
+        Either way `active_key` is freed, so the person may join again.
+        """
+        rows = await (
+            WaitlistEntry.update({WaitlistEntry.status: LEFT, WaitlistEntry.active_key: None})
+            .where((WaitlistEntry.id == entry_id) & (WaitlistEntry.status == WAITING))
+            .returning(WaitlistEntry.id)
+        )
+        return bool(rows) or await self._close_offer(entry_id, LEFT)
 
     async def offer_places_job(self, occurrence_id: int) -> int:
         """The job enqueued when places are freed outside a request (an account deleted)."""
@@ -910,6 +1027,36 @@ def _feedback_view(row: dict[str, Any], title: str) -> FeedbackView:
     )
 
 
+def _place_state(row: dict[str, Any], occurrence: OccurrenceForBooking, now: datetime) -> str:
+    """What a waitlist entry's place page says (see `WaitlistPlace.state`)."""
+    status: str = row["status"]
+    expires_at = row["offer_expires_at"]
+    if status in {LEFT, ACCEPTED}:
+        return status
+    if status == EXPIRED or (status == OFFERED and expires_at is not None and expires_at <= now):
+        return EXPIRED  # an open offer past its time is as good as expired (the job closes it at once)
+    if "cancelled" in {occurrence.status, occurrence.event_status}:
+        return "event_cancelled"
+    if status == CANCELLED:
+        return "declined"  # the offer was declined, or passed on because they booked another way
+    if occurrence.starts_at <= now:
+        return "past"
+    return status  # waiting, offered
+
+
+async def _queue_position(entry: dict[str, Any]) -> int:
+    """Where a waiting entry stands: 1 + the people still waiting who joined before it (the offer order)."""
+    ahead = await WaitlistEntry.count().where(
+        (WaitlistEntry.occurrence_id == entry["occurrence_id"])
+        & (WaitlistEntry.status == WAITING)
+        & (
+            (WaitlistEntry.created_at < entry["created_at"])
+            | ((WaitlistEntry.created_at == entry["created_at"]) & (WaitlistEntry.id < entry["id"]))
+        )
+    )
+    return int(ahead) + 1
+
+
 # --- for other domains -----------------------------------------------------------------------------------
 
 
@@ -944,6 +1091,50 @@ async def bookings_for_user(
     upcoming = sorted((item for item in found if not item.is_past), key=lambda item: item.starts_at)
     past = sorted((item for item in found if item.is_past), key=lambda item: item.starts_at, reverse=True)
     return upcoming + past
+
+
+async def waitlist_for_user(
+    user_id: int, *, email: str = "", now: datetime | None = None, locale: str = "en"
+) -> list[UserWaitlistPlace]:
+    """A signed-in resident's open waitlist places (waiting, or an offer still open) on occurrences still to
+    come — joined signed in or with the email address they signed in with — soonest first.
+
+    For the account page: `await waitlist_for_user(user.id, email=user.email, now=state["clock"].now(), …)`.
+    """
+    clock: Clock = SystemClock() if now is None else SettableClock(now)  # the caller's moment
+    moment = clock.now()
+    rows = await WaitlistEntry.select(
+        WaitlistEntry.id,
+        WaitlistEntry.event_id,
+        WaitlistEntry.occurrence_id,
+        WaitlistEntry.places,
+        WaitlistEntry.status,
+        WaitlistEntry.offer_expires_at,
+        WaitlistEntry.created_at,
+    ).where(
+        ((WaitlistEntry.user_id == user_id) | (WaitlistEntry.email == email.lower()))
+        & WaitlistEntry.status.is_in(list(OPEN_ENTRY))
+    )
+    occurrences = await CapacityService(clock).occurrences_for_booking([row["occurrence_id"] for row in rows], locale)
+    found: list[UserWaitlistPlace] = []
+    for row in rows:
+        occurrence = occurrences.get(row["occurrence_id"])
+        if occurrence is None or _place_state(row, occurrence, moment) not in OPEN_ENTRY:
+            continue  # past, cancelled, or an offer whose time is up
+        found.append(
+            UserWaitlistPlace(
+                entry_id=row["id"],
+                event_id=row["event_id"],
+                occurrence_id=row["occurrence_id"],
+                title=occurrence.title,
+                starts_at=occurrence.starts_at,
+                places=row["places"],
+                status=row["status"],
+                position=await _queue_position(row) if row["status"] == WAITING else None,
+                offer_expires_at=row["offer_expires_at"],
+            )
+        )
+    return sorted(found, key=lambda item: (item.starts_at, item.entry_id))
 
 
 async def delete_user_bookings(user_id: int, email: str) -> None:

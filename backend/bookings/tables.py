@@ -43,8 +43,11 @@ class WaitlistEntry(Table, tablename="waitlist_entry"):
     email = Varchar(length=320)
     places = Integer(default=1)
     access_needs = Text(default="")
-    status = Varchar(length=12, default="waiting")  # waiting, offered, accepted, expired, cancelled
+    status = Varchar(length=12, default="waiting")  # waiting, offered, accepted, expired, cancelled, left
     offer_token_hash = Varchar(length=64, null=True, default=None, unique=True)
+    # SHA-256 of the token of the private link to one's place in the queue (to see it, or leave); NULL on
+    # entries made before there was such a link.
+    place_token_hash = Varchar(length=64, null=True, default=None, unique=True)
     request_key = Varchar(length=64, null=True, default=None, unique=True)
     active_key = Varchar(
         length=340, null=True, default=None, unique=True

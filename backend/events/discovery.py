@@ -43,7 +43,7 @@ from backend.events.schemas import (
 from backend.events.tables import Category, Event, EventTranslation, Listing, Occurrence
 
 PER_PAGE = 20
-COUNT_LIMIT = 1000
+COUNT_LIMIT = 500  # "more than 500 match": 25 pages, more than anyone browses on a phone; counting stops there
 MAX_PAGE = COUNT_LIMIT // PER_PAGE
 FEED_LIMIT = 200
 RADII = (1, 3, 5, 10)
@@ -447,7 +447,7 @@ class DiscoveryService:
     async def search(self, criteria: Criteria, locale: str, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
         """One page of matching upcoming dates (soonest first, or nearest first around a postcode).
 
-        Two queries on the listing: a count that stops at COUNT_LIMIT ("more than 1,000 match", so the cost
+        Two queries on the listing: a count that stops at COUNT_LIMIT ("more than 500 match", so the cost
         of a search does not grow with the number of events, and nobody pages through more than that) and
         the page's dates in order; then the page's cards by id.
         """

@@ -27,6 +27,7 @@ from backend.core.clock import SettableClock
 from backend.core.db import write_transaction
 from backend.core.roles import Role
 from backend.core.tables import AuditEntry, OutboxJob
+from backend.events import listing
 from backend.events.tables import Category, Event, Occurrence
 from backend.notifications.delivery import JobContext, Worker, WorkerOptions
 from backend.settings import Settings
@@ -36,7 +37,8 @@ from tests.support.people import CSRF_FIELD, PeopleFactory, post_form, sign_in, 
 
 Client = AsyncTestClient[Litestar]
 TOKEN_PATH = re.compile(r"/bookings/([A-Za-z0-9_-]{20,100})")
-OFFER_PATH = re.compile(r"/waitlist/([A-Za-z0-9_-]{20,100})")
+OFFER_PATH = re.compile(r"/waitlist/([A-Za-z0-9_-]{20,100})")  # not /waitlist/place/… ("place" is too short)
+PLACE_PATH = re.compile(r"/waitlist/place/([A-Za-z0-9_-]{20,100})")
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ async def make_slot(
             places_left=capacity,
         )
     ).returning(Occurrence.id)
+    await listing.refresh([event_id])  # as the events service does after its writes
     return Slot(event_id, occurrence_rows[0]["id"])
 
 
@@ -179,7 +182,7 @@ async def join_waitlist(service: BookingsService, slot: Slot, name: str, places:
 
 
 async def offer_emails(address: str) -> list[dict[str, Any]]:
-    return [email for email in await emails_to(address) if "/waitlist/" in email["text"]]
+    return [email for email in await emails_to(address) if OFFER_PATH.search(email["text"])]
 
 
 async def run_worker(settings: Settings, clock: SettableClock) -> RecordingSender:
@@ -346,7 +349,7 @@ async def test_full_offers_the_waitlist_and_a_cancellation_offers_the_place_to_t
     offer_email = (await emails_to("first@example.org"))[-1]
     offer = OFFER_PATH.search(offer_email["text"]).group(1)
     assert await WaitlistEntry.count().where(WaitlistEntry.status == "offered") == 1
-    assert not [e for e in await emails_to("second@example.org") if "/waitlist/" in e["text"]]
+    assert not await offer_emails("second@example.org")
     offer_page = await client.get(f"/waitlist/{offer}")
     check_page(offer_page.text, "en")
     assert "A place is free for you" in offer_page.text
@@ -388,9 +391,10 @@ async def test_an_expired_offer_passes_the_place_to_the_next_person(
         row["email"]: row["status"] for row in await WaitlistEntry.select(WaitlistEntry.email, WaitlistEntry.status)
     }
     assert statuses == {"one@example.org": "expired", "two@example.org": "offered"}
-    assert [e for e in await emails_to("two@example.org") if "/waitlist/" in e["text"]]
+    assert await offer_emails("two@example.org")
     assert await places_left(slot) == 0
-    offer = OFFER_PATH.search((await emails_to("one@example.org"))[-1]["text"]).group(1)
+    assert "has passed" in (await emails_to("one@example.org"))[-1]["subject"]  # told the time is up
+    offer = OFFER_PATH.search((await offer_emails("one@example.org"))[-1]["text"]).group(1)
     late = await post_form(client, f"/waitlist/{offer}/accept", {}, token_from="/sign-in/email")
     assert late.status_code == 410
     assert await Booking.count().where(Booking.status == "confirmed") == 0
@@ -471,6 +475,7 @@ async def test_events_of_organisations_that_are_not_verified_cannot_be_booked(
     created = (await client.post(slot.api_path, json={"name": "Vic", "email": "vic@example.org"})).json()
     await join_waitlist(service, slot, "Wyn")
     await Organisation.update({Organisation.status: "rejected"}).where(Organisation.id == organisation)
+    await listing.refresh_organisation(organisation)  # as the accounts service's decision hook does
     assert (await client.delete(f"/api/v1/bookings/{created['manage_token']}")).status_code == 200
     assert await places_left(slot) == 1
     assert await WaitlistEntry.select(WaitlistEntry.status).where(WaitlistEntry.email == "wyn@example.org") == [
@@ -482,6 +487,7 @@ async def test_events_of_organisations_that_are_not_verified_cannot_be_booked(
     assert (await client.get(slot.book_path)).status_code == 404
 
     await Organisation.update({Organisation.status: "verified"}).where(Organisation.id == organisation)
+    await listing.refresh_organisation(organisation)
     assert (await client.post(slot.api_path, json={"name": "Xan", "email": "xan@example.org"})).status_code == 201
 
 
@@ -662,6 +668,7 @@ async def test_the_events_domain_reads_counts_messages_and_cancels(
     assert "We meet upstairs." in (await emails_to("p1@example.org"))[-1]["text"]
 
     await Occurrence.update({Occurrence.status: "cancelled"}).where(Occurrence.id == slot.occurrence_id)
+    await listing.refresh([slot.event_id])
     assert await service.occurrence_cancelled(slot.occurrence_id, "The hall flooded") == 2
     notice = (await emails_to("p0@example.org"))[-1]
     assert "The hall flooded" in notice["text"]
@@ -690,3 +697,368 @@ async def test_a_signed_in_resident_sees_their_bookings_and_deleting_the_account
     assert deleted.status_code in {200, 302, 303}, deleted.text
     assert await Booking.count() == 0
     assert await places_left(slot) == 10
+
+
+# --- one's place on the waitlist: seeing it, leaving it; offers that expire --------------------------------
+
+
+def words(html: str) -> str:
+    """A page's text with its whitespace collapsed (for phrases that wrap in the markup)."""
+    return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+
+
+async def place_token(address: str) -> str:
+    """The token of the place link in the latest "you are on the waiting list" email to an address."""
+    joined = [email for email in await emails_to(address) if PLACE_PATH.search(email["text"])]
+    assert joined, f"no email with a place link to {address}"
+    assert PLACE_PATH.search(joined[-1]["html"]) is not None
+    return PLACE_PATH.search(joined[-1]["text"]).group(1)
+
+
+async def entry_of(address: str) -> dict[str, Any]:
+    """The latest waitlist entry of an address."""
+    row: dict[str, Any] | None = (
+        await WaitlistEntry.select()
+        .where(WaitlistEntry.email == address)
+        .order_by(WaitlistEntry.id, ascending=False)
+        .first()
+    )
+    assert row is not None, address
+    return row
+
+
+async def test_a_waiting_person_sees_their_place_in_the_queue_and_leaves_through_the_emailed_link(
+    client: Client, clock: SettableClock
+) -> None:
+    slot = await make_slot(clock, capacity=1)
+    assert (await book_form(client, slot, name="Ed", email="ed@example.org")).status_code == 303
+    # A double submit of the waitlist form (the same nonce) joins once, with one email and one place link.
+    page = await client.get(slot.book_path)
+    nonce = str(BeautifulSoup(page.text, "html.parser").find("input", attrs={"name": "nonce"})["value"])
+    csrf = CSRF_FIELD.search(page.text).group(1)
+    data = {"_csrf_token": csrf, "nonce": nonce, "name": "First", "email": "first@example.org", "places": "1"}
+    for _ in range(2):
+        joined = await client.post(f"{slot.book_path[: -len('/book')]}/waitlist", data=data, follow_redirects=False)
+        assert joined.status_code == 303, joined.text
+    assert await WaitlistEntry.count().where(WaitlistEntry.email == "first@example.org") == 1
+    assert len(await emails_to("first@example.org")) == 1
+    first = await place_token("first@example.org")
+    assert (await client.get(f"/waitlist/place/{first}")).status_code == 200
+    for who, places in (("second", "2"), ("third", "1")):
+        joined = await book_form(client, slot, name=who.title(), email=f"{who}@example.org", places=places)
+        assert joined.status_code == 303
+        assert "private link" in words((await client.get(joined.headers["location"])).text)
+
+    token = await place_token("second@example.org")
+    link = f"/waitlist/place/{token}"
+    page = await client.get(link)
+    assert page.status_code == 200
+    soup = check_page(page.text, "en")
+    text = words(page.text)
+    assert soup.find("h1").get_text() == "You are on the waiting list"
+    assert "You are number 2 on the waiting list." in text
+    assert "Community lunch &lt;b&gt;" in page.text
+    assert "Places asked for 2" in text
+    assert "someone further down the list who asked for fewer" in text  # asked for more than one place
+    assert soup.find("form", attrs={"method": "post", "action": f"{link}/leave"}) is not None
+    urdu = await client.get(link, headers={"Accept-Language": "ur"})
+    check_page(urdu.text, "ur")
+    assert "You are number" not in urdu.text
+    assert soup.find("form", attrs={"action": f"{link}/leave"}) is not None
+
+    # Opening the link (as a mail scanner does) changes nothing.
+    before = await WaitlistEntry.select().order_by(WaitlistEntry.id)
+    jobs = await OutboxJob.count()
+    for _ in range(2):
+        assert (await client.get(link)).status_code == 200
+    assert await WaitlistEntry.select().order_by(WaitlistEntry.id) == before
+    assert await OutboxJob.count() == jobs
+
+    # Leaving needs the form's CSRF token.
+    refused = await client.post(f"{link}/leave", data={}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert (await entry_of("second@example.org"))["status"] == "waiting"
+
+    left = await post_form(client, f"{link}/leave", {}, token_from=link)
+    assert left.status_code == 303
+    assert left.headers["location"] == link
+    page = await client.get(link)
+    soup = check_page(page.text, "en")
+    assert soup.find("h1").get_text() == "You have left the waiting list"
+    assert soup.find("form", attrs={"action": f"{link}/leave"}) is None
+    check_page((await client.get(link, headers={"Accept-Language": "ur"})).text, "ur")
+    entry = await entry_of("second@example.org")
+    assert entry["status"] == "left"
+    assert entry["active_key"] is None
+    third = await client.get(f"/waitlist/place/{await place_token('third@example.org')}")
+    assert "You are number 2 on the waiting list." in words(third.text)  # moved up
+
+    # Leaving again changes nothing.
+    after = await WaitlistEntry.select().order_by(WaitlistEntry.id)
+    again = await post_form(client, f"{link}/leave", {}, token_from="/sign-in/email")  # e.g. a resubmitted form
+    assert again.status_code == 303
+    assert await WaitlistEntry.select().order_by(WaitlistEntry.id) == after
+
+    # The active key is free: they can join again, at the back of the queue, with a new link.
+    rejoined = await book_form(client, slot, name="Second", email="second@example.org")
+    assert rejoined.status_code == 303
+    assert rejoined.headers["location"].endswith("/waitlist/joined")
+    new_token = await place_token("second@example.org")
+    assert new_token != token
+    assert "You are number 3 on the waiting list." in words((await client.get(f"/waitlist/place/{new_token}")).text)
+    assert "You have left the waiting list" in (await client.get(link)).text  # the old link still says so
+
+
+async def test_leaving_while_offered_passes_the_held_places_on_and_each_link_opens_its_own_page(
+    client: Client, clock: SettableClock, settings: Settings
+) -> None:
+    slot = await make_slot(clock, capacity=1)
+    await book_form(client, slot, name="Fay", email="fay@example.org")
+    await book_form(client, slot, name="One", email="one@example.org")
+    await book_form(client, slot, name="Two", email="two@example.org")
+    (fay,) = await emails_to("fay@example.org")
+    booking = TOKEN_PATH.search(fay["text"]).group(1)
+    await post_form(client, f"/bookings/{booking}/cancel", {}, token_from=f"/bookings/{booking}")
+    assert (await entry_of("one@example.org"))["status"] == "offered"
+    assert await places_left(slot) == 0
+    place = await place_token("one@example.org")
+    (offer_email,) = await offer_emails("one@example.org")
+    offer = OFFER_PATH.search(offer_email["text"]).group(1)
+
+    # Both pages under /waitlist/ open from their own links, and neither token opens the other page.
+    offer_page = await client.get(f"/waitlist/{offer}")
+    assert offer_page.status_code == 200
+    assert "A place is free for you" in offer_page.text
+    place_page = await client.get(f"/waitlist/place/{place}")
+    assert place_page.status_code == 200
+    soup = check_page(place_page.text, "en")
+    assert soup.find("h1").get_text() == "Places are being held for you"
+    assert "We have emailed you a link to accept or decline the place we are holding for you." in words(place_page.text)
+    assert "You are number" not in place_page.text
+    assert soup.find("form", attrs={"action": f"/waitlist/place/{place}/leave"}) is not None
+    check_page((await client.get(f"/waitlist/place/{place}", headers={"Accept-Language": "ur"})).text, "ur")
+    for wrong in (f"/waitlist/{place}", f"/waitlist/place/{offer}", "/waitlist/place/not-a-real-place-token-xyz"):
+        response = await client.get(wrong)
+        assert response.status_code == 404, wrong
+        assert "This link cannot be used" in response.text
+    check_page((await client.get(f"/waitlist/place/{offer}")).text, "en")
+    unknown = await post_form(client, f"/waitlist/place/{offer}/leave", {}, token_from=f"/waitlist/place/{place}")
+    assert unknown.status_code == 404
+    assert (await entry_of("one@example.org"))["status"] == "offered"
+
+    # Leaving closes the offer: the held place goes straight to the next person waiting.
+    left = await post_form(client, f"/waitlist/place/{place}/leave", {}, token_from=f"/waitlist/place/{place}")
+    assert left.status_code == 303
+    one = await entry_of("one@example.org")
+    assert one["status"] == "left"
+    assert one["active_key"] is None
+    assert (await entry_of("two@example.org"))["status"] == "offered"
+    assert await offer_emails("two@example.org")
+    assert await places_left(slot) == 0  # held for Two now
+    page = await client.get(f"/waitlist/place/{place}")
+    assert check_page(page.text, "en").find("h1").get_text() == "You have left the waiting list"
+
+    # The offer link says so, and can no longer book.
+    old_offer = await client.get(f"/waitlist/{offer}")
+    assert check_page(old_offer.text, "en").find("h1").get_text() == "You have left the waiting list"
+    late = await post_form(client, f"/waitlist/{offer}/accept", {}, token_from="/sign-in/email")
+    assert late.status_code == 410
+    assert await Booking.count().where(Booking.status == "confirmed") == 0
+
+    # When the closed offer's time comes, nothing happens to it, and no "time has passed" email goes to One.
+    clock.advance(hours=24, seconds=1)
+    await run_worker(settings, clock)
+    assert (await entry_of("one@example.org"))["status"] == "left"
+    assert await OutboxJob.count().where(OutboxJob.idempotency_key == f"waitlist-expired:{one['id']}") == 0
+
+
+def meet(monkeypatch: pytest.MonkeyPatch, *targets: tuple[object, str], timeout: float = 1.0) -> None:
+    """Like `rendezvous`, across different methods: the first call of each waits for the first call of every
+    other (bounded, as on SQLite the write lock lets one transaction in at a time)."""
+    arrived: set[str] = set()
+    everyone = asyncio.Event()
+    for target, name in targets:
+        original: Callable[..., Awaitable[Any]] = getattr(target, name)
+
+        async def wait_then_call(
+            *args: Any, _name: str = name, _original: Callable[..., Awaitable[Any]] = original, **kwargs: Any
+        ) -> Any:
+            if _name not in arrived:
+                arrived.add(_name)
+                if len(arrived) == len(targets):
+                    everyone.set()
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(everyone.wait(), timeout)
+            return await _original(*args, **kwargs)
+
+        monkeypatch.setattr(target, name, wait_then_call)
+
+
+async def test_leaving_at_the_moment_a_place_is_offered_leaves_and_passes_the_place_on(
+    app: Litestar, client: Client, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slot = await make_slot(clock, capacity=1)
+    created = (await client.post(slot.api_path, json={"name": "Cas", "email": "cas@example.org"})).json()
+    service = service_of(app, clock)
+    await join_waitlist(service, slot, "Wyn")
+    await join_waitlist(service, slot, "Zed")
+    place = await place_token("wyn@example.org")
+
+    # Cas cancels while Wyn leaves: each transaction reaches its conditional UPDATE of Wyn's entry together.
+    meet(monkeypatch, (service, "_leave"), (service, "_claim_for_offer"))
+    left, cancelled = await asyncio.gather(service.leave_waitlist(place), service.cancel(created["manage_token"]))
+
+    assert left.found
+    assert left.left_now
+    assert cancelled.cancelled_now
+    wyn = await entry_of("wyn@example.org")
+    assert wyn["status"] == "left"
+    assert wyn["active_key"] is None
+    assert (await entry_of("zed@example.org"))["status"] == "offered"
+    assert await places_left(slot) == 0  # the one place, held for Zed's offer only
+    assert await WaitlistEntry.count().where(WaitlistEntry.status == "offered") == 1
+    assert await Booking.count().where(Booking.status == "confirmed") == 0
+
+
+async def test_a_signed_in_resident_sees_and_leaves_their_own_waitlist_places_from_the_account_page(
+    app: Litestar, client: Client, clock: SettableClock
+) -> None:
+    slot = await make_slot(clock, capacity=1)
+    created = (await client.post(slot.api_path, json={"name": "Ed", "email": "ed@example.org"})).json()
+    await sign_in_resident(client, "lee@example.org")
+    joined = await book_form(client, slot, name="", email="")
+    assert joined.status_code == 303, joined.text
+    lee = await entry_of("lee@example.org")
+    assert lee["user_id"] is not None
+    service = service_of(app, clock)
+    await join_waitlist(service, slot, "Kim")  # someone else, behind Lee
+    kim = await entry_of("kim@example.org")
+
+    page = await client.get("/account")
+    soup = check_page(page.text, "en")
+    text = words(page.text)
+    assert "Your waiting list places" in text
+    assert "Number 1 on the waiting list" in text
+    actions = {str(form.get("action")) for form in soup.find_all("form")}
+    assert f"/account/waitlist/{lee['id']}/leave" in actions
+    assert f"/account/waitlist/{kim['id']}/leave" not in actions
+    check_page((await client.get("/account", headers={"Accept-Language": "ur"})).text, "ur")
+
+    # Ed cancels: the place is held for Lee, and the account page says so.
+    assert (await client.delete(f"/api/v1/bookings/{created['manage_token']}")).status_code == 200
+    assert (await entry_of("lee@example.org"))["status"] == "offered"
+    page = await client.get("/account")
+    check_page(page.text, "en")
+    assert "Held for you until" in words(page.text)
+
+    # Someone else's place cannot be left from here; leaving needs the CSRF token.
+    other = await post_form(client, f"/account/waitlist/{kim['id']}/leave", {}, token_from="/account")
+    assert other.status_code == 303
+    assert (await entry_of("kim@example.org"))["status"] == "waiting"
+    refused = await client.post(f"/account/waitlist/{lee['id']}/leave", data={}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert (await entry_of("lee@example.org"))["status"] == "offered"
+
+    left = await post_form(client, f"/account/waitlist/{lee['id']}/leave", {}, token_from="/account")
+    assert left.status_code == 303
+    assert left.headers["location"] == "/account"
+    lee = await entry_of("lee@example.org")
+    assert lee["status"] == "left"
+    assert lee["active_key"] is None
+    assert (await entry_of("kim@example.org"))["status"] == "offered"  # the held place went on
+    assert await places_left(slot) == 0
+    page = await client.get("/account")
+    check_page(page.text, "en")
+    assert "Your waiting list places" not in page.text
+    assert not await bookings_for_user(lee["user_id"], email="lee@example.org", now=clock.now())
+
+
+async def test_an_offer_that_expires_unaccepted_emails_the_person_once_in_their_language(
+    app: Litestar, client: Client, clock: SettableClock, settings: Settings
+) -> None:
+    slot = await make_slot(clock, capacity=1)
+    created = (await client.post(slot.api_path, json={"name": "Cas", "email": "cas@example.org"})).json()
+    service = service_of(app, clock)
+    polish = BookingRequest(name="Ola", email="ola@example.org", places=1, locale="pl")
+    assert (await service.join_waitlist(slot.event_id, slot.occurrence_id, polish)).outcome is Outcome.WAITLISTED
+    await join_waitlist(service, slot, "Wyn")
+    place = await place_token("ola@example.org")
+    assert (await client.delete(f"/api/v1/bookings/{created['manage_token']}")).status_code == 200
+    ola = await entry_of("ola@example.org")
+    assert ola["status"] == "offered"
+    expired_key = OutboxJob.idempotency_key == f"waitlist-expired:{ola['id']}"
+
+    assert await service.expire_offer(ola["id"]) is False  # not due yet
+    clock.advance(hours=24, seconds=1)
+    sender = await run_worker(settings, clock)
+    assert (await entry_of("ola@example.org"))["status"] == "expired"
+    assert (await entry_of("wyn@example.org"))["status"] == "offered"
+    assert await OutboxJob.count().where(expired_key) == 1
+    (job,) = await OutboxJob.select(OutboxJob.payload).where(expired_key)
+    email = json.loads(job["payload"]) if isinstance(job["payload"], str) else job["payload"]
+    assert email["to"] == "ola@example.org"
+    assert email["locale"] == "pl"
+    polish_subject = app.state["translations"]["pl"].gettext("The time to accept has passed: %(title)s")
+    assert polish_subject != "The time to accept has passed: %(title)s"
+    assert email["subject"].startswith(polish_subject.partition("%(title)s")[0])
+    assert "The time to accept" not in email["text"]
+    event_path = f"/events/{slot.event_id}/{slot.occurrence_id}"
+    assert f"{settings.base_url}{event_path}" in email["text"]
+    assert f'href="{settings.base_url}{event_path}"' in email["html"]
+    sent = [message["Subject"] for message in sender.sent if message["To"] == "ola@example.org"]
+    assert sent[-1] == email["subject"]  # after "you are on the waiting list" and the offer
+    assert sent.count(email["subject"]) == 1
+
+    # The place link says plainly what happened, in either language.
+    page = await client.get(f"/waitlist/place/{place}")
+    soup = check_page(page.text, "en")
+    assert soup.find("h1").get_text() == "The time to accept has passed"
+    assert "You are no longer on the waiting list." in words(page.text)
+    assert soup.find("a", attrs={"href": event_path}) is not None
+    check_page((await client.get(f"/waitlist/place/{place}", headers={"Accept-Language": "ur"})).text, "ur")
+
+    # Running the expiry again sends nothing more.
+    assert await service.expire_offer(ola["id"]) is False
+    again = await run_worker(settings, clock)
+    assert not [message for message in again.sent if message["To"] == "ola@example.org"]
+    assert await OutboxJob.count().where(expired_key) == 1
+
+
+async def test_the_place_page_says_plainly_what_became_of_the_place_in_english_and_urdu(
+    app: Litestar, client: Client, clock: SettableClock
+) -> None:
+    slot = await make_slot(clock, capacity=2, per_booking_limit=1)
+    service = service_of(app, clock)
+    booked = [(await client.post(slot.api_path, json={"name": n, "email": f"{n}@example.org"})).json() for n in "ab"]
+    for who in ("Acc", "Dec", "Wait"):
+        await join_waitlist(service, slot, who)
+    for booking in booked:
+        assert (await client.delete(f"/api/v1/bookings/{booking['manage_token']}")).status_code == 200
+    acc_offer = OFFER_PATH.search((await offer_emails("acc@example.org"))[-1]["text"]).group(1)
+    assert (await service.accept_offer(acc_offer)).outcome is Outcome.BOOKED
+    dec_offer = OFFER_PATH.search((await offer_emails("dec@example.org"))[-1]["text"]).group(1)
+    assert await service.decline_offer(dec_offer)
+    assert (await entry_of("wait@example.org"))["status"] == "offered"  # Dec's place went on
+    later = await make_slot(clock, capacity=1, starts_in=timedelta(hours=2))
+    assert (await client.post(later.api_path, json={"name": "C", "email": "c@example.org"})).status_code == 201
+    await join_waitlist(service, later, "Late")
+
+    async def heading(address: str) -> str:
+        link = f"/waitlist/place/{await place_token(address)}"
+        check_page((await client.get(link, headers={"Accept-Language": "ur"})).text, "ur")
+        soup = check_page((await client.get(link)).text, "en")
+        leave = soup.find("form", attrs={"action": f"{link}/leave"})
+        return f"{soup.find('h1').get_text()}{' (can leave)' if leave else ''}"
+
+    assert await heading("acc@example.org") == "You have accepted your places"
+    assert await heading("dec@example.org") == "You are no longer on the waiting list"
+    assert await heading("wait@example.org") == "Places are being held for you (can leave)"
+    assert await heading("late@example.org") == "You are on the waiting list (can leave)"
+    clock.advance(hours=3)
+    assert await heading("late@example.org") == "This event has already taken place"
+
+    await Occurrence.update({Occurrence.status: "cancelled"}).where(Occurrence.id == slot.occurrence_id)
+    await listing.refresh([slot.event_id])
+    await service.occurrence_cancelled(slot.occurrence_id, "The hall flooded")
+    assert await heading("wait@example.org") == "This event has been cancelled"

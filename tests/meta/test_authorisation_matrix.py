@@ -35,6 +35,7 @@ PATH_EXAMPLES = {
     "occurrence_ref": "1",
     "booking_id": "1",
     "feedback_id": "1",
+    "entry_id": "1",
 }
 VIEWERS = ("anonymous", *[role.value for role in Role])
 

@@ -52,6 +52,7 @@ EXAMPLES: dict[str, str] = {
     "/bookings/{token:str}/calendar.ics": "/bookings/not-a-real-booking-token/calendar.ics",
     "/bookings/{token:str}/feedback": "/bookings/not-a-real-booking-token/feedback",
     "/waitlist/{token:str}": "/waitlist/not-a-real-offer-token-xyz",
+    "/waitlist/place/{token:str}": "/waitlist/place/not-a-real-place-token-xyz",
     "/partner/events/{event_id:int}/feedback": "/partner/events/1/feedback",
 }
 
