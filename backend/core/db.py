@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any
 
+from asyncpg.pool import Pool
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -35,7 +38,38 @@ def make_engine(database_url: str) -> Engine[Any]:
         # A generous busy timeout: IMMEDIATE transactions queue rather than fail with "database is locked".
         return SQLiteEngine(path=path, timeout=30)
     dsn = database_url.replace("postgres://", "postgresql://", 1)
-    return PostgresEngine(config={"dsn": dsn}, extensions=())
+    return LoopPoolPostgresEngine(config={"dsn": dsn}, extensions=())
+
+
+class LoopPoolPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine with its pool kept per event loop.
+
+    asyncpg connections belong to the loop that opened them. A server has one loop, so this changes nothing
+    there; the test client serves requests on a loop of its own beside the test's, and each gets its pool.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Pool] = weakref.WeakKeyDictionary()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def pool(self) -> Pool | None:
+        """The running loop's pool (None outside a loop, or before one is opened on it)."""
+        try:
+            return self._pools.get(asyncio.get_running_loop())
+        except RuntimeError:
+            return None
+
+    @pool.setter
+    def pool(self, value: Pool | None) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # Piccolo's constructor clears the pool before any loop runs
+        if value is None:
+            self._pools.pop(loop, None)
+        else:
+            self._pools[loop] = value
 
 
 def _enable_wal(path: str) -> None:
