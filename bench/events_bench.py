@@ -8,7 +8,8 @@ worker), then:
 1. drives a filtered anonymous `/events?…` page (postcode and radius, step-free access, free only) and
    `/api/v1/ping` with wrk at 50 connections: req/s, p50, p99 and the ratio of the two;
 2. measures search latency (the uncached `GET /api/v1/events` with the same and other filters, one request
-   at a time) with 1,000 events and again after growing to 100,000.
+   at a time) on two databases side by side, one with 1,000 events and one with 100,000, alternating
+   requests between their servers.
 
     .venv/bin/python bench/events_bench.py [--events 10000] [--small 1000] [--large 100000] [--duration 10]
     .venv/bin/python bench/events_bench.py --latency-only   # step 2 only (no wrk needed)
@@ -167,6 +168,24 @@ def latency(base_url: str, paths: tuple[str, ...], rounds: int) -> dict[str, flo
     return figures
 
 
+def latency_pair(
+    small_url: str, large_url: str, paths: tuple[str, ...], rounds: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Median milliseconds of each search on both servers, one request at a time, alternating between them."""
+    timings: dict[str, tuple[list[float], list[float]]] = {path: ([], []) for path in paths}
+    for index in range(rounds + 1):
+        for path in paths:
+            for base_url, found in zip((small_url, large_url), timings[path], strict=True):
+                started = time.perf_counter()
+                with urllib.request.urlopen(base_url + path, timeout=30) as response:
+                    json.loads(response.read())
+                if index:  # the first round warms up
+                    found.append((time.perf_counter() - started) * 1000)
+    small = {path: statistics.median(pair[0]) for path, pair in timings.items()}
+    large = {path: statistics.median(pair[1]) for path, pair in timings.items()}
+    return small, large
+
+
 def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=10_000, help="events for the throughput run")
@@ -175,7 +194,7 @@ def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=30, help="requests per search for the latency figures")
+    parser.add_argument("--rounds", type=int, default=100, help="requests per search for the latency figures")
     parser.add_argument("--latency-only", action="store_true", help="skip the wrk run: search latency only")
     args = parser.parse_args()
     if not args.latency_only and shutil.which("wrk") is None:
@@ -217,19 +236,23 @@ def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
             finally:
                 server.stop()  # type: ignore[attr-defined]
 
-        url = fresh_database()
-        asyncio.run(load_events(url, args.small, 1, seed=2))
-        server = serve(url)
+        # Two databases, two servers, and the requests alternate between them: drift in the machine's speed
+        # (a shared host) then weighs on both sides of the ratio alike.
+        small_url, large_url = fresh_database(), fresh_database()
+        asyncio.run(load_events(small_url, args.small, 1, seed=2))
+        asyncio.run(load_events(large_url, args.small, 1, seed=2))
+        asyncio.run(load_events(large_url, args.large - args.small, args.small + 1, seed=3))
+        small_server, large_server = serve(small_url), serve(large_url)
         try:
-            small = latency(server.base_url, SEARCHES, args.rounds)  # type: ignore[attr-defined]
+            small, large = latency_pair(
+                small_server.base_url,  # type: ignore[attr-defined]
+                large_server.base_url,  # type: ignore[attr-defined]
+                SEARCHES,
+                args.rounds,
+            )
         finally:
-            server.stop()  # type: ignore[attr-defined]
-        asyncio.run(load_events(url, args.large - args.small, args.small + 1, seed=3))
-        server = serve(url)
-        try:
-            large = latency(server.base_url, SEARCHES, args.rounds)  # type: ignore[attr-defined]
-        finally:
-            server.stop()  # type: ignore[attr-defined]
+            small_server.stop()  # type: ignore[attr-defined]
+            large_server.stop()  # type: ignore[attr-defined]
     finally:
         for name in names:
             asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
