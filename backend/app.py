@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from collections.abc import AsyncIterator
@@ -188,4 +189,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
 
 def app_from_environment() -> Litestar:
     """Entry point for the ASGI server: `uvicorn --factory backend.app:app_from_environment`."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    # Everything built so far (modules, templates, routes) lives as long as the process: moved out of the
+    # collector's reach, the occasional full collection no longer walks it in the middle of requests.
+    gc.collect()
+    gc.freeze()
+    return app
