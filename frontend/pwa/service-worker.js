@@ -20,7 +20,8 @@
 // - /api/ and anything that isn't a same-origin GET is not touched at all: a
 //   POST (sign-in, a staff action) must reach the server or fail visibly,
 //   never be answered from a cache. The exception is a resident's submission
-//   (a booking, a waiting-list request, feedback): when the network is gone it
+//   (a booking, a cancellation, a waiting-list request, answer or leaving,
+//   feedback): when the network is gone it
 //   is kept on the phone (IndexedDB) and sent when the phone is back online,
 //   so nothing a resident submits is lost. Each such form carries its own
 //   idempotency nonce, so sending it again can never book twice.
@@ -47,7 +48,13 @@ const STATIC_PREFIXES = ["/static/", "/icons/"];
 let currentLang = null; // in-memory copy of the persisted language
 
 // Resident submissions that may wait for the network (see the strategy above).
-const QUEUEABLE = [/^\/events\/\d+\/\d+\/(book|waitlist)$/, /^\/bookings\/[\w-]+\/feedback$/];
+// Each is idempotent: sending it twice books, cancels or leaves once.
+const QUEUEABLE = [
+  /^\/events\/\d+\/\d+\/(book|waitlist)$/,
+  /^\/bookings\/[\w-]+\/(feedback|cancel)$/,
+  /^\/waitlist\/[\w-]+\/(accept|decline)$/,
+  /^\/waitlist\/place\/[\w-]+\/leave$/,
+];
 const QUEUE_DB = "hearby-queue";
 const QUEUE_STORE = "submissions";
 const QUEUE_TAG = "hearby-send-queued";

@@ -1,11 +1,14 @@
 """Nothing a resident submits is lost on a flaky network: a booking made with no connection is kept on the
-phone by the service worker and sent when the phone is back online (the form's nonce stops a double booking)."""
+phone by the service worker and sent when the phone is back online (the form's nonce stops a double booking),
+and so is a cancellation made from the booking's private link."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from datetime import UTC, datetime
+from urllib.parse import urlparse
 
 from playwright.sync_api import Browser, expect
 
@@ -52,4 +55,21 @@ def test_a_booking_made_offline_is_sent_when_back_online(browser: Browser, stack
     page.goto("/about")
     time.sleep(2)
     assert sum("zainab@example.org" in mail.rcpt_tos for mail in stack.smtp.received) == 1
+
+    # Cancelling from the private link with no connection: kept, then sent once back online.
+    manage = re.search(r"https?://\S+/bookings/[\w-]+", confirmation)
+    assert manage, "no manage link in the confirmation"
+    page.goto(urlparse(manage.group(0)).path)
+    context.set_offline(True)
+    page.locator("form[action$='/cancel'] button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Saved on this phone")
+    context.set_offline(False)
+    page.goto("/")
+    deadline = time.monotonic() + 30
+    while "is cancelled" not in stack.mail_to("zainab@example.org") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "is cancelled" in stack.mail_to("zainab@example.org")
+    with sqlite3.connect(stack.database_url.removeprefix("sqlite:///")) as connection:
+        statuses = connection.execute("SELECT status FROM booking WHERE email = ?", ("zainab@example.org",)).fetchall()
+    assert statuses == [("cancelled",)]
     context.close()
