@@ -14,8 +14,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from backend.core.clock import SettableClock
+from backend.core.outbox import CLEANUP_HOOKS
 from backend.core.roles import Role
+from backend.events import jobs as events_jobs
 from backend.events import listing
+from backend.events.tables import Listing
 from tests.support.events import (
     BANBURY,
     CHERWELL,
@@ -27,7 +30,7 @@ from tests.support.events import (
     make_organisation,
 )
 from tests.support.html_checks import check_page
-from tests.support.people import PeopleFactory, sign_in
+from tests.support.people import PeopleFactory, post_form, sign_in
 
 Client = AsyncTestClient[Litestar]
 NOW = datetime(2030, 6, 12, 9, 0, tzinfo=UTC)  # Wednesday, 10:00 BST
@@ -63,6 +66,35 @@ async def test_only_published_events_of_verified_organisations_with_dates_to_com
     assert (await client.get(f"/events/{cancelled.id}")).status_code == 200  # the page says it is cancelled
     for hidden_title in ("Unverified group", "Waiting for approval", "Hidden"):
         assert hidden_title not in (await client.get("/events")).text
+
+
+async def test_an_organisations_events_appear_when_an_officer_verifies_it_and_leave_when_it_is_rejected(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    organisation = await make_organisation(status="pending")
+    made = await make_event(organisation, TOMORROW, title="Waiting for the council")
+    assert made.id not in await ids(client)
+    await sign_in(client, await people(Role.OFFICER), clock)
+    review = f"/officer/organisations/{organisation}"
+    verified = await post_form(client, f"{review}/decision", {"decision": "verify"}, token_from=review)
+    assert verified.status_code == 302
+    assert await ids(client) == [made.id]
+    rejected = await post_form(
+        client, f"{review}/decision", {"decision": "reject", "reason": "Not a community group"}, token_from=review
+    )
+    assert rejected.status_code == 302
+    assert made.id not in await ids(client)
+
+
+async def test_the_daily_purge_drops_the_search_rows_of_dates_that_have_started(client: Client) -> None:
+    organisation = await make_organisation()
+    await make_event(organisation, NOW - timedelta(days=2), title="Two days ago")
+    coming = await make_event(organisation, TOMORROW)
+    assert events_jobs.__name__ in {hook.__module__ for hook in CLEANUP_HOOKS.values()}
+    await CLEANUP_HOOKS["events.listing"](NOW)
+    assert [row["event_id"] for row in await Listing.select(Listing.event_id)] == [coming.id]
+    assert await ids(client) == [coming.id]
+    await listing.rebuild()  # the teardown compares with a full rebuild, which keeps dates until the purge
 
 
 async def test_each_filter_narrows_the_list(client: Client) -> None:
