@@ -748,7 +748,7 @@ class BookingsService:
         return WaitlistPlace(
             state=state,
             places=row["places"],
-            position=await _queue_position(row) if state == WAITING else None,
+            position=(await _queue_positions([row])).get(row["id"]) if state == WAITING else None,
             offer_expires_at=row["offer_expires_at"],
             title=occurrence.title,
             starts_at=occurrence.starts_at,
@@ -1044,17 +1044,24 @@ def _place_state(row: dict[str, Any], occurrence: OccurrenceForBooking, now: dat
     return status  # waiting, offered
 
 
-async def _queue_position(entry: dict[str, Any]) -> int:
-    """Where a waiting entry stands: 1 + the people still waiting who joined before it (the offer order)."""
-    ahead = await WaitlistEntry.count().where(
-        (WaitlistEntry.occurrence_id == entry["occurrence_id"])
-        & (WaitlistEntry.status == WAITING)
-        & (
-            (WaitlistEntry.created_at < entry["created_at"])
-            | ((WaitlistEntry.created_at == entry["created_at"]) & (WaitlistEntry.id < entry["id"]))
-        )
+async def _queue_positions(entries: list[dict[str, Any]]) -> dict[int, int]:
+    """Where each waiting entry stands on its occurrence's list (1 = next to be offered), in one query:
+    people still waiting, in the order they joined (the offer order)."""
+    occurrence_ids = sorted({entry["occurrence_id"] for entry in entries if entry["status"] == WAITING})
+    if not occurrence_ids:
+        return {}
+    queue = (
+        await WaitlistEntry.select(WaitlistEntry.id, WaitlistEntry.occurrence_id)
+        .where(WaitlistEntry.occurrence_id.is_in(occurrence_ids) & (WaitlistEntry.status == WAITING))
+        .order_by(WaitlistEntry.created_at)
+        .order_by(WaitlistEntry.id)
     )
-    return int(ahead) + 1
+    positions: dict[int, int] = {}
+    seen: dict[int, int] = {}
+    for row in queue:
+        seen[row["occurrence_id"]] = seen.get(row["occurrence_id"], 0) + 1
+        positions[row["id"]] = seen[row["occurrence_id"]]
+    return positions
 
 
 # --- for other domains -----------------------------------------------------------------------------------
@@ -1116,6 +1123,7 @@ async def waitlist_for_user(
         & WaitlistEntry.status.is_in(list(OPEN_ENTRY))
     )
     occurrences = await CapacityService(clock).occurrences_for_booking([row["occurrence_id"] for row in rows], locale)
+    positions = await _queue_positions(rows)
     found: list[UserWaitlistPlace] = []
     for row in rows:
         occurrence = occurrences.get(row["occurrence_id"])
@@ -1130,7 +1138,7 @@ async def waitlist_for_user(
                 starts_at=occurrence.starts_at,
                 places=row["places"],
                 status=row["status"],
-                position=await _queue_position(row) if row["status"] == WAITING else None,
+                position=positions.get(row["id"]),
                 offer_expires_at=row["offer_expires_at"],
             )
         )
