@@ -62,6 +62,11 @@ class SessionLimits:
     resident_absolute: int = 30 * 24 * 3600
 
 
+# How stale "last seen" may get before it is written again. Idle limits are minutes to days, so a minute
+# changes nothing for them, and most requests then leave the session unchanged and unwritten.
+SEEN_RESOLUTION = 60
+
+
 class AuthenticationMiddleware:
     """Puts `CurrentUser | None` in `scope["user"]`, ending expired or revoked sessions."""
 
@@ -95,7 +100,8 @@ class AuthenticationMiddleware:
         if now - started > absolute or now - seen > idle:
             session.clear()
             return None
-        session[SESSION_SEEN] = now
+        if now - seen >= SEEN_RESOLUTION:
+            session[SESSION_SEEN] = now
         return user
 
 

@@ -3,11 +3,17 @@
 Litestar's backend stores (and sets a cookie for) an empty session on every request; for anonymous
 residents that would mean a cookie and a stored record per page view, which is neither minimal nor
 cacheable. This backend skips both until the session holds data, and clears it when emptied.
+
+It also writes a session back only when the request changed it. Requests overlap (a page's service
+worker precaches with the same cookie while the next page is loading), and a request that read the
+session before another one wrote it would otherwise put the old data back over the new.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
@@ -16,10 +22,18 @@ from litestar.types import Empty, Message, ScopeSession
 
 # Set `session[ROTATE_FLAG] = True` to give the session a new id when the response is sent.
 ROTATE_FLAG = "_rotate"
+# Where the session as loaded is kept in the request's scope, to tell whether the request changed it.
+_LOADED = "hearby.session_as_loaded"
 
 
 class LazySessionBackend(ServerSideSessionBackend):
-    """Stores a session only when it holds data."""
+    """Stores a session only when it holds data, and only when the request changed it."""
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:  # type: ignore[type-arg]
+        """Load the session and keep a copy of it as loaded."""
+        data = await super().load_from_connection(connection)
+        connection.scope[_LOADED] = copy.deepcopy(data)  # type: ignore[literal-required]
+        return data
 
     async def store_in_message(self, scope_session: ScopeSession, message: Message, connection: ASGIConnection) -> None:  # type: ignore[type-arg]
         """Skip anonymous empty sessions; expire the cookie when a session is emptied."""
@@ -46,6 +60,8 @@ class LazySessionBackend(ServerSideSessionBackend):
         if isinstance(scope_session, dict) and scope_session.pop(ROTATE_FLAG, False):
             await self._rotate(scope_session, message, connection)
             return
+        if had_cookie and scope_session == connection.scope.get(_LOADED):
+            return  # unchanged: writing it back could undo what an overlapping request wrote
         await super().store_in_message(scope_session, message, connection)
 
     async def _rotate(self, scope_session: dict[str, object], message: Message, connection: ASGIConnection) -> None:  # type: ignore[type-arg]
