@@ -55,6 +55,8 @@ def i18n_update() -> None:
                 code,
                 "--no-fuzzy-matching",
                 "--ignore-obsolete",
+                "--width",
+                "120",  # as the source catalogue is written, so an update changes only what changed
             )
         else:
             _pybabel("init", "-i", str(POT_FILE), "-d", str(LOCALES_DIR), "-l", code)

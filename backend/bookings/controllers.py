@@ -218,7 +218,7 @@ class BookingPages(Controller):
         if outcome is Outcome.FULL:
             # Someone took the last places first: the same form, with what was typed, now joins the waitlist.
             refreshed = replace_places(occurrence, 0)
-            notice = translate(request, N_("All places have just been taken. You can join the waitlist instead."))
+            notice = translate(request, N_("All places have just been taken. You can join the waiting list instead."))
             return self._render(bookings, refreshed, form, HTTP_409_CONFLICT, notice=notice)
         notice = translate(request, OUTCOME_MESSAGES.get(outcome, OUTCOME_MESSAGES[Outcome.NOT_FOUND]))
         status = HTTP_410_GONE if outcome in {Outcome.PAST, Outcome.CANCELLED} else HTTP_409_CONFLICT
@@ -254,7 +254,7 @@ class BookingPages(Controller):
         event_id: Id,
         occurrence_id: Id,
     ) -> Template:
-        """You are on the waitlist."""
+        """You are on the waiting list."""
         occurrence = await self._occurrence(request, bookings_service, event_id, occurrence_id)
         return _page("waitlist_joined", occurrence=occurrence)
 
@@ -634,7 +634,7 @@ class BookingsApi(Controller):
         name="api_cancel_booking",
         summary="Cancel a booking",
         description=(
-            "Cancels the booking the manage token belongs to; its places go to the first people on the waitlist. "
+            "Cancels the booking the manage token belongs to; its places go to the first people on the waiting list. "
             "Cancelling again answers the cancelled booking. A booking for an occurrence that has started "
             "answers 410."
         ),

@@ -40,7 +40,7 @@ class Outcome(StrEnum):
 # What each refusal says to a resident (translated when shown).
 OUTCOME_MESSAGES: dict[Outcome, str] = {
     Outcome.FULL: N_(
-        "All places have been taken. You can join the waitlist and we will email you if a place frees up."
+        "All places have been taken. You can join the waiting list and we will email you if a place frees up."
     ),
     Outcome.DUPLICATE: N_(
         "This email address already has a booking for this date. Check your email for the link to manage it."
@@ -49,7 +49,7 @@ OUTCOME_MESSAGES: dict[Outcome, str] = {
     Outcome.CANCELLED: N_("This event has been cancelled, so it cannot be booked."),
     Outcome.DROP_IN: N_("This is a drop-in event: there is no need to book. Just come along."),
     Outcome.TOO_MANY: N_("You can book up to %(limit)s places at a time"),
-    Outcome.NOT_FULL: N_("There are places left, so you can book now instead of joining the waitlist."),
+    Outcome.NOT_FULL: N_("There are places left, so you can book now instead of joining the waiting list."),
     Outcome.NOT_FOUND: N_("We could not find this event."),
     Outcome.KEY_REUSED: N_("This request was already used for a different booking. Reload the page and try again."),
 }

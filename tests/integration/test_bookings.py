@@ -326,7 +326,7 @@ async def test_full_offers_the_waitlist_and_a_cancellation_offers_the_place_to_t
     assert (await book_form(client, slot, name="Ed", email="ed@example.org")).status_code == 303
     page = await client.get(slot.book_path)
     check_page(page.text, "en")
-    assert "Join the waitlist" in page.text
+    assert "Join the waiting list" in page.text
     assert f'action="/events/{slot.event_id}/{slot.occurrence_id}/waitlist"' in page.text
     for who in ("first", "second"):
         joined = await book_form(client, slot, name=who, email=f"{who}@example.org")
@@ -334,7 +334,7 @@ async def test_full_offers_the_waitlist_and_a_cancellation_offers_the_place_to_t
         assert joined.headers["location"].endswith("/waitlist/joined")
         check_page((await client.get(joined.headers["location"])).text, "en")
     assert await WaitlistEntry.count().where(WaitlistEntry.status == "waiting") == 2
-    assert len(await emails_to("first@example.org")) == 1  # "you are on the waitlist"
+    assert len(await emails_to("first@example.org")) == 1  # "you are on the waiting list"
 
     (ed_email,) = await emails_to("ed@example.org")
     token = TOKEN_PATH.search(ed_email["text"]).group(1)
