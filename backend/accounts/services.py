@@ -5,7 +5,7 @@ Every answer to a sign-in, link or reset request reads the same whether or not t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -809,10 +809,15 @@ async def organisation_standing(organisation_id: int) -> tuple[str, bool] | None
     return (row["status"], bool(row["trusted"])) if row else None
 
 
-async def verified_organisation_ids() -> list[int]:
-    """Organisations whose events may be public."""
-    rows = await Organisation.select(Organisation.id).where(Organisation.status == "verified")
-    return [row["id"] for row in rows]
+async def verified_organisation_ids(among: Iterable[int] | None = None) -> list[int]:
+    """Organisations whose events may be public: all of them, or those of `among` (one indexed lookup)."""
+    query = Organisation.select(Organisation.id).where(Organisation.status == "verified")
+    if among is not None:
+        wanted = sorted(set(among))
+        if not wanted:
+            return []
+        query = query.where(Organisation.id.is_in(wanted))
+    return [row["id"] for row in await query]
 
 
 async def purge_spent_links(before: datetime) -> int:

@@ -571,7 +571,7 @@ class DiscoveryService:
 
     async def _public_event(self, event_id: int) -> dict[str, Any] | None:
         row = await Event.select().where(Event.id == event_id, Event.status == "published").first()
-        if row is None or row["organisation_id"] not in set(await verified_organisation_ids()):
+        if row is None or not await verified_organisation_ids(among=[row["organisation_id"]]):
             return None
         return row
 

@@ -31,9 +31,10 @@ def _id_list(ids: Iterable[int]) -> str:
     return ", ".join(str(int(value)) for value in ids) or "0"
 
 
-async def _fill(events: str) -> None:
-    """Insert the listing rows of the events this condition on `e` picks (those of verified organisations)."""
-    verified = await verified_organisation_ids()
+async def _fill(events: str, organisations: Iterable[int] | None = None) -> None:
+    """Insert the listing rows of the events this condition on `e` picks (those of verified organisations);
+    `organisations`, when known, are the only ones those events can belong to."""
+    verified = await verified_organisation_ids(among=organisations)
     if verified:
         await Listing.raw(
             f"INSERT INTO event_listing ({_COLUMNS}) {_SOURCE} "
@@ -46,7 +47,8 @@ async def refresh(event_ids: Iterable[int]) -> None:
     ids = sorted(set(event_ids))
     if ids:
         await Listing.delete().where(Listing.event_id.is_in(ids))
-        await _fill(f"e.id IN ({_id_list(ids)})")
+        owners = await Event.select(Event.organisation_id).where(Event.id.is_in(ids)).distinct()
+        await _fill(f"e.id IN ({_id_list(ids)})", [row["organisation_id"] for row in owners])
 
 
 async def refresh_organisation(organisation_id: int) -> None:
