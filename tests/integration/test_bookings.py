@@ -319,6 +319,42 @@ async def test_past_cancelled_and_drop_in_occurrences_say_so_plainly(client: Cli
 # --- full, waitlist, cancellation, offers -----------------------------------------------------------------
 
 
+async def test_someone_taking_the_last_place_while_another_fills_the_form_says_so_and_keeps_the_form(
+    client: Client, clock: SettableClock
+) -> None:
+    slot = await make_slot(clock, capacity=1)
+    page = await client.get(slot.book_path)  # the form while one place is left
+    soup = BeautifulSoup(page.text, "html.parser")
+    nonce = soup.find("input", attrs={"name": "nonce"})
+    token = CSRF_FIELD.search(page.text)
+    assert nonce is not None
+    assert token is not None
+    form = soup.find("form", attrs={"method": "post"})
+    assert form is not None
+    assert (await book_form(client, slot, name="Quick", email="quick@example.org")).status_code == 303
+    late = await client.post(
+        str(form["action"]),
+        data={
+            "_csrf_token": token.group(1),
+            "nonce": str(nonce["value"]),
+            "places": "1",
+            "name": "Slow",
+            "email": "slow@example.org",
+            "access_needs": "A chair near the door",
+        },
+        follow_redirects=False,
+    )
+    assert late.status_code == 409
+    soup = check_page(late.text, "en")
+    assert "All places have just been taken. You can join the waiting list instead." in " ".join(
+        soup.get_text().split()
+    )
+    assert soup.select_one("#name")["value"] == "Slow"  # what was typed is kept for the waiting list
+    assert soup.select_one("#email")["value"] == "slow@example.org"
+    assert "A chair near the door" in soup.select_one("#access_needs").get_text()
+    assert [row["email"] for row in await Booking.select(Booking.email)] == ["quick@example.org"]
+
+
 async def test_full_offers_the_waitlist_and_a_cancellation_offers_the_place_to_the_first_waiting(
     client: Client, clock: SettableClock, settings: Settings
 ) -> None:
@@ -513,9 +549,13 @@ async def test_the_api_books_once_per_idempotency_key_and_says_full_past_and_can
     assert full.status_code == 409
     assert full.json()["code"] == "full"
     assert full.json()["waitlist_url"].endswith(slot.book_path)
-    duplicate = await client.post(slot.api_path, json={"name": "Gus", "email": "GUS@example.org"})
+    assert full.json()["detail"].startswith("All places have been taken. You can join the waiting list")
+    roomy = await make_slot(clock, capacity=5)
+    assert (await client.post(roomy.api_path, json={"name": "Gus", "email": "gus@example.org"})).status_code == 201
+    duplicate = await client.post(roomy.api_path, json={"name": "Gus", "email": "GUS@example.org"})
     assert duplicate.status_code == 409
-    assert duplicate.json()["code"] in {"duplicate", "full"}
+    assert duplicate.json()["code"] == "duplicate"  # the same email, another request: places are still free
+    assert await Booking.count().where(Booking.occurrence_id == roomy.occurrence_id) == 1
 
     past = await make_slot(clock, starts_in=timedelta(minutes=-5))
     assert (await client.post(past.api_path, json={"name": "Ivy", "email": "ivy@example.org"})).status_code == 410

@@ -105,7 +105,9 @@ async def test_each_filter_narrows_the_list(client: Client) -> None:
     paid = await make_event(org, TOMORROW + timedelta(hours=3), cost_pence=350, title="Paid")
     families = await make_event(org, TOMORROW + timedelta(hours=4), suits=("families",), category="families")
     online = await make_event(org, TOMORROW + timedelta(hours=5), is_online=True, online_url="https://example.org/x")
-    banbury = await make_event(org, TOMORROW + timedelta(hours=6), district_code=CHERWELL, point=BANBURY)
+    banbury = await make_event(
+        org, TOMORROW + timedelta(hours=6), district_code=CHERWELL, division_code="E58002043", point=BANBURY
+    )
     later = await make_event(org, NOW + timedelta(days=20), title="Much later")
     saturday = await make_event(org, datetime(2030, 6, 15, 10, tzinfo=UTC), title="Saturday walk")
     knitting = await make_event(org, TOMORROW + timedelta(hours=7), title="Knitting circle", description="Bring wool")
@@ -124,6 +126,9 @@ async def test_each_filter_narrows_the_list(client: Client) -> None:
     assert online.id not in await ids(client, "online=false")
     assert await ids(client, f"district={CHERWELL}") == [banbury.id]
     assert await ids(client, "district=cherwell") == [banbury.id]  # the slug works too
+    assert await ids(client, "division=E58002043") == [banbury.id]  # Adderbury, Bloxham & Bodicote
+    assert await ids(client, "division=adderbury-bloxham-bodicote") == [banbury.id]
+    assert await ids(client, "division=abingdon-east") == []
     assert await ids(client, "q=KNITTING") == [knitting.id]
     assert await ids(client, "q=wool") == [knitting.id]
     assert await ids(client, "when=today") == []
@@ -265,6 +270,7 @@ async def test_a_resident_reads_the_translation_or_the_original_with_a_note(clie
         ("postcode=ZZ99+9ZZZ", "postcode", "ZZ99 9ZZZ", 400),
         ("postcode=SW1A+1AA", "postcode", "SW1A 1AA", 404),
         ("district=atlantis", "district", None, 404),
+        ("division=atlantis-north", "division", None, 404),
         ("category=skydiving", "category", None, 404),
     ],
 )
