@@ -719,6 +719,20 @@ class PartnerOrganisationPages(Controller):
         return _page("organisation_mine", organisations=organisations, owned=owned, invited=email)
 
 
+async def _review_page(
+    request: Request[Any, Any, Any], accounts: AccountsService, organisation: Any, form: Form | None = None
+) -> Template:
+    """An organisation as officers review it: its details, its history, the decision form (kept when invalid)."""
+    return _page(
+        "organisation_review",
+        status_code=400 if form is not None else 200,
+        form=form or Form(),
+        organisation=organisation,
+        history=await accounts.organisation_history(organisation.id),
+        kind_names=dict(kind_options(request)),
+    )
+
+
 class OfficerOrganisationPages(Controller):
     """Officers verify organisations before any of their events are public, and mark some trusted."""
 
@@ -734,12 +748,17 @@ class OfficerOrganisationPages(Controller):
         return _page("organisation_queue", waiting=waiting, others=[o for o in everyone if o.status != "pending"])
 
     @get("/{organisation_id:int}", name="officer_organisation")
-    async def detail(self, organisation_id: OrganisationId, accounts: NamedDependency[AccountsService]) -> Template:
-        """One organisation and the decision form."""
+    async def detail(
+        self,
+        request: Request[Any, Any, Any],
+        organisation_id: OrganisationId,
+        accounts: NamedDependency[AccountsService],
+    ) -> Template:
+        """One organisation, the decisions it has had, and the decision form."""
         organisation = await accounts.organisation(organisation_id)
         if organisation is None:
             raise NotFoundException()
-        return _page("organisation_review", organisation=organisation)
+        return await _review_page(request, accounts, organisation)
 
     @post("/{organisation_id:int}/decision", name="officer_organisation_decision")
     async def decide(
@@ -765,7 +784,7 @@ class OfficerOrganisationPages(Controller):
         ):
             form.add_error(request, "decision", N_("That decision cannot be made for this organisation now"))
         if not form.ok:
-            return _page("organisation_review", status_code=400, form=form, organisation=organisation)
+            return await _review_page(request, accounts, organisation, form)
         return Redirect(path=f"/officer/organisations/{organisation_id}")
 
 

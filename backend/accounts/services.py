@@ -652,6 +652,10 @@ class AccountsService:
         row = await Organisation.objects().where(Organisation.id == organisation_id).first()
         return await self._organisation_summary(row) if row else None
 
+    async def organisation_history(self, organisation_id: int) -> list[audit.AuditRow]:
+        """The organisation's application and the decisions on it, newest first (from the audit trail)."""
+        return await audit.history("organisation", organisation_id, ORGANISATION_HISTORY)
+
     async def _organisation_summary(self, row: Organisation) -> OrganisationSummary:
         members = await Membership.select(
             Membership.user.email, Membership.user.display_name, Membership.is_owner
@@ -807,6 +811,17 @@ async def organisation_standing(organisation_id: int) -> tuple[str, bool] | None
         .first()
     )
     return (row["status"], bool(row["trusted"])) if row else None
+
+
+# What an organisation's history shows officers: how it came in, and every decision on it.
+ORGANISATION_HISTORY = (
+    "organisation.applied",
+    "organisation.confirmed",
+    "organisation.verify",
+    "organisation.reject",
+    "organisation.trust",
+    "organisation.untrust",
+)
 
 
 async def verified_organisation_ids(among: Iterable[int] | None = None) -> list[int]:

@@ -51,6 +51,29 @@ class AuditRow:
     reason: str
 
 
+async def history(subject_type: str, subject_id: str | int, actions: tuple[str, ...]) -> list[AuditRow]:
+    """These actions on one record, newest first (e.g. the decisions an organisation has had)."""
+    rows = (
+        await AuditEntry.select(
+            AuditEntry.id,
+            AuditEntry.occurred_at,
+            AuditEntry.actor_label,
+            AuditEntry.actor_role,
+            AuditEntry.action,
+            AuditEntry.subject_type,
+            AuditEntry.subject_id,
+            AuditEntry.reason,
+        )
+        .where(
+            AuditEntry.subject_type == subject_type,
+            AuditEntry.subject_id == str(subject_id),
+            AuditEntry.action.is_in(list(actions)),
+        )
+        .order_by(AuditEntry.id, ascending=False)
+    )
+    return [AuditRow(**row) for row in rows]
+
+
 async def search(
     *, text: str = "", action: str = "", actor: str = "", limit: int = 50, offset: int = 0
 ) -> tuple[list[AuditRow], int]:

@@ -59,6 +59,7 @@ async def test_an_organisation_applies_confirms_and_is_verified(
             token_from=f"/officer/organisations/{organisation.id}",
         )
         assert no_reason.status_code == 400
+        assert "Say why" in check_page(no_reason.text, "en").get_text()
         verified = await post_form(
             desk,
             f"/officer/organisations/{organisation.id}/decision",
@@ -73,6 +74,18 @@ async def test_an_organisation_applies_confirms_and_is_verified(
             token_from=f"/officer/organisations/{organisation.id}",
         )
         assert trusted.status_code == 302
+        review = check_page((await desk.get(f"/officer/organisations/{organisation.id}")).text, "en")
+        history = [
+            [" ".join(cell.get_text().split()) for cell in row.select("td")] for row in review.select("tbody tr")
+        ]
+        assert [entry[1:] for entry in history] == [  # newest first: what, who, why
+            ["Trusted: events publish without approval", officer.email, "Known partner"],
+            ["Verified", officer.email, ""],
+            ["Confirmed its email address", "rosa@rosehill.example.org", ""],
+            ["Applied", "The organisation", ""],
+        ]
+        assert "Verified" in review.select_one(".govuk-summary-list").get_text()  # the status in words
+        assert "Community group" in review.select_one(".govuk-summary-list").get_text()
     row = await Organisation.objects().where(Organisation.id == organisation.id).first()
     assert row is not None
     assert (row.status, row.trusted) == ("verified", True)

@@ -162,6 +162,10 @@ async def test_material_change_to_a_published_event_waits_and_shows_a_diff(
     decisions = [row["decision"] for row in await EventDecision.select().where(EventDecision.subject_id == event_id)]
     assert decisions == ["approved", "change_approved"]
     assert partner_email
+    history = check_page((await client.get(review)).text, "en").find("h2", string="Decisions").find_next("ul")
+    entries = [" ".join(item.get_text().split()) for item in history.select("li")]
+    assert entries[0].endswith("Change approved (Title, Places)"), entries  # in words, not the stored codes
+    assert entries[1].endswith("Approved"), entries
 
 
 async def test_officer_hides_a_published_event_and_manages_categories(
