@@ -876,29 +876,60 @@ class BookingsService:
         rows = await (
             Booking.update({Booking.status: CANCELLED, Booking.active_key: None, Booking.cancelled_at: now})
             .where((Booking.occurrence_id == occurrence_id) & (Booking.status == CONFIRMED))
-            .returning(Booking.id, Booking.email, Booking.name, Booking.locale)
+            .returning(Booking.id, Booking.email, Booking.name, Booking.locale, Booking.places)
         )
         await WaitlistEntry.update({WaitlistEntry.status: CANCELLED, WaitlistEntry.active_key: None}).where(
             (WaitlistEntry.occurrence_id == occurrence_id) & WaitlistEntry.status.is_in([WAITING, OFFERED])
         )
+        await self._tell_booked(
+            occurrence_id, rows, "booking_occurrence_cancelled", f"occurrence-cancelled:{occurrence_id}", reason=reason
+        )
+        return len(rows)
+
+    async def occurrence_moved(self, occurrence_id: int, was_starts_at: datetime, was_ends_at: datetime) -> int:
+        """The occurrence was moved to a new time: tell everyone booked (their bookings stand).
+
+        Call inside the events domain's write transaction that moves it, after the move (the email and its .ics
+        show the new time). Returns how many bookings were told.
+        """
+        occurrence = await self.capacity.occurrence_for_booking(occurrence_id)
+        if occurrence is None:
+            return 0
+        rows = await Booking.select(Booking.id, Booking.email, Booking.name, Booking.locale, Booking.places).where(
+            (Booking.occurrence_id == occurrence_id) & (Booking.status == CONFIRMED)
+        )
+        # The new time and the occurrence's sequence (bumped by every change) make the key: a retry of the same
+        # move adds nothing, a later move (even back to an earlier time) is told again.
+        key = f"occurrence-moved:{occurrence_id}:{occurrence.starts_at.isoformat()}:{occurrence.sequence}"
+        await self._tell_booked(
+            occurrence_id, rows, "booking_occurrence_moved", key, was_starts_at=was_starts_at, was_ends_at=was_ends_at
+        )
+        return len(rows)
+
+    async def _tell_booked(
+        self, occurrence_id: int, rows: list[dict[str, Any]], template: str, key: str, **context: Any
+    ) -> None:
+        """Email each of these bookings' people about their occurrence (as it is now), in their language, with
+        its .ics, through the outbox (inside the caller's transaction)."""
         for row in rows:
             occurrence = await self.capacity.occurrence_for_booking(occurrence_id, row["locale"])
             if occurrence is None:
                 continue
             payload: dict[str, Any] = dict(
                 self.renderer.render(
-                    "booking_occurrence_cancelled",
+                    template,
                     to=row["email"],
                     locale=row["locale"],
                     recipient_name=row["name"],
+                    places=row["places"],
                     title=occurrence.title,
                     starts_at=occurrence.starts_at,
-                    reason=reason,
+                    ends_at=occurrence.ends_at,
+                    **context,
                 )
             )
             payload["attachments"] = [ics_attachment(self.ics(occurrence))]
-            await enqueue(EMAIL, f"occurrence-cancelled:{occurrence_id}:{row['id']}", payload)
-        return len(rows)
+            await enqueue(EMAIL, f"{key}:{row['id']}", payload)
 
     # --- afterwards --------------------------------------------------------------------------------------
 

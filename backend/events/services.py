@@ -158,6 +158,10 @@ class BookingsPort(Protocol):
         """Cancel the bookings of a cancelled occurrence and tell everyone (inside the caller's transaction)."""
         ...
 
+    async def occurrence_moved(self, occurrence_id: int, was_starts_at: datetime, was_ends_at: datetime) -> int:
+        """Tell everyone booked on a moved occurrence its old and new time (inside the caller's transaction)."""
+        ...
+
     async def counts(self, occurrence_ids: list[int]) -> dict[int, int]:
         """Places booked per occurrence."""
         ...
@@ -1196,6 +1200,11 @@ class EventsService:
             ).where(Occurrence.id == occurrence_id)
             await Event.update({Event.updated_at: self.clock.now()}).where(Event.id == event_id)
             await listing.refresh([event_id])
+            was_starts, was_ends = aware(row["starts_at"]), aware(row["ends_at"])
+            told = 0
+            # Saving the time it already has (a double submit, a retry) moves nothing, so tells nobody.
+            if self.bookings is not None and (was_starts, was_ends) != (starts, ends):
+                told = await self.bookings.occurrence_moved(occurrence_id, was_starts, was_ends)
             await audit.record(
                 "event.occurrence_changed",
                 actor=user,
@@ -1203,8 +1212,9 @@ class EventsService:
                 subject_id=occurrence_id,
                 details={
                     "event_id": event_id,
-                    "before": [aware(row["starts_at"]).isoformat(), aware(row["ends_at"]).isoformat()],
+                    "before": [was_starts.isoformat(), was_ends.isoformat()],
                     "after": [starts.isoformat(), ends.isoformat()],
+                    "told": told,
                 },
             )
         return {}
