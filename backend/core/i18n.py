@@ -152,29 +152,49 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+# Babel's formats for each site language: the site's English is British English (day before month, 24 hours).
+FORMAT_LOCALES = {"en": "en_GB"}
+
+
+def format_locale(code: str) -> str:
+    """The Babel locale whose dates and numbers suit readers of this site language."""
+    return FORMAT_LOCALES.get(code, code)
+
+
+def format_when(value: datetime, format: str, zone: ZoneInfo, locale: str) -> str:  # noqa: A002
+    """A date and time in this zone and site language. "full" is the full date with the short time ("Saturday,
+    4 July 2026, 11:30"): CLDR's own full time adds seconds and the zone's long name, which nobody needs."""
+    babel_locale = format_locale(locale)
+    if format != "full":
+        return babel_dates.format_datetime(_aware(value), format=format, tzinfo=zone, locale=babel_locale)
+    local = _aware(value).astimezone(zone)
+    pattern = str(babel_dates.get_datetime_format("full", locale=babel_locale)).replace("'", "")
+    when = babel_dates.format_time(local, format="short", locale=babel_locale)
+    day = babel_dates.format_date(local, format="full", locale=babel_locale)
+    return pattern.replace("{0}", when).replace("{1}", day)
+
+
 @pass_context
 def _format_datetime(context: Context, value: datetime, format: str = "medium") -> str:  # noqa: A002
-    locale = _locale_of(context)
-    return babel_dates.format_datetime(_aware(value), format=format, tzinfo=_zone(context), locale=locale)
+    return format_when(value, format, _zone(context), _locale_of(context))
 
 
 @pass_context
 def _format_date(context: Context, value: date | datetime, format: str = "medium") -> str:  # noqa: A002
-    locale = _locale_of(context)
     if isinstance(value, datetime):
         value = _aware(value).astimezone(_zone(context)).date()
-    return babel_dates.format_date(value, format=format, locale=locale)
+    return babel_dates.format_date(value, format=format, locale=format_locale(_locale_of(context)))
 
 
 @pass_context
 def _format_time(context: Context, value: datetime, format: str = "short") -> str:  # noqa: A002
-    locale = _locale_of(context)
+    locale = format_locale(_locale_of(context))
     return babel_dates.format_time(_aware(value), format=format, tzinfo=_zone(context), locale=locale)
 
 
 @pass_context
 def _format_number(context: Context, value: float) -> str:
-    return babel_numbers.format_decimal(value, locale=_locale_of(context))
+    return babel_numbers.format_decimal(value, locale=format_locale(_locale_of(context)))
 
 
 @pass_context

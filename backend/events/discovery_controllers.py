@@ -14,9 +14,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import msgspec
-from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
@@ -40,7 +40,7 @@ from backend.areas.services import (
 )
 from backend.core.auth import current_user
 from backend.core.guards import PUBLIC
-from backend.core.i18n import N_, request_locale, translate
+from backend.core.i18n import N_, format_locale, format_when, request_locale, translate
 from backend.core.security import EMBEDDABLE_SCOPE_KEY
 from backend.events.calendar import ICS_MEDIA_TYPE, calendar_ics, event_ics, host_of, occurrence_ics
 from backend.events.discovery import (
@@ -194,7 +194,7 @@ def cost_text(request: Request[Any, Any, Any], pence: int) -> str:
     """ "Free" or "£3.50" in the visitor's language."""
     if pence <= 0:
         return translate(request, N_("Free"))
-    return babel_numbers.format_currency(pence / 100, "GBP", locale=request_locale(request))
+    return babel_numbers.format_currency(pence / 100, "GBP", locale=format_locale(request_locale(request)))
 
 
 def _formatters(request: Request[Any, Any, Any]) -> dict[str, Callable[..., str]]:
@@ -386,8 +386,7 @@ def _bad_feed(request: Request[Any, Any, Any], errors: dict[str, FilterError]) -
 
 
 def _when_text(card: EventCard, locale: str, zone: str) -> str:
-    start = babel_dates.format_datetime(card.starts_at, "full", tzinfo=babel_dates.get_timezone(zone), locale=locale)
-    return str(start)
+    return format_when(card.starts_at, "full", ZoneInfo(zone), locale)
 
 
 async def _ics_response(

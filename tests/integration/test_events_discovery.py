@@ -219,7 +219,7 @@ async def test_the_event_page_shows_everything_a_resident_needs(client: Client) 
     assert soup.h1.get_text() == "Family craft <b>afternoon</b>"
     for expected in ("Cowley Road Works", "£3.50", "Step-free access", "Accessible toilet", "Urdu", "Families", "12"):
         assert expected in text, expected
-    assert format_date(date(2030, 6, 13), "full", locale="en") in text
+    assert format_date(date(2030, 6, 13), "full", locale="en_GB") in text
     links = {link["href"] for link in soup.find_all("a")}
     assert f"/events/{event.id}/{event.occurrences[0]}/book" in links
     assert any(href.startswith("geo:51.735200,-1.215000") for href in links)

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime
+from gettext import NullTranslations
 
-from backend.core.i18n import negotiate_locale, parse_accept_language, text_direction
+import pytest
+from jinja2 import Environment
+
+from backend.core.i18n import install_i18n, negotiate_locale, parse_accept_language, text_direction
 from backend.site.services import SiteService
 
 
@@ -47,3 +51,20 @@ def test_urdu_is_right_to_left() -> None:
 )
 def test_language_switch_only_returns_to_this_site(candidate: str | None, expected: str) -> None:
     assert SiteService.safe_return_path(candidate) == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("en", "Saturday, 4 July 2026, 11:30"), ("pl", "sobota, 4 lipca 2026 11:30")],
+)
+def test_full_date_and_time_reads_like_a_person_wrote_it(locale: str, expected: str) -> None:
+    """Emails say when in London time, without seconds or the zone's long name (10:30 UTC is 11:30 BST)."""
+    environment = Environment(autoescape=True)
+    install_i18n(environment)
+    rendered = environment.from_string('{{ when|datetime("full") }}').render(
+        when=datetime(2026, 7, 4, 10, 30, tzinfo=UTC),
+        render_locale=locale,
+        render_translations=NullTranslations(),
+        time_zone="Europe/London",
+    )
+    assert rendered == expected
