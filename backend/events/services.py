@@ -1112,7 +1112,8 @@ class EventsService:
                 continue
             row = rows[index]
             values: dict[Any, Any] = {}
-            if not row["changed_alone"] and (aware(row["starts_at"]) != starts or aware(row["ends_at"]) != ends):
+            moved = not row["changed_alone"] and (aware(row["starts_at"]) != starts or aware(row["ends_at"]) != ends)
+            if moved:
                 values[Occurrence.starts_at] = starts
                 values[Occurrence.ends_at] = ends
             changed = row["id"] in taken
@@ -1126,6 +1127,9 @@ class EventsService:
             if values or changed or bump:
                 values[Occurrence.sequence] = row["sequence"] + 1
                 await Occurrence.update(values).where(Occurrence.id == row["id"])
+            if moved and self.bookings is not None:
+                # A new time for the series moves this date too: the people booked on it are told.
+                await self.bookings.occurrence_moved(row["id"], aware(row["starts_at"]), aware(row["ends_at"]))
         for row in rows[len(dates) :]:
             if row["status"] == "cancelled":
                 continue

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from backend.accounts.tables import Membership
+from backend.accounts.tables import Membership, Organisation
 from backend.bookings.schemas import BookingRequest, Outcome
 from backend.bookings.services import BookingsService
 from backend.bookings.tables import Booking
@@ -540,3 +540,57 @@ async def test_a_date_of_another_event_cannot_be_reached_through_this_events_add
     assert response.status_code == 404
     assert not await AuditEntry.exists().where(AuditEntry.action == "event.attendees_exported")
     assert await emails_about("bo@example.org", "Hi") == []
+
+
+def form_as_sent(page: str, action: str) -> dict[str, Any]:
+    """What a browser would send from this page's form as it stands (values, ticked boxes, chosen options)."""
+    form = BeautifulSoup(page, "html.parser").find("form", attrs={"action": action})
+    assert form is not None, f"no form for {action}"
+    data: dict[str, Any] = {}
+    for field in form.find_all(["input", "textarea", "select"]):
+        name = field.get("name")
+        if not name or field.get("type") in {"submit", "button"}:
+            continue
+        if field.get("type") in {"checkbox", "radio"}:
+            if field.has_attr("checked"):
+                data.setdefault(name, []).append(field.get("value", "on"))
+        elif field.name == "textarea":
+            data[name] = field.get_text()
+        elif field.name == "select":
+            chosen = field.find("option", selected=True) or field.find("option")
+            data[name] = chosen.get("value", "") if chosen else ""
+        else:
+            data[name] = field.get("value", "")
+    return {
+        name: value[0] if isinstance(value, list) and len(value) == 1 and name not in MULTI else value
+        for name, value in data.items()
+    }
+
+
+MULTI = {"languages", "accessibility", "suits"}  # the event form's groups of checkboxes
+
+
+async def test_a_new_time_for_the_whole_series_tells_everyone_booked_on_each_date(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    made = await partnered_event(people, clock, weekly=2)
+    first, second = made.event.occurrences
+    await book(client, made.event.id, first, "Ala", "ala@example.org")
+    await book(client, made.event.id, second, "Ben", "ben@example.org")
+    await Organisation.update({Organisation.trusted: True}).where(Organisation.id == made.organisation_id)
+    await sign_in(client, made.partner, clock)
+    edit = f"{made.manage}/edit"
+    form = form_as_sent((await client.get(edit)).text, edit)
+    assert form["starts_at"] == local_input(london(clock, 3, 10))  # the series' first date, as shown
+    form.update(starts_at=local_input(london(clock, 3, 14)), ends_at=local_input(london(clock, 3, 16)))
+    form["recurrence_until"] = london(clock, 10, 0).date().isoformat()  # the made series has no stored last date
+    response = await post_form(client, edit, form)
+    assert response.status_code == 302, response.text
+
+    assert (await occurrence_row(first))["starts_at"] == london(clock, 3, 14)
+    assert (await occurrence_row(second))["starts_at"] == london(clock, 10, 14)
+    (ala,) = await emails_about("ala@example.org", "New time")
+    assert f"{when(london(clock, 3, 10))} – {at(london(clock, 3, 12))}" in ala["text"]
+    assert f"{when(london(clock, 3, 14))} – {at(london(clock, 3, 16))}" in ala["text"]
+    (ben,) = await emails_about("ben@example.org", "New time")
+    assert f"{when(london(clock, 10, 14))} – {at(london(clock, 10, 16))}" in ben["text"]
