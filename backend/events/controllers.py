@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -37,10 +37,15 @@ from backend.events.schemas import (
     SUITS,
     ApiErrorOut,
     ApiFieldError,
+    AttendeeOut,
+    AttendeesMessageIn,
     EventIn,
+    MessagedOut,
     OccurrenceCancelIn,
+    OccurrenceChangeIn,
     OccurrenceOut,
     PartnerEventOut,
+    SeriesCancelIn,
     TranslationIn,
 )
 from backend.events.services import (
@@ -49,6 +54,7 @@ from backend.events.services import (
     EventsService,
     EventView,
     NotAllowedError,
+    OccurrenceView,
     Problems,
     bookings_port,
     local_date_input,
@@ -399,10 +405,7 @@ class PartnerEventPages(Controller):
         self, request: Request[Any, Any, Any], event_id: Id, occurrence_id: Id, events: NamedDependency[EventsService]
     ) -> Template:
         """Move one date on its own."""
-        event = await _partner_event(request, events, event_id)
-        occurrence = next((o for o in event.occurrences if o.id == occurrence_id), None)
-        if occurrence is None:
-            raise NotFoundException
+        event, occurrence = await _partner_occurrence(request, events, event_id, occurrence_id)
         zone = _zone(request)
         form = Form(
             values={
@@ -417,10 +420,7 @@ class PartnerEventPages(Controller):
         self, request: Request[Any, Any, Any], event_id: Id, occurrence_id: Id, events: NamedDependency[EventsService]
     ) -> Response[Any]:
         """Save the new time of one date."""
-        event = await _partner_event(request, events, event_id)
-        occurrence = next((o for o in event.occurrences if o.id == occurrence_id), None)
-        if occurrence is None:
-            raise NotFoundException
+        event, occurrence = await _partner_occurrence(request, events, event_id, occurrence_id)
         form = await read_form(request, "starts_at", "ends_at")
         zone = _zone(request)
         starts = parse_local(form.values["starts_at"], zone)
@@ -495,12 +495,7 @@ class PartnerEventPages(Controller):
         self, request: Request[Any, Any, Any], event_id: Id, occurrence_id: Id, events: NamedDependency[EventsService]
     ) -> Response[str]:
         """The attendee list of one date as CSV (the download is in the audit log)."""
-        user = _user(request)
-        try:
-            people = await events.attendees(user, event_id, occurrence_id)
-        except EventNotFoundError as exc:
-            raise NotFoundException from exc
-        await events.record_export(user, event_id, occurrence_id)
+        people = await _exported_attendees(request, events, event_id, occurrence_id)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(
@@ -536,17 +531,9 @@ class PartnerEventPages(Controller):
         self, request: Request[Any, Any, Any], event_id: Id, occurrence_id: Id, events: NamedDependency[EventsService]
     ) -> Response[Any]:
         """Email everyone booked on one date (through the outbox)."""
-        event = await _partner_event(request, events, event_id, with_counts=True)
-        occurrence = next((o for o in event.occurrences if o.id == occurrence_id), None)
-        if occurrence is None:
-            raise NotFoundException
+        event, occurrence = await _partner_occurrence(request, events, event_id, occurrence_id, with_counts=True)
         form = await read_form(request, "subject", "message")
-        if not form.values["subject"]:
-            form.add_error(request, "subject", N_("Enter a subject"))
-        check_length(request, form, "subject", 150)
-        if not form.values["message"]:
-            form.add_error(request, "message", N_("Enter your message"))
-        check_length(request, form, "message", 5000)
+        _add_problems(request, form, _message_problems(form.values))
         if form.ok:
             sent = await events.message_attendees(
                 _user(request), event_id, occurrence_id, form.values["subject"], form.values["message"]
@@ -554,7 +541,7 @@ class PartnerEventPages(Controller):
             if sent is not None:
                 request.session["flash"] = "messaged"
                 return Redirect(path=f"/partner/events/{event_id}/attendees?occurrence={occurrence_id}")
-            form.add_error(request, "message", N_("Messages cannot be sent yet. Try again later"))
+            form.add_error(request, "message", MESSAGES_UNAVAILABLE)
         people = await events.attendees(_user(request), event_id, occurrence_id)
         return _page(
             "partner/attendees",
@@ -580,6 +567,52 @@ async def _partner_event(
         return await events.event_for_partner(_user(request), event_id, with_counts=with_counts)
     except EventNotFoundError as exc:
         raise NotFoundException from exc
+
+
+async def _partner_occurrence(
+    request: Request[Any, Any, Any],
+    events: EventsService,
+    event_id: int,
+    occurrence_id: int,
+    *,
+    with_counts: bool = False,
+) -> tuple[EventView, OccurrenceView]:
+    """One date of one of the partner's events (404 otherwise), with its event (pages and API)."""
+    event = await _partner_event(request, events, event_id, with_counts=with_counts)
+    occurrence = next((o for o in event.occurrences if o.id == occurrence_id), None)
+    if occurrence is None:
+        raise NotFoundException
+    return event, occurrence
+
+
+async def _exported_attendees(
+    request: Request[Any, Any, Any], events: EventsService, event_id: int, occurrence_id: int
+) -> Sequence[Any]:
+    """The people booked on one date, for a download or the API: personal data, so the audit log notes it."""
+    user = _user(request)
+    try:
+        people = await events.attendees(user, event_id, occurrence_id)
+    except EventNotFoundError as exc:
+        raise NotFoundException from exc
+    await events.record_export(user, event_id, occurrence_id)
+    return people
+
+
+# A message to everyone booked on a date: (field, error when empty, longest), the same for the page and API.
+MESSAGE_FIELDS = (("subject", N_("Enter a subject"), 150), ("message", N_("Enter your message"), 5000))
+MESSAGES_UNAVAILABLE = N_("Messages cannot be sent yet. Try again later")
+
+
+def _message_problems(values: dict[str, str]) -> Problems:
+    """What is wrong with a message to attendees (its trimmed subject and text): both required, neither too long."""
+    problems: Problems = {}
+    for name, empty, longest in MESSAGE_FIELDS:
+        value = values.get(name, "")
+        if not value:
+            problems[name] = (empty, {})
+        elif len(value) > longest:
+            problems[name] = (N_("Must be %(count)s characters or fewer"), {"count": longest})
+    return problems
 
 
 # ---- Officer pages ----------------------------------------------------------------------------------
@@ -787,7 +820,9 @@ def _problems_response(request: Request[Any, Any, Any], problems: Problems) -> R
     return Response(ApiErrorOut(status_code=400, detail=detail, errors=errors), status_code=400)
 
 
-def _responses(success: int, description: str, *errors: int) -> dict[int, ResponseSpec]:
+def _responses(
+    success: int, description: str, *errors: int, data_container: Any = PartnerEventOut
+) -> dict[int, ResponseSpec]:
     described = {
         400: N_("The body is not valid, or a field needs changing (see `errors`)"),
         401: N_("Not signed in"),
@@ -796,14 +831,32 @@ def _responses(success: int, description: str, *errors: int) -> dict[int, Respon
         409: N_("The event can no longer be changed"),
         415: N_("Writes need Content-Type: application/json"),
     }
-    specs: dict[int, ResponseSpec] = {success: ResponseSpec(data_container=PartnerEventOut, description=description)}
+    specs: dict[int, ResponseSpec] = {success: ResponseSpec(data_container=data_container, description=description)}
     for status in (401, 403, *errors):
         specs[status] = ResponseSpec(data_container=ApiErrorOut, description=described[status])
     return specs
 
 
+def _attendee_out(person: Any) -> AttendeeOut:
+    return AttendeeOut(
+        booking_id=person.booking_id,
+        name=person.name,
+        email=person.email,
+        places=person.places,
+        access_needs=person.access_needs,
+        booked_at=person.booked_at,
+    )
+
+
+JSON_WRITES = "Writes need `Content-Type: application/json` and must not come from another site."
+
+
 class PartnerEventsApi(Controller):
-    """The partner operations as JSON: list, create, update, cancel a date. Session-authenticated."""
+    """The partner operations as JSON, session-authenticated: list, create, update, cancel a date or the whole
+    event, duplicate, move a date, and a date's attendees (list, message).
+
+    Each calls the service method its page calls; errors have the shape of `ApiErrorOut`.
+    """
 
     path = "/api/v1/partner/events"
     tags = ["partner events"]
@@ -891,6 +944,129 @@ class PartnerEventsApi(Controller):
             return _out(await events.event_for_partner(user, event_id))
         except EventNotFoundError as exc:
             raise NotFoundException from exc
+
+    @post(
+        "/{event_id:int}/cancel",
+        name="api_partner_event_cancel",
+        summary="Cancel the whole event",
+        description="Every date still to come is cancelled and everyone booked on one is told, with the reason. "
+        + JSON_WRITES,
+        status_code=200,
+        responses=_responses(200, "Cancelled", 400, 404, 415),
+    )
+    async def cancel_series(
+        self,
+        request: Request[Any, Any, Any],
+        event_id: Id,
+        data: Annotated[SeriesCancelIn, Body()],
+        events: NamedDependency[EventsService],
+    ) -> PartnerEventOut:
+        """Cancel the event and its dates still to come; everyone booked is told."""
+        user = _user(request)
+        try:
+            await events.cancel_series(user, event_id, data.reason)
+            return _out(await events.event_for_partner(user, event_id))
+        except EventNotFoundError as exc:
+            raise NotFoundException from exc
+
+    @post(
+        "/{event_id:int}/duplicate",
+        name="api_partner_event_duplicate",
+        summary="Copy an event as a new draft",
+        description="The copy (with the first date, translations and details) is a draft to change and submit "
+        "with `PUT /api/v1/partner/events/{id}`. It takes no body, but like every write it needs "
+        "`Content-Type: application/json` and must not come from another site.",
+        status_code=201,
+        responses=_responses(201, "The new draft", 404, 415),
+    )
+    async def duplicate(
+        self, request: Request[Any, Any, Any], event_id: Id, events: NamedDependency[EventsService]
+    ) -> PartnerEventOut:
+        """Copy the event as a draft; the answer is the copy."""
+        user = _user(request)
+        try:
+            new_id = await events.duplicate(user, event_id)
+        except EventNotFoundError as exc:
+            raise NotFoundException from exc
+        return _out(await events.event_for_partner(user, new_id))
+
+    @post(
+        "/{event_id:int}/occurrences/{occurrence_id:int}/change",
+        name="api_partner_occurrence_change",
+        summary="Move one date of an event",
+        description="Only this date moves; the rest of the series is unchanged. "
+        "A start in the past or an end not after the start is a field error. " + JSON_WRITES,
+        status_code=200,
+        responses=_responses(200, "Moved", 400, 404, 409, 415),
+    )
+    async def change_occurrence(
+        self,
+        request: Request[Any, Any, Any],
+        event_id: Id,
+        occurrence_id: Id,
+        data: Annotated[OccurrenceChangeIn, Body()],
+        events: NamedDependency[EventsService],
+    ) -> Response[Any]:
+        """Give one date a new start and end."""
+        user = _user(request)
+        await _partner_occurrence(request, events, event_id, occurrence_id)
+        try:
+            problems = await events.change_occurrence(user, event_id, occurrence_id, data.starts_at, data.ends_at)
+        except EventNotFoundError as exc:
+            raise NotFoundException from exc
+        except NotAllowedError as exc:
+            raise ClientException(status_code=409, detail=translate(request, exc.message)) from exc
+        if problems:
+            return _problems_response(request, problems)
+        return Response(_out(await events.event_for_partner(user, event_id)), status_code=200)
+
+    @get(
+        "/{event_id:int}/occurrences/{occurrence_id:int}/attendees",
+        name="api_partner_attendees",
+        summary="Who is booked on one date",
+        description="Confirmed bookings in the order they were made, with access needs. Personal data: each "
+        "request is noted in the audit log, like the CSV download.",
+        responses=_responses(200, "The attendees", 404, data_container=list[AttendeeOut]),
+    )
+    async def attendees(
+        self, request: Request[Any, Any, Any], event_id: Id, occurrence_id: Id, events: NamedDependency[EventsService]
+    ) -> Response[list[AttendeeOut]]:
+        """The people booked on one date (the request is audited)."""
+        people = await _exported_attendees(request, events, event_id, occurrence_id)
+        return Response([_attendee_out(person) for person in people], headers=NO_STORE)
+
+    @post(
+        "/{event_id:int}/occurrences/{occurrence_id:int}/message",
+        name="api_partner_attendees_message",
+        summary="Email everyone booked on one date",
+        description="One email to each confirmed booking, sent through the outbox. The subject (up to 150 "
+        "characters) and message (up to 5000) are trimmed and required; a problem is a field error. " + JSON_WRITES,
+        status_code=200,
+        responses=_responses(200, "How many were sent the message", 400, 404, 415, data_container=MessagedOut),
+    )
+    async def message(
+        self,
+        request: Request[Any, Any, Any],
+        event_id: Id,
+        occurrence_id: Id,
+        data: Annotated[AttendeesMessageIn, Body()],
+        events: NamedDependency[EventsService],
+    ) -> Response[Any]:
+        """Email everyone booked on one date; the answer says how many."""
+        await _partner_occurrence(request, events, event_id, occurrence_id)
+        values = {"subject": data.subject.strip(), "message": data.message.strip()}
+        problems = _message_problems(values)
+        if problems:
+            return _problems_response(request, problems)
+        try:
+            sent = await events.message_attendees(
+                _user(request), event_id, occurrence_id, values["subject"], values["message"]
+            )
+        except EventNotFoundError as exc:
+            raise NotFoundException from exc
+        if sent is None:
+            return _problems_response(request, {"message": (MESSAGES_UNAVAILABLE, {})})
+        return Response(MessagedOut(messaged=sent), status_code=200)
 
 
 ROUTE_HANDLERS: list[Any] = [PartnerEventPages, OfficerEventPages, PartnerEventsApi]

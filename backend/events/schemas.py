@@ -248,6 +248,46 @@ class OccurrenceCancelIn(msgspec.Struct):
     reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
+class SeriesCancelIn(msgspec.Struct):
+    """Why the whole event is cancelled (told to everyone booked on a date still to come)."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+class OccurrenceChangeIn(msgspec.Struct):
+    """The new start and end of one date (the rest of the series is unchanged)."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+
+class AttendeesMessageIn(msgspec.Struct):
+    """A message to everyone booked on one date: a subject (up to 150 characters) and a message (up to 5000).
+
+    Both are trimmed and required; a problem comes back as a field error, as on the page.
+    """
+
+    subject: str
+    message: str
+
+
+class AttendeeOut(msgspec.Struct):
+    """One confirmed booking on a date, as the partner's attendee list shows it."""
+
+    booking_id: int
+    name: str
+    email: str
+    places: int
+    access_needs: str
+    booked_at: datetime
+
+
+class MessagedOut(msgspec.Struct):
+    """How many people booked on the date were sent the message (one email each, through the outbox)."""
+
+    messaged: int
+
+
 class ApiFieldError(msgspec.Struct):
     """One field's problem (the app error handler's shape)."""
 

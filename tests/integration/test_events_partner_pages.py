@@ -548,7 +548,7 @@ def form_as_sent(page: str, action: str) -> dict[str, Any]:
     assert form is not None, f"no form for {action}"
     data: dict[str, Any] = {}
     for field in form.find_all(["input", "textarea", "select"]):
-        name = field.get("name")
+        name = str(field.get("name") or "")
         if not name or field.get("type") in {"submit", "button"}:
             continue
         if field.get("type") in {"checkbox", "radio"}:

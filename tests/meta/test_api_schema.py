@@ -12,12 +12,22 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from litestar import Litestar, get
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from schemathesis.python.asgi import get_client
 
 from backend.app import create_app
+from backend.core.guards import PUBLIC, requires_roles
+from backend.core.roles import Role
 from backend.settings import Settings
+from tests.meta.test_authorisation_matrix import declared_access
 
 MAX_EXAMPLES = 40
+SIGNED_IN: list[dict[str, list[str]]] = [{"session": []}]
+NO_AUTHENTICATION: list[dict[str, list[str]]] = [{}]
+# Operations here act for a signed-in person; one of them turning public is a mistake, not a decision.
+SIGNED_IN_PREFIXES = ("/api/v1/partner/",)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +45,7 @@ def session(schema: Any) -> Iterator[Any]:
 
 
 def test_the_schema_is_openapi_3_1_and_lists_only_the_api(schema: Any) -> None:
-    raw = schema.raw_schema if hasattr(schema, "raw_schema") else schema.specification.raw
+    raw = _raw(schema)
     assert str(raw["openapi"]).startswith("3.1")
     assert raw["paths"], "no operations in the schema"
     assert all(path.startswith("/api/v1/") for path in raw["paths"]), "HTML pages must stay out of the schema"
@@ -43,6 +53,97 @@ def test_the_schema_is_openapi_3_1_and_lists_only_the_api(schema: Any) -> None:
         for method, operation in operations.items():
             if isinstance(operation, dict) and "responses" in operation:
                 assert "security" in operation, f"{method.upper()} {path} does not say what authentication it needs"
+
+
+def _raw(schema: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = schema.raw_schema if hasattr(schema, "raw_schema") else schema.specification.raw
+    return raw
+
+
+def _operations(raw: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, operations in raw["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict) and "responses" in operation
+    ]
+
+
+def security_problems(app: Litestar, raw: dict[str, Any]) -> list[str]:
+    """Operations whose documented security disagrees with their guards, or that are public under a prefix
+    that must stay signed in: a guarded operation declares `session` (and documents its 401), a public one
+    declares no authentication."""
+    handlers: dict[tuple[str, str], HTTPRouteHandler] = {}
+    for route in app.routes:
+        for method, (handler, _kwargs) in getattr(route, "route_handler_map", {}).items():
+            if isinstance(handler, HTTPRouteHandler):
+                handlers[method, route.path_format] = handler
+    problems = []
+    for method, path, operation in _operations(raw):
+        name = f"{method} {path}"
+        handler = handlers.get((method, path))
+        if handler is None:
+            problems.append(f"{name}: in the schema but no route serves it")
+            continue
+        security = operation.get("security")
+        signed_in = declared_access(handler) is not None
+        if path.startswith(SIGNED_IN_PREFIXES) and not signed_in:
+            problems.append(f"{name}: must need a signed-in session, but its guards let anyone in")
+        if signed_in:
+            if security != SIGNED_IN:
+                problems.append(f"{name}: guarded, so its security must be {SIGNED_IN}, not {security}")
+            if "401" not in operation["responses"]:
+                problems.append(f"{name}: guarded, so it must document its 401 answer")
+        elif security != NO_AUTHENTICATION:
+            problems.append(f"{name}: public, so its security must be {NO_AUTHENTICATION}, not {security}")
+    return problems
+
+
+def test_each_operation_declares_the_authentication_its_guards_need(schema: Any) -> None:
+    raw = _raw(schema)
+    partner = [(method, path) for method, path, _ in _operations(raw) if path.startswith("/api/v1/partner/")]
+    assert len(partner) >= 9, f"the partner operations are missing from the schema: {partner}"
+    problems = security_problems(schema.app, raw)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_security_check_reports_each_kind_of_mismatch() -> None:
+    # A bare Litestar app: `create_app` would bind the tables to another engine under the fuzzing test's app.
+    @get("/api/v1/partner/events/leaked", opt=PUBLIC, security=[{}], sync_to_thread=False)
+    def leaked() -> str:
+        return "everyone's attendees"
+
+    @get("/api/v1/partner/events/unsaid", opt=PUBLIC, security=[{"session": []}], sync_to_thread=False)
+    def unsaid() -> str:
+        return "says it needs a session, lets anyone in"
+
+    @get("/api/v1/notes", guards=[requires_roles(Role.OFFICER)], security=[{}], sync_to_thread=False)
+    def undocumented() -> str:
+        return "guarded, but the schema says anyone may call it"
+
+    @get(
+        "/api/v1/partner/events/fine",
+        guards=[requires_roles(Role.PARTNER)],
+        security=[{"session": []}],
+        responses={401: ResponseSpec(data_container=str, description="Not signed in")},
+        sync_to_thread=False,
+    )
+    def guarded() -> str:
+        return "as it should be"
+
+    @get("/api/v1/open", opt=PUBLIC, security=[{}], sync_to_thread=False)
+    def public() -> str:
+        return "as it should be"
+
+    app = Litestar(route_handlers=[leaked, unsaid, undocumented, guarded, public])
+    reported = security_problems(app, app.openapi_schema.to_schema())
+    assert reported == [
+        "GET /api/v1/partner/events/leaked: must need a signed-in session, but its guards let anyone in",
+        "GET /api/v1/partner/events/unsaid: must need a signed-in session, but its guards let anyone in",
+        "GET /api/v1/partner/events/unsaid: public, so its security must be [{}], not [{'session': []}]",
+        "GET /api/v1/notes: guarded, so its security must be [{'session': []}], not [{}]",
+        "GET /api/v1/notes: guarded, so it must document its 401 answer",
+    ]
 
 
 def test_every_operation_passes_the_default_checks(schema: Any, session: Any) -> None:
