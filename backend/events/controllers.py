@@ -494,7 +494,7 @@ class PartnerEventPages(Controller):
     async def attendees_csv(
         self, request: Request[Any, Any, Any], event_id: Id, occurrence_id: Id, events: NamedDependency[EventsService]
     ) -> Response[str]:
-        """The attendee list of one date as CSV (the download is in the audit log)."""
+        """The attendee list of one date as CSV (confirmed bookings only; the download is in the audit log)."""
         people = await _exported_attendees(request, events, event_id, occurrence_id)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -504,7 +504,6 @@ class PartnerEventPages(Controller):
                 translate(request, N_("Email address")),
                 translate(request, N_("Places")),
                 translate(request, N_("Access needs")),
-                translate(request, N_("Status")),
             ]
         )
         for person in people:
@@ -514,7 +513,6 @@ class PartnerEventPages(Controller):
                     _csv_safe(str(getattr(person, "email", ""))),
                     str(getattr(person, "places", "")),
                     _csv_safe(str(getattr(person, "access_needs", ""))),
-                    _csv_safe(str(getattr(person, "status", ""))),
                 ]
             )
         return Response(
