@@ -243,9 +243,9 @@ class PartnerEventOut(msgspec.Struct):
 
 
 class OccurrenceCancelIn(msgspec.Struct):
-    """Why an occurrence is cancelled (told to everyone booked)."""
+    """Why an occurrence is cancelled (told to everyone booked; up to 1000 characters, as on the page)."""
 
-    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 
 
 class SeriesCancelIn(msgspec.Struct):
@@ -267,8 +267,9 @@ class AttendeesMessageIn(msgspec.Struct):
     Both are trimmed and required; a problem comes back as a field error, as on the page.
     """
 
-    subject: str
-    message: str
+    # Missing is the same as empty: the answer is then the page's own translated field error.
+    subject: str = ""
+    message: str = ""
 
 
 class AttendeeOut(msgspec.Struct):
