@@ -887,10 +887,11 @@ class BookingsService:
         return len(rows)
 
     async def occurrence_moved(self, occurrence_id: int, was_starts_at: datetime, was_ends_at: datetime) -> int:
-        """The occurrence was moved to a new time: tell everyone booked (their bookings stand).
+        """The occurrence was moved to a new time: tell everyone booked (their bookings stand) and everyone on
+        its waiting list (their places in the queue, and any offer, stand too).
 
         Call inside the events domain's write transaction that moves it, after the move (the email and its .ics
-        show the new time). Returns how many bookings were told.
+        show the new time). Returns how many people were told.
         """
         occurrence = await self.capacity.occurrence_for_booking(occurrence_id)
         if occurrence is None:
@@ -904,13 +905,34 @@ class BookingsService:
         await self._tell_booked(
             occurrence_id, rows, "booking_occurrence_moved", key, was_starts_at=was_starts_at, was_ends_at=was_ends_at
         )
-        return len(rows)
+        waiting = await WaitlistEntry.select(
+            WaitlistEntry.id, WaitlistEntry.email, WaitlistEntry.name, WaitlistEntry.locale, WaitlistEntry.status
+        ).where((WaitlistEntry.occurrence_id == occurrence_id) & WaitlistEntry.status.is_in(list(OPEN_ENTRY)))
+        for entry in waiting:
+            await self._tell_booked(
+                occurrence_id,
+                [entry],
+                "waitlist_occurrence_moved",
+                f"{key}:waiting",
+                calendar=False,  # not going (yet): nothing for their calendar
+                offered=entry["status"] == OFFERED,
+                was_starts_at=was_starts_at,
+                was_ends_at=was_ends_at,
+            )
+        return len(rows) + len(waiting)
 
     async def _tell_booked(
-        self, occurrence_id: int, rows: list[dict[str, Any]], template: str, key: str, **context: Any
+        self,
+        occurrence_id: int,
+        rows: list[dict[str, Any]],
+        template: str,
+        key: str,
+        *,
+        calendar: bool = True,
+        **context: Any,
     ) -> None:
-        """Email each of these bookings' people about their occurrence (as it is now), in their language, with
-        its .ics, through the outbox (inside the caller's transaction)."""
+        """Email each of these people (bookings, or waiting-list entries) about their occurrence as it is now, in
+        their language, with its .ics unless `calendar` is False, through the outbox (in the caller's transaction)."""
         for row in rows:
             occurrence = await self.capacity.occurrence_for_booking(occurrence_id, row["locale"])
             if occurrence is None:
@@ -921,14 +943,15 @@ class BookingsService:
                     to=row["email"],
                     locale=row["locale"],
                     recipient_name=row["name"],
-                    places=row["places"],
+                    places=row.get("places", 0),
                     title=occurrence.title,
                     starts_at=occurrence.starts_at,
                     ends_at=occurrence.ends_at,
                     **context,
                 )
             )
-            payload["attachments"] = [ics_attachment(self.ics(occurrence))]
+            if calendar:
+                payload["attachments"] = [ics_attachment(self.ics(occurrence))]
             await enqueue(EMAIL, f"{key}:{row['id']}", payload)
 
     # --- afterwards --------------------------------------------------------------------------------------

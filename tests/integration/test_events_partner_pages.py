@@ -22,7 +22,7 @@ from litestar.testing import AsyncTestClient
 from backend.accounts.tables import Membership, Organisation
 from backend.bookings.schemas import BookingRequest, Outcome
 from backend.bookings.services import BookingsService
-from backend.bookings.tables import Booking
+from backend.bookings.tables import Booking, WaitlistEntry
 from backend.core.clock import SettableClock
 from backend.core.db import write_transaction
 from backend.core.roles import Role
@@ -85,12 +85,14 @@ def local_input(moment: datetime) -> str:
     return moment.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
 
 
-async def partnered_event(people: PeopleFactory, clock: SettableClock, *, weekly: int = 1, **fields: Any) -> Partnered:
+async def partnered_event(
+    people: PeopleFactory, clock: SettableClock, *, weekly: int = 1, capacity: int = 10, **fields: Any
+) -> Partnered:
     """A published, bookable event (10 places a date, 10:00–12:00 London, three days on) and its partner."""
     organisation = await make_organisation("Cowley Larder")
     partner = await partner_of(people, organisation)
     event = await make_event(
-        organisation, london(clock, 3, 10), capacity=10, weekly=weekly, title="Knit & natter", **fields
+        organisation, london(clock, 3, 10), capacity=capacity, weekly=weekly, title="Knit & natter", **fields
     )
     return Partnered(organisation, partner, event)
 
@@ -594,3 +596,31 @@ async def test_a_new_time_for_the_whole_series_tells_everyone_booked_on_each_dat
     assert f"{when(london(clock, 3, 14))} – {at(london(clock, 3, 16))}" in ala["text"]
     (ben,) = await emails_about("ben@example.org", "New time")
     assert f"{when(london(clock, 10, 14))} – {at(london(clock, 10, 16))}" in ben["text"]
+
+
+async def test_moving_a_full_date_tells_the_waiting_list_too(
+    app: Litestar, client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    made = await partnered_event(people, clock, capacity=1)
+    (occurrence,) = made.event.occurrences
+    ala = await book(client, made.event.id, occurrence, "Ala", "ala@example.org")
+    for name, email, locale in (("Wiktor", "wiktor@example.org", "pl"), ("Zoe", "zoe@example.org", "en")):
+        request = BookingRequest(name=name, email=email, places=1, locale=locale)
+        joined = await bookings_service(app, clock).join_waitlist(made.event.id, occurrence, request)
+        assert joined.outcome is Outcome.WAITLISTED
+    await cancel_booking(client, ala)  # the place is offered to Wiktor, first in the queue; Zoe still waits
+    await sign_in(client, made.partner, clock)
+    starts = london(clock, 4, 18)
+    form = {"starts_at": local_input(starts), "ends_at": local_input(starts + timedelta(hours=2))}
+    assert (await post_form(client, made.change_path(occurrence), form)).status_code == 302
+
+    (wiktor,) = [email for email in await emails_to("wiktor@example.org") if when(starts, "pl") in email["text"]]
+    assert wiktor["locale"] == "pl"
+    assert when(london(clock, 3, 10), "pl") in wiktor["text"]  # the old time too
+    assert "Zaproponowane Ci miejsca są zarezerwowane na nowy termin." in wiktor["text"]  # the offer stands
+    assert not wiktor.get("attachments")  # not going yet: nothing for the calendar
+    (zoe,) = await emails_about("zoe@example.org", "New time")
+    assert "You are still on the waiting list for the new time." in zoe["text"]
+    assert await emails_about("ala@example.org", "New time") == []  # cancelled before the move
+    statuses = {row["email"]: row["status"] for row in await WaitlistEntry.select()}
+    assert statuses == {"wiktor@example.org": "offered", "zoe@example.org": "waiting"}
