@@ -1097,22 +1097,28 @@ class EventsService:
         changing = [row for row in rows[: len(dates)] if row["capacity"] != capacity and self._open(row)]
         taken = await self._places_taken(changing)
         places = CapacityService(self.clock)
+        now = self.clock.now()
         for index, (starts, ends) in enumerate(dates):
+            new_date = Occurrence(
+                event=event_id,
+                starts_at=starts,
+                ends_at=ends,
+                capacity=capacity,
+                places_left=capacity,
+                sequence=1 if bump else 0,
+            )
             if index >= len(rows):
-                await Occurrence.insert(
-                    Occurrence(
-                        event=event_id,
-                        starts_at=starts,
-                        ends_at=ends,
-                        capacity=capacity,
-                        places_left=capacity,
-                        sequence=1 if bump else 0,
-                    )
-                )
+                await Occurrence.insert(new_date)
                 continue
             row = rows[index]
             values: dict[Any, Any] = {}
             moved = not row["changed_alone"] and (aware(row["starts_at"]) != starts or aware(row["ends_at"]) != ends)
+            if moved and aware(row["starts_at"]) <= now:
+                # A date that has started is history (people went to it): it keeps its time, and the date the
+                # new schedule puts in its place is added beside it, if that is still to come.
+                if starts > now:
+                    await Occurrence.insert(new_date)
+                continue
             if moved:
                 values[Occurrence.starts_at] = starts
                 values[Occurrence.ends_at] = ends
@@ -1130,9 +1136,13 @@ class EventsService:
             if moved and self.bookings is not None:
                 # A new time for the series moves this date too: the people booked on it are told.
                 await self.bookings.occurrence_moved(row["id"], aware(row["starts_at"]), aware(row["ends_at"]))
-        for row in rows[len(dates) :]:
-            if row["status"] == "cancelled":
-                continue
+        await self._cancel_dropped(rows[len(dates) :])
+
+    async def _cancel_dropped(self, rows: list[dict[str, Any]]) -> None:
+        """Cancel the dates a new schedule no longer has (telling those booked), inside the caller's transaction."""
+        for row in rows:
+            if row["status"] == "cancelled" or aware(row["starts_at"]) <= self.clock.now():
+                continue  # already cancelled, or already held
             await Occurrence.update({Occurrence.status: "cancelled", Occurrence.sequence: row["sequence"] + 1}).where(
                 Occurrence.id == row["id"]
             )

@@ -624,3 +624,39 @@ async def test_moving_a_full_date_tells_the_waiting_list_too(
     assert await emails_about("ala@example.org", "New time") == []  # cancelled before the move
     statuses = {row["email"]: row["status"] for row in await WaitlistEntry.select()}
     assert statuses == {"wiktor@example.org": "offered", "zoe@example.org": "waiting"}
+
+
+async def test_a_new_schedule_for_a_series_already_under_way_leaves_the_dates_held_alone(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    made = await partnered_event(people, clock, weekly=3)  # days 3, 10 and 17 at 10:00
+    held, second, third = made.event.occurrences
+    await book(client, made.event.id, held, "Ala", "ala@example.org")
+    await book(client, made.event.id, second, "Ben", "ben@example.org")
+    await Organisation.update({Organisation.trusted: True}).where(Organisation.id == made.organisation_id)
+    clock.advance(days=4)  # the first date has been held
+    await sign_in(client, made.partner, clock)
+    edit = f"{made.manage}/edit"
+    form = form_as_sent((await client.get(edit)).text, edit)
+    # Weekly from day 5 (of the original days) at 14:00 until day 17: days 5 and 12.
+    new_start = london(clock, 1, 14)
+    form.update(starts_at=local_input(new_start), ends_at=local_input(new_start + timedelta(hours=2)))
+    form["recurrence_until"] = london(clock, 13, 0).date().isoformat()
+    response = await post_form(client, edit, form)
+    assert response.status_code == 302, response.text
+
+    dates = (
+        await Occurrence.select(Occurrence.id, Occurrence.starts_at, Occurrence.status)
+        .where(Occurrence.event == made.event.id)
+        .order_by(Occurrence.starts_at)
+    )
+    assert [(row["id"], row["starts_at"], row["status"]) for row in dates] == [
+        (held, london(clock, -1, 10), "scheduled"),  # held: as it was
+        (dates[1]["id"], new_start, "scheduled"),  # the date the new schedule puts in its place, added
+        (second, london(clock, 8, 14), "scheduled"),  # still to come: moved
+        (third, london(clock, 13, 10), "cancelled"),  # no longer in the schedule
+    ]
+    assert dates[1]["id"] not in {held, second, third}
+    assert await emails_about("ala@example.org", "New time") == []  # nobody is told a held date moved
+    (ben,) = await emails_about("ben@example.org", "New time")
+    assert f"{when(london(clock, 8, 14))} – {at(london(clock, 8, 16))}" in ben["text"]
