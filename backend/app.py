@@ -105,7 +105,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         httponly=True,
         samesite="lax",
         store="sessions",
-        renew_on_access=True,
     )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.anonymous_posts_per_minute),

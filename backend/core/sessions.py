@@ -62,6 +62,9 @@ class LazySessionBackend(ServerSideSessionBackend):
             return
         if had_cookie and scope_session == connection.scope.get(_LOADED):
             return  # unchanged: writing it back could undo what an overlapping request wrote
+        store = self.config.get_store_from_app(connection.scope["app"])
+        if had_cookie and connection.scope.get(_LOADED) and not await store.exists(self.get_session_id(connection)):
+            return  # ended meanwhile (signed out, or moved to a new id): writing it would bring it back
         await super().store_in_message(scope_session, message, connection)
 
     async def _rotate(self, scope_session: dict[str, object], message: Message, connection: ASGIConnection) -> None:  # type: ignore[type-arg]
@@ -89,3 +92,6 @@ class LazySessionConfig(ServerSideSessionConfig):
     """ServerSideSessionConfig using the lazy backend."""
 
     _backend_class = LazySessionBackend
+    # Off: the file store "renews" by writing back the data it has just read, which could undo an
+    # overlapping request's write. Sessions in use are written at least once a minute ("last seen") anyway.
+    renew_on_access: bool = False

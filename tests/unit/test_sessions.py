@@ -36,6 +36,19 @@ def _app(tmp_path: Path, reader_may_answer: asyncio.Event, reader_has_read: asyn
         await reader_may_answer.wait()
         return str(seen)
 
+    @get("/note-slowly")
+    async def note_slowly(request: Request[Any, Any, Any]) -> str:
+        """Like a request that updates "last seen": reads, answers late, changes the session."""
+        reader_has_read.set()
+        await reader_may_answer.wait()
+        request.session["seen"] = 1
+        return "noted"
+
+    @get("/sign-out", sync_to_thread=False)
+    def sign_out(request: Request[Any, Any, Any]) -> str:
+        request.clear_session()
+        return "signed out"
+
     @get("/add-secret", sync_to_thread=False)
     def add_secret(request: Request[Any, Any, Any]) -> str:
         request.session["secret"] = "sealed"
@@ -50,9 +63,9 @@ def _app(tmp_path: Path, reader_may_answer: asyncio.Event, reader_has_read: asyn
     def show(request: Request[Any, Any, Any]) -> dict[str, Any]:
         return dict(request.session)
 
-    config = LazySessionConfig(key="hearby_session", store="sessions")
+    config = LazySessionConfig(key="hearby_session", store="sessions")  # the web process's settings otherwise
     return Litestar(
-        route_handlers=[start, read, add_secret, append, show],
+        route_handlers=[start, read, note_slowly, sign_out, add_secret, append, show],
         middleware=[config.middleware],
         stores={"sessions": FileStore(path=tmp_path, create_directories=True)},
     )
@@ -89,3 +102,20 @@ async def test_changes_made_in_place_are_written(tmp_path: Path) -> None:
         await client.get("/append")
         await client.get("/append")  # changes the list it loaded: the copy kept at load time must not follow
         assert (await client.get("/show")).json() == {"pending": 7, "flash": [0, 1]}
+
+
+async def test_a_slow_request_that_changes_the_session_does_not_bring_back_one_signed_out_meanwhile(
+    tmp_path: Path,
+) -> None:
+    reader_may_answer, reader_has_read = asyncio.Event(), asyncio.Event()
+    async with _client(_app(tmp_path, reader_may_answer, reader_has_read)) as client:
+        await client.get("/start")
+        cookie = client.cookies["hearby_session"]
+        slow = asyncio.create_task(client.get("/note-slowly"))
+        await reader_has_read.wait()
+        await client.get("/sign-out")
+        reader_may_answer.set()
+        noted = await slow
+        assert "set-cookie" not in noted.headers  # the browser is not handed the ended session back
+        client.cookies.set("hearby_session", cookie)  # even presenting the old id finds nothing
+        assert (await client.get("/show")).json() == {}
