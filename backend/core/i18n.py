@@ -141,6 +141,12 @@ def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
     return _translations_of(context).ngettext(singular, plural, count)
 
 
+@pass_context
+def _pgettext(context: Context, message_context: str, message: str) -> str:
+    """A word whose translation depends on what it is said of (Polish "Rejected": an event, an organisation)."""
+    return str(_translations_of(context).pgettext(message_context, message))
+
+
 def _zone(context: Context) -> ZoneInfo:
     zone = context.get("time_zone")
     if isinstance(zone, str):
@@ -211,7 +217,9 @@ def install_i18n(environment: Environment) -> None:
     """Give Jinja request-aware gettext, plural and Babel formatting callables."""
     environment.add_extension("jinja2.ext.i18n")
     environment.policies["ext.i18n.trimmed"] = True
-    environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext
+    )
     environment.globals["current_locale"] = _current_locale
     environment.globals["current_direction"] = _current_direction
     environment.globals["language_names"] = LANGUAGE_NAMES

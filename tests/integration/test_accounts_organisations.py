@@ -86,6 +86,13 @@ async def test_an_organisation_applies_confirms_and_is_verified(
         ]
         assert "Verified" in review.select_one(".govuk-summary-list").get_text()  # the status in words
         assert "Community group" in review.select_one(".govuk-summary-list").get_text()
+        polish = check_page(
+            (await desk.get(f"/officer/organisations/{organisation.id}", headers={"Accept-Language": "pl"})).text,
+            "pl",
+        )
+        polish_history = [" ".join(row.select("td")[1].get_text().split()) for row in polish.select("tbody tr")]
+        assert polish_history[1] == "Zweryfikowano"  # the decision: what was done
+        assert "Zweryfikowana" in polish.select_one(".govuk-summary-list").get_text()  # the organisation's status
     row = await Organisation.objects().where(Organisation.id == organisation.id).first()
     assert row is not None
     assert (row.status, row.trusted) == ("verified", True)
