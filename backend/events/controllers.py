@@ -993,7 +993,8 @@ class PartnerEventsApi(Controller):
         name="api_partner_occurrence_change",
         summary="Move one date of an event",
         description="Only this date moves; the rest of the series is unchanged. "
-        "A start in the past or an end not after the start is a field error. " + JSON_WRITES,
+        "A start in the past or an end not after the start is a field error. Times carry their offset "
+        "(London is +00:00 in winter, +01:00 in summer); a time without one is read as UTC. " + JSON_WRITES,
         status_code=200,
         responses=_responses(200, "Moved", 400, 404, 409, 415),
     )

@@ -255,7 +255,8 @@ class SeriesCancelIn(msgspec.Struct):
 
 
 class OccurrenceChangeIn(msgspec.Struct):
-    """The new start and end of one date (the rest of the series is unchanged)."""
+    """The new start and end of one date (the rest of the series is unchanged). Give each with its offset
+    (`2026-12-02T14:00:00+00:00`, or `+01:00` in summer time); a time without one is read as UTC."""
 
     starts_at: datetime
     ends_at: datetime
