@@ -908,17 +908,15 @@ class BookingsService:
         waiting = await WaitlistEntry.select(
             WaitlistEntry.id, WaitlistEntry.email, WaitlistEntry.name, WaitlistEntry.locale, WaitlistEntry.status
         ).where((WaitlistEntry.occurrence_id == occurrence_id) & WaitlistEntry.status.is_in(list(OPEN_ENTRY)))
-        for entry in waiting:
-            await self._tell_booked(
-                occurrence_id,
-                [entry],
-                "waitlist_occurrence_moved",
-                f"{key}:waiting",
-                calendar=False,  # not going (yet): nothing for their calendar
-                offered=entry["status"] == OFFERED,
-                was_starts_at=was_starts_at,
-                was_ends_at=was_ends_at,
-            )
+        await self._tell_booked(
+            occurrence_id,
+            waiting,
+            "waitlist_occurrence_moved",
+            f"{key}:waiting",
+            calendar=False,  # not going (yet): nothing for their calendar
+            was_starts_at=was_starts_at,
+            was_ends_at=was_ends_at,
+        )
         return len(rows) + len(waiting)
 
     async def _tell_booked(
@@ -933,8 +931,11 @@ class BookingsService:
     ) -> None:
         """Email each of these people (bookings, or waiting-list entries) about their occurrence as it is now, in
         their language, with its .ics unless `calendar` is False, through the outbox (in the caller's transaction)."""
+        in_language: dict[str, Any] = {}  # the occurrence read once per language, not once per person
         for row in rows:
-            occurrence = await self.capacity.occurrence_for_booking(occurrence_id, row["locale"])
+            if row["locale"] not in in_language:
+                in_language[row["locale"]] = await self.capacity.occurrence_for_booking(occurrence_id, row["locale"])
+            occurrence = in_language[row["locale"]]
             if occurrence is None:
                 continue
             payload: dict[str, Any] = dict(
@@ -944,6 +945,7 @@ class BookingsService:
                     locale=row["locale"],
                     recipient_name=row["name"],
                     places=row.get("places", 0),
+                    offered=row.get("status") == OFFERED,  # a waiting-list entry holding an offer
                     title=occurrence.title,
                     starts_at=occurrence.starts_at,
                     ends_at=occurrence.ends_at,

@@ -39,13 +39,12 @@ from backend.events.schemas import (
     ApiFieldError,
     AttendeeOut,
     AttendeesMessageIn,
+    CancelIn,
     EventIn,
     MessagedOut,
-    OccurrenceCancelIn,
     OccurrenceChangeIn,
     OccurrenceOut,
     PartnerEventOut,
-    SeriesCancelIn,
     TranslationIn,
 )
 from backend.events.services import (
@@ -932,7 +931,7 @@ class PartnerEventsApi(Controller):
         request: Request[Any, Any, Any],
         event_id: Id,
         occurrence_id: Id,
-        data: Annotated[OccurrenceCancelIn, Body()],
+        data: Annotated[CancelIn, Body()],
         events: NamedDependency[EventsService],
     ) -> PartnerEventOut:
         """Cancel one date; everyone booked is told."""
@@ -956,7 +955,7 @@ class PartnerEventsApi(Controller):
         self,
         request: Request[Any, Any, Any],
         event_id: Id,
-        data: Annotated[SeriesCancelIn, Body()],
+        data: Annotated[CancelIn, Body()],
         events: NamedDependency[EventsService],
     ) -> PartnerEventOut:
         """Cancel the event and its dates still to come; everyone booked is told."""

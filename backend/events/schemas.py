@@ -242,14 +242,9 @@ class PartnerEventOut(msgspec.Struct):
     occurrences: list[OccurrenceOut]
 
 
-class OccurrenceCancelIn(msgspec.Struct):
-    """Why an occurrence is cancelled (told to everyone booked; up to 1000 characters, as on the page)."""
-
-    reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
-
-
-class SeriesCancelIn(msgspec.Struct):
-    """Why the whole event is cancelled (told to everyone booked on a date still to come)."""
+class CancelIn(msgspec.Struct):
+    """Why a date, or the whole event, is cancelled (told to everyone booked; up to 1000 characters, as on the
+    pages)."""
 
     reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from litestar import Litestar
@@ -11,19 +10,13 @@ from litestar.testing import AsyncTestClient
 from backend.accounts.tables import User
 from backend.core.clock import SettableClock
 from backend.core.roles import Role
-from backend.core.tables import AuditEntry, OutboxJob
+from backend.core.tables import AuditEntry
 from tests.support.html_checks import check_page
+from tests.support.outbox import emails_to
 from tests.support.people import PeopleFactory, post_form, sign_in
 
 Client = AsyncTestClient[Litestar]
 LINK = re.compile(r"http://127\.0\.0\.1:8000(/[\w/-]+)")
-
-
-async def emails_to(address: str) -> list[dict[str, str]]:
-    """Email payloads queued in the outbox for one address, oldest first."""
-    rows = await OutboxJob.select(OutboxJob.payload).where(OutboxJob.kind == "email").order_by(OutboxJob.id)
-    payloads = [json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"] for row in rows]
-    return [payload for payload in payloads if payload["to"] == address]
 
 
 def link_in(email: dict[str, str]) -> str:

@@ -9,8 +9,9 @@ from backend.accounts.tables import Membership, Organisation, User
 from backend.core.clock import SettableClock
 from backend.core.roles import Role
 from backend.core.tables import AuditEntry
-from tests.integration.test_accounts_links import emails_to, link_in
+from tests.integration.test_accounts_links import link_in
 from tests.support.html_checks import check_page
+from tests.support.outbox import emails_to
 from tests.support.people import PeopleFactory, post_form, sign_in
 
 Client = AsyncTestClient[Litestar]

@@ -33,6 +33,7 @@ from backend.notifications.delivery import JobContext, Worker, WorkerOptions
 from backend.settings import Settings
 from tests.support.events import make_organisation
 from tests.support.html_checks import check_page
+from tests.support.outbox import emails_to
 from tests.support.people import CSRF_FIELD, PeopleFactory, post_form, sign_in, sign_in_resident
 
 Client = AsyncTestClient[Litestar]
@@ -110,12 +111,6 @@ async def places_left(slot: Slot) -> int | None:
     assert row is not None
     value: int | None = row["places_left"]
     return value
-
-
-async def emails_to(address: str) -> list[dict[str, Any]]:
-    rows = await OutboxJob.select(OutboxJob.payload).where(OutboxJob.kind == "email").order_by(OutboxJob.id)
-    payloads = [json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"] for row in rows]
-    return [payload for payload in payloads if payload.get("to") == address]
 
 
 async def book_form(client: Client, slot: Slot, **fields: str) -> Any:

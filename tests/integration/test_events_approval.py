@@ -12,9 +12,9 @@ from backend.core.roles import Role
 from backend.core.tables import AuditEntry, OutboxJob
 from backend.events.reference import load_reference_data
 from backend.events.tables import Category, Event, EventDecision, Occurrence
-from tests.integration.test_events_partner import event_form, make_organisation, only_event, partner_of, post_event
+from tests.integration.test_events_partner import event_form, make_organisation, only_event, post_event
 from tests.support.html_checks import check_page
-from tests.support.people import PeopleFactory, post_form, sign_in
+from tests.support.people import PeopleFactory, partner_of, post_form, sign_in
 
 
 async def _switch(client: AsyncTestClient[Litestar]) -> None:

@@ -24,9 +24,9 @@ from backend.events.reference import load_reference_data
 from backend.events.services import EventsService, bookings_port
 from backend.events.tables import Occurrence
 from tests.integration.test_bookings import make_slot
-from tests.integration.test_events_partner import event_form, make_organisation, only_event, partner_of, post_event
+from tests.integration.test_events_partner import event_form, make_organisation, only_event, post_event
 from tests.support.html_checks import check_page
-from tests.support.people import PeopleFactory, Person, post_form, sign_in
+from tests.support.people import PeopleFactory, Person, partner_of, post_form, sign_in
 
 Client = AsyncTestClient[Litestar]
 REFUSED = "that many places are already booked or held on a date of this event"

@@ -12,14 +12,13 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from backend.accounts.tables import Membership, Organisation
+from backend.accounts.tables import Organisation
 from backend.core.clock import SettableClock
-from backend.core.roles import Role
 from backend.core.tables import AuditEntry
 from backend.events.reference import load_reference_data
 from backend.events.tables import Event, EventTranslation, Occurrence
 from tests.support.html_checks import check_page
-from tests.support.people import PeopleFactory, Person, post_form, sign_in
+from tests.support.people import PeopleFactory, partner_of, post_form, sign_in
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -32,15 +31,6 @@ async def make_organisation(name: str, *, trusted: bool, status: str = "verified
         )
     ).returning(Organisation.id)
     return int(rows[0]["id"])
-
-
-async def partner_of(people: PeopleFactory, organisation_id: int) -> Person:
-    """A partner who belongs to this organisation."""
-    person = await people(Role.PARTNER)
-    await Membership.insert(
-        Membership(user=person.id, organisation=organisation_id, membership_key=f"{person.id}:{organisation_id}")
-    )
-    return person
 
 
 def local(clock: SettableClock, days: int, hour: int, minute: int = 0) -> str:

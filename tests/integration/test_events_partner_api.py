@@ -12,34 +12,15 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from backend.accounts.tables import Membership, Organisation
 from backend.bookings.tables import Booking
 from backend.core.clock import SettableClock
-from backend.core.roles import Role
 from backend.core.tables import AuditEntry, OutboxJob
 from backend.events.tables import Event, Occurrence
-from tests.support.events import MadeEvent, ensure_categories, make_event
-from tests.support.people import PeopleFactory, Person, sign_in
+from tests.support.events import MadeEvent, ensure_categories, make_event, make_organisation
+from tests.support.people import PeopleFactory, partner_of, sign_in
 
 Client = AsyncTestClient[Litestar]
 API = "/api/v1/partner/events"
-
-
-async def make_organisation(name: str, *, trusted: bool = True) -> int:
-    """A verified organisation, as an officer would have left it."""
-    rows = await Organisation.insert(
-        Organisation(name=name, status="verified", trusted=trusted, contact_email="hello@example.org")
-    ).returning(Organisation.id)
-    return int(rows[0]["id"])
-
-
-async def partner_of(people: PeopleFactory, organisation_id: int) -> Person:
-    """A partner who belongs to this organisation."""
-    person = await people(Role.PARTNER)
-    await Membership.insert(
-        Membership(user=person.id, organisation=organisation_id, membership_key=f"{person.id}:{organisation_id}")
-    )
-    return person
 
 
 async def weekly_event(clock: SettableClock, organisation_id: int, *, weeks: int = 3) -> MadeEvent:
@@ -71,7 +52,7 @@ async def outbox_payloads(key_prefix: str) -> list[dict[str, Any]]:
 async def test_attendees_list_each_confirmed_booking_with_access_needs_and_is_audited(
     client: Client, people: PeopleFactory, clock: SettableClock
 ) -> None:
-    organisation = await make_organisation("Cowley Larder")
+    organisation = await make_organisation("Cowley Larder", trusted=True)
     event = await weekly_event(clock, organisation)
     first, second = event.occurrences[0], event.occurrences[1]
     ala = await book(client, event, first, name="Ala Nowak", email="ala@example.org", places=2, access_needs="Ramp")
@@ -99,7 +80,7 @@ async def test_attendees_list_each_confirmed_booking_with_access_needs_and_is_au
 async def test_message_emails_each_active_booking_once_and_checks_the_text_like_the_page(
     client: Client, people: PeopleFactory, clock: SettableClock
 ) -> None:
-    organisation = await make_organisation("Cowley Larder")
+    organisation = await make_organisation("Cowley Larder", trusted=True)
     event = await weekly_event(clock, organisation)
     first = event.occurrences[0]
     await book(client, event, first, name="Ala Nowak", email="ala@example.org", places=2)
@@ -140,7 +121,7 @@ async def test_message_emails_each_active_booking_once_and_checks_the_text_like_
 async def test_cancelling_the_whole_event_cancels_every_date_and_its_bookings(
     client: Client, people: PeopleFactory, clock: SettableClock
 ) -> None:
-    organisation = await make_organisation("Cowley Larder")
+    organisation = await make_organisation("Cowley Larder", trusted=True)
     event = await weekly_event(clock, organisation)
     for number, occurrence_id in enumerate(event.occurrences):
         await book(client, event, occurrence_id, name=f"Resident {number}", email=f"resident{number}@example.org")
@@ -167,7 +148,7 @@ async def test_cancelling_the_whole_event_cancels_every_date_and_its_bookings(
 async def test_duplicate_makes_a_draft_copy_and_answers_it(
     client: Client, people: PeopleFactory, clock: SettableClock
 ) -> None:
-    organisation = await make_organisation("Cowley Larder")
+    organisation = await make_organisation("Cowley Larder", trusted=True)
     event = await weekly_event(clock, organisation)
     await sign_in(client, await partner_of(people, organisation), clock)
 
@@ -194,7 +175,7 @@ async def test_duplicate_makes_a_draft_copy_and_answers_it(
 async def test_change_moves_one_date_and_refuses_an_end_before_the_start(
     client: Client, people: PeopleFactory, clock: SettableClock
 ) -> None:
-    organisation = await make_organisation("Cowley Larder")
+    organisation = await make_organisation("Cowley Larder", trusted=True)
     event = await weekly_event(clock, organisation)
     other = await weekly_event(clock, organisation, weeks=1)
     second = event.occurrences[1]
@@ -266,7 +247,7 @@ def new_operations(event: MadeEvent, clock: SettableClock) -> list[tuple[str, st
 
 
 async def test_anonymous_visitors_must_sign_in(client: Client, clock: SettableClock) -> None:
-    event = await weekly_event(clock, await make_organisation("Cowley Larder"))
+    event = await weekly_event(clock, await make_organisation("Cowley Larder", trusted=True))
     for method, path, body in new_operations(event, clock):
         response = await client.request(method, path, json=body)
         assert response.status_code == 401, f"{method} {path}: {response.status_code}"
@@ -278,10 +259,10 @@ async def test_anonymous_visitors_must_sign_in(client: Client, clock: SettableCl
 async def test_another_organisations_partner_is_told_there_is_no_such_event(
     client: Client, people: PeopleFactory, clock: SettableClock
 ) -> None:
-    theirs = await make_organisation("Banbury School")
+    theirs = await make_organisation("Banbury School", trusted=True)
     event = await weekly_event(clock, theirs)
     await book(client, event, event.occurrences[0], name="Ala Nowak", email="ala@example.org", access_needs="Ramp")
-    await sign_in(client, await partner_of(people, await make_organisation("Cowley Larder")), clock)
+    await sign_in(client, await partner_of(people, await make_organisation("Cowley Larder", trusted=True)), clock)
     for method, path, body in new_operations(event, clock):
         response = await client.request(method, path, json=body)
         assert response.status_code == 404, f"{method} {path}: {response.status_code}"
@@ -353,9 +334,9 @@ async def test_put_changes_an_event_as_its_partner(
 async def test_put_by_another_organisations_partner_changes_nothing(
     client: Client, people: PeopleFactory, clock: SettableClock
 ) -> None:
-    theirs = await make_organisation("Banbury School")
+    theirs = await make_organisation("Banbury School", trusted=True)
     event = await weekly_event(clock, theirs, weeks=1)
-    ours = await make_organisation("Cowley Larder")
+    ours = await make_organisation("Cowley Larder", trusted=True)
     await sign_in(client, await partner_of(people, ours), clock)
     starts = clock.now() + timedelta(days=3)
     for organisation in (ours, theirs):

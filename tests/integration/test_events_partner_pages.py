@@ -19,18 +19,18 @@ from bs4 import BeautifulSoup
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from backend.accounts.tables import Membership, Organisation
+from backend.accounts.tables import Organisation
 from backend.bookings.schemas import BookingRequest, Outcome
 from backend.bookings.services import BookingsService
 from backend.bookings.tables import Booking, WaitlistEntry
 from backend.core.clock import SettableClock
 from backend.core.db import write_transaction
-from backend.core.roles import Role
 from backend.core.tables import AuditEntry, OutboxJob
 from backend.events.tables import Event, Occurrence
 from tests.support.events import MadeEvent, make_event, make_organisation
 from tests.support.html_checks import check_page
-from tests.support.people import CSRF_FIELD, PeopleFactory, Person, post_form, sign_in
+from tests.support.outbox import emails_to
+from tests.support.people import CSRF_FIELD, PeopleFactory, Person, partner_of, post_form, sign_in
 
 Client = AsyncTestClient[Litestar]
 LONDON = ZoneInfo("Europe/London")
@@ -63,15 +63,6 @@ class Partnered:
 
     def change_path(self, occurrence_id: int) -> str:
         return f"{self.manage}/occurrences/{occurrence_id}/change"
-
-
-async def partner_of(people: PeopleFactory, organisation_id: int) -> Person:
-    """A partner who belongs to this organisation."""
-    person = await people(Role.PARTNER)
-    await Membership.insert(
-        Membership(user=person.id, organisation=organisation_id, membership_key=f"{person.id}:{organisation_id}")
-    )
-    return person
 
 
 def london(clock: SettableClock, days: int, hour: int, minute: int = 0) -> datetime:
@@ -141,13 +132,6 @@ async def book_in(app: Litestar, clock: SettableClock, event: MadeEvent, occurre
     request = BookingRequest(**{"places": 1, **fields})
     result = await bookings_service(app, clock).book(event.id, occurrence_id, request)
     assert result.outcome is Outcome.BOOKED, result
-
-
-async def emails_to(address: str) -> list[dict[str, Any]]:
-    """Emails queued in the outbox for one address, oldest first."""
-    rows = await OutboxJob.select(OutboxJob.payload).where(OutboxJob.kind == "email").order_by(OutboxJob.id)
-    payloads = [json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"] for row in rows]
-    return [payload for payload in payloads if payload.get("to") == address]
 
 
 async def emails_about(address: str, words: str) -> list[dict[str, Any]]:

@@ -38,9 +38,11 @@ async def ensure_categories() -> dict[str, int]:
     return existing
 
 
-async def make_organisation(name: str | None = None, status: str = "verified") -> int:
-    """An organisation (verified unless told otherwise)."""
-    organisation = Organisation(name=name or f"Community group {next(_numbers)}", status=status, kind="charity")
+async def make_organisation(name: str | None = None, status: str = "verified", *, trusted: bool = False) -> int:
+    """An organisation (verified unless told otherwise; trusted only when told)."""
+    organisation = Organisation(
+        name=name or f"Community group {next(_numbers)}", status=status, kind="charity", trusted=trusted
+    )
     await organisation.save()
     return int(organisation.id)
 

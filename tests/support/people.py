@@ -15,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from backend.accounts.credentials import TotpVault, hash_password
-from backend.accounts.tables import RoleGrant, User
+from backend.accounts.tables import Membership, RoleGrant, User
 from backend.core.clock import SettableClock
 from backend.core.roles import TWO_FACTOR_ROLES, Role
 from backend.settings import Settings
@@ -118,3 +118,12 @@ def people(settings: Settings, app: Litestar) -> PeopleFactory:
         return await make_person(settings, *roles, enrolled=enrolled, email=email)
 
     return factory
+
+
+async def partner_of(people: PeopleFactory, organisation_id: int) -> Person:
+    """A partner who belongs to this organisation."""
+    person = await people(Role.PARTNER)
+    await Membership.insert(
+        Membership(user=person.id, organisation=organisation_id, membership_key=f"{person.id}:{organisation_id}")
+    )
+    return person
