@@ -103,7 +103,12 @@ def load_job_modules() -> list[str]:
     for domain in sorted(module.name for module in pkgutil.iter_modules([str(BACKEND_DIR)]) if module.ispkg):
         name = f"backend.{domain}.jobs"
         if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+            module = importlib.import_module(name)
+            # Interim bridge: a module that declares JOB_HANDLERS / CLEANUPS (the target shape) is registered here.
+            for kind, handler in getattr(module, "JOB_HANDLERS", {}).items():
+                register_handler(kind, handler)
+            for cleanup_name, hook in getattr(module, "CLEANUPS", {}).items():
+                outbox.register_cleanup(cleanup_name, hook)
             loaded.append(name)
     return loaded
 
