@@ -38,6 +38,7 @@ from backend.core.security import SecurityHeadersMiddleware, client_address, is_
 from backend.core.sessions import LazySessionConfig
 from backend.core.templating import PWA_DIR, STATIC_DIR, template_config
 from backend.settings import Settings
+from backend.wiring import wire
 
 logger = logging.getLogger("hearby.app")
 SESSION_COOKIE = "hearby_session"
@@ -67,6 +68,7 @@ DOMAIN_CONTROLLERS = (
     "backend.accounts.controllers",
     "backend.notifications.controllers",
     "backend.events.controllers",
+    "backend.events.discovery_controllers",
     "backend.bookings.controllers",
 )
 
@@ -133,12 +135,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
     )
     templates = template_config(settings)
     catalogues = load_translations()
+    renderer = EmailRenderer(templates.engine_instance.engine, catalogues, settings)
     state = State(
         {
             "settings": settings,
             "engine": engine,
             "translations": catalogues,
-            "email_renderer": EmailRenderer(templates.engine_instance.engine, catalogues, settings),
+            "email_renderer": renderer,
+            "wiring": wire(settings, clock, engine, renderer),
             "asset_version": templates.engine_instance.engine.globals["asset_version"],  # hashed once, at build
             "clock": clock,
         }

@@ -127,6 +127,31 @@ async def _invite_admin(settings: Settings, email: str) -> str:
         await close_engine(engine)
 
 
+async def _delete_account(settings: Settings, email: str) -> bool:
+    """Delete one person's account and everything the other domains hold for them (their bookings…)."""
+    from litestar.stores.memory import MemoryStore
+
+    from backend.accounts.services import AccountsService
+    from backend.core.clock import SystemClock
+    from backend.core.db import bind_tables, close_engine, make_engine, open_engine
+    from backend.core.i18n import load_translations
+    from backend.core.mail import EmailRenderer
+    from backend.core.templating import build_environment
+    from backend.core.throttle import Throttle
+    from backend.wiring import account_hooks
+
+    engine = make_engine(settings.database_url)
+    bind_tables(engine)
+    await open_engine(engine)
+    clock = SystemClock()
+    renderer = EmailRenderer(build_environment(settings), load_translations(), settings)
+    accounts = AccountsService(settings, clock, engine, Throttle(MemoryStore(), clock), renderer, hooks=account_hooks())
+    try:
+        return await accounts.delete_account_by_email(email)
+    finally:
+        await close_engine(engine)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run one command."""
     parser = argparse.ArgumentParser(prog="python -m backend.cli", description=__doc__)
@@ -136,6 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("setup", help="migrate, then seed")
     invite = commands.add_parser("invite-admin", help="print a one-time link that creates an admin account")
     invite.add_argument("email")
+    delete = commands.add_parser(
+        "delete-account", help="delete a person's account and what they hold (bookings…), e.g. on an erasure request"
+    )
+    delete.add_argument("email")
     i18n = commands.add_parser("i18n", help="translation catalogues")
     i18n.add_argument("action", choices=["extract", "update", "compile"])
     args = parser.parse_args(argv)
@@ -146,6 +175,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.command == "invite-admin":
         print(asyncio.run(_invite_admin(settings, args.email.strip().lower())))
+        return 0
+    if args.command == "delete-account":
+        if not asyncio.run(_delete_account(settings, args.email)):
+            print(f"No account uses {args.email}", file=sys.stderr)
+            return 1
+        print("Account deleted")
         return 0
     if args.command in {"migrate", "setup"}:
         migrate(settings)

@@ -20,9 +20,10 @@ from backend.core import outbox
 from backend.core.clock import SystemClock
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.core.logging import configure_logging
-from backend.notifications.delivery import JobContext, Worker, WorkerOptions, load_job_modules
+from backend.notifications.delivery import JobContext, Worker, WorkerOptions
 from backend.notifications.email import make_email_sender
 from backend.settings import Settings
+from backend.wiring import JOB_MODULES, job_handlers
 
 logger = logging.getLogger("hearby.worker")
 
@@ -96,9 +97,10 @@ async def run(settings: Settings, options: WorkerOptions) -> None:
     await open_engine(engine)
     sender = make_email_sender(settings)
     clock = SystemClock()
-    worker = Worker(worker_id(), JobContext(settings=settings, email_sender=sender, clock=clock, options=options))
+    context = JobContext(settings=settings, email_sender=sender, clock=clock, options=options)
+    worker = Worker(worker_id(), context, job_handlers())
     try:
-        modules = load_job_modules()
+        modules = [module.__name__ for module in JOB_MODULES]
         await outbox.schedule_purge(clock.now())
         logger.info(
             "worker started",

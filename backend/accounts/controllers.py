@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from backend.accounts.credentials import password_problem
 from backend.accounts.schemas import ORGANISATION_KINDS, SignInResult, SignInStep
 from backend.accounts.services import AccountsService, CodeCheck
-from backend.bookings.services import bookings_for_user, waitlist_for_user
+from backend.bookings.people import bookings_for_user, waitlist_for_user
 from backend.core import audit
 from backend.core.auth import SESSION_SEEN, SESSION_STARTED, SESSION_USER_ID, SESSION_VERSION, current_user
 from backend.core.forms import Form, check_email, check_length, check_required, read_form
@@ -792,7 +792,8 @@ def provide_accounts(state: State, request: Request[Any, Any, Any]) -> AccountsS
     """The accounts service for this request."""
     clock = state["clock"]
     throttle = Throttle(request.app.stores.get("throttle"), clock)
-    return AccountsService(state["settings"], clock, state["engine"], throttle, state["email_renderer"])
+    hooks = state["wiring"].account_hooks
+    return AccountsService(state["settings"], clock, state["engine"], throttle, state["email_renderer"], hooks=hooks)
 
 
 ROUTE_HANDLERS: list[Any] = [

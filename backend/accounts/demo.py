@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar.stores.memory import MemoryStore
 
+from backend.accounts.hooks import AccountHooks
 from backend.accounts.services import AccountsService
 from backend.accounts.tables import User
 from backend.core.clock import SystemClock
@@ -38,7 +39,8 @@ def demo_service(settings: Settings) -> AccountsService:
     clock = SystemClock()
     renderer = EmailRenderer(build_environment(settings), load_translations(), settings)
     engine = User._meta.db  # the engine the tables are bound to, so transactions and queries share it
-    return AccountsService(settings, clock, engine, Throttle(MemoryStore(), clock), renderer)
+    # Demo content deletes no account and decides no organisation, so no other domain needs to react.
+    return AccountsService(settings, clock, engine, Throttle(MemoryStore(), clock), renderer, hooks=AccountHooks())
 
 
 async def load_demo(settings: Settings) -> None:

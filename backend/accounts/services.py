@@ -5,7 +5,7 @@ Every answer to a sign-in, link or reset request reads the same whether or not t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -22,6 +22,7 @@ from backend.accounts.credentials import (
     token_digest,
     verify_password,
 )
+from backend.accounts.hooks import AccountHooks
 from backend.accounts.schemas import (
     Enrolment,
     OrganisationSummary,
@@ -50,12 +51,6 @@ ACCOUNT_ATTEMPTS = 5  # wrong passwords per account per window
 CLIENT_ATTEMPTS = 30  # wrong passwords per client address per window
 CODE_ATTEMPTS = 5  # wrong two-factor codes per account per window
 LINK_REQUESTS_PER_EMAIL = 3  # emails per address per window, so nobody can flood an inbox
-
-# Other domains register what to delete with an account (bookings, subscriptions…): `hook(user_id, email)`.
-ACCOUNT_DELETION_HOOKS: list[Callable[[int, str], Awaitable[None]]] = []
-# Other domains register what follows an organisation's verification or rejection: `hook(organisation_id)`,
-# inside the decision's transaction (the events domain shows or withdraws its events).
-ORGANISATION_STANDING_HOOKS: list[Callable[[int], Awaitable[None]]] = []
 
 
 class CodeCheck(StrEnum):
@@ -105,9 +100,17 @@ class AccountsService:
     """The rules for accounts, roles and signing in."""
 
     def __init__(
-        self, settings: Settings, clock: Clock, engine: Engine[Any], throttle: Throttle, renderer: EmailRenderer
+        self,
+        settings: Settings,
+        clock: Clock,
+        engine: Engine[Any],
+        throttle: Throttle,
+        renderer: EmailRenderer,
+        *,
+        hooks: AccountHooks,
     ) -> None:
         self.settings = settings
+        self.hooks = hooks
         self.clock = clock
         self.engine = engine
         self.throttle = throttle
@@ -566,14 +569,32 @@ class AccountsService:
             await audit.record("auth.sign_out_everywhere", actor=user, subject_type="user", subject_id=user.id)
 
     async def delete_account(self, user: CurrentUser) -> None:
-        """Delete a resident's account and everything linked to it (other domains register hooks)."""
+        """Delete a resident's account and everything linked to it (the other domains' hooks run first)."""
+        await self._delete(user.id, user.email, by="its owner")
+
+    async def delete_account_by_email(self, email: str) -> bool:
+        """Delete the account with this address, as an operator does on request; False when there is none."""
+        row = await User.select(User.id, User.email).where(User.email == email.strip().lower()).first()
+        if row is None:
+            return False
+        await self._delete(int(row["id"]), str(row["email"]), by="an operator")
+        return True
+
+    async def _delete(self, user_id: int, email: str, *, by: str) -> None:
         async with write_transaction(self.engine):
-            for hook in ACCOUNT_DELETION_HOOKS:
-                await hook(user.id, user.email)
-            await EmailToken.delete().where(EmailToken.email == user.email)
-            await User.delete().where(User.id == user.id)
-            # The audit entry keeps no personal data: only that account number N was deleted by its owner.
-            await audit.record("account.deleted", actor=None, actor_label="", subject_type="user", subject_id=user.id)
+            for deleted in self.hooks.account_deleted:
+                await deleted(user_id, email)
+            await EmailToken.delete().where(EmailToken.email == email)
+            await User.delete().where(User.id == user_id)
+            # The audit entry keeps no personal data: only that account number N was deleted, and by whom.
+            await audit.record(
+                "account.deleted",
+                actor=None,
+                actor_label="",
+                subject_type="user",
+                subject_id=user_id,
+                details={"by": by},
+            )
 
     # --- partner organisations ------------------------------------------------------------------
 
@@ -705,8 +726,8 @@ class AccountsService:
                 reason=reason,
             )
             if decision in {"verify", "reject"}:
-                for hook in ORGANISATION_STANDING_HOOKS:
-                    await hook(organisation_id)
+                for changed in self.hooks.organisation_standing_changed:
+                    await changed(organisation_id)
             if decision in {"verify", "reject"} and row.contact_email:
                 payload = self.renderer.render(
                     "organisation_decision",
@@ -801,6 +822,18 @@ async def organisation_names(ids: set[int] | list[int]) -> dict[int, str]:
         return {}
     rows = await Organisation.select(Organisation.id, Organisation.name).where(Organisation.id.is_in(list(ids)))
     return {row["id"]: row["name"] for row in rows}
+
+
+async def organisation_contact(organisation_id: int) -> tuple[str, str] | None:
+    """An organisation's name and contact email, or None (no such organisation, or no address to write to)."""
+    row = (
+        await Organisation.select(Organisation.name, Organisation.contact_email)
+        .where(Organisation.id == organisation_id)
+        .first()
+    )
+    if row is None or not row["contact_email"]:
+        return None
+    return str(row["name"]), str(row["contact_email"])
 
 
 async def organisation_standing(organisation_id: int) -> tuple[str, bool] | None:

@@ -133,7 +133,7 @@ class BookingPages(Controller):
     async def _occurrence(
         self, request: Request[Any, Any, Any], bookings: BookingsService, event_id: int, occurrence_id: int
     ) -> OccurrenceForBooking:
-        occurrence = await bookings.occurrence(event_id, occurrence_id, request_locale(request))
+        occurrence = await bookings.booking.occurrence(event_id, occurrence_id, request_locale(request))
         if occurrence is None:
             raise NotFoundException()
         return occurrence
@@ -146,7 +146,7 @@ class BookingPages(Controller):
         status_code: int = 200,
         notice: str = "",
     ) -> Template:
-        state = bookings.availability(occurrence)
+        state = bookings.booking.availability(occurrence)
         form.values.setdefault("places", "1")
         form.values["nonce"] = _nonce(form)
         base = f"/events/{occurrence.event_id}/{occurrence.occurrence_id}"
@@ -191,7 +191,7 @@ class BookingPages(Controller):
         details = _check_details(request, form, occurrence, current_user(request))
         if details is None:
             return self._render(bookings_service, occurrence, form, HTTP_400_BAD_REQUEST)
-        result = await bookings_service.book(event_id, occurrence_id, details)
+        result = await bookings_service.booking.book(event_id, occurrence_id, details)
         if result.token is not None:
             return _see_other(f"/bookings/{result.token}?booked=1")
         return self._refused(request, bookings_service, occurrence, form, result)
@@ -238,7 +238,7 @@ class BookingPages(Controller):
         details = _check_details(request, form, occurrence, current_user(request))
         if details is None:
             return self._render(bookings_service, occurrence, form, HTTP_400_BAD_REQUEST)
-        result = await bookings_service.join_waitlist(event_id, occurrence_id, details)
+        result = await bookings_service.waitlist.join_waitlist(event_id, occurrence_id, details)
         if result.outcome is Outcome.WAITLISTED:
             return _see_other(f"/events/{event_id}/{occurrence_id}/waitlist/joined")
         if result.outcome is Outcome.NOT_FULL:
@@ -281,7 +281,7 @@ class ManagePages(Controller):
         cancelled: Flag = None,
     ) -> Template:
         """The booking, how to add it to a calendar, and a button to cancel it."""
-        booking = await bookings_service.by_token(token, request_locale(request))
+        booking = await bookings_service.booking.by_token(token, request_locale(request))
         if booking is None:
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         now = request.app.state["clock"].now()
@@ -301,12 +301,12 @@ class ManagePages(Controller):
     ) -> Response[Any]:
         """The occurrence as an `.ics` file."""
         locale = request_locale(request)
-        booking = await bookings_service.by_token(token, locale)
-        occurrence = await bookings_service.occurrence_of(booking, locale) if booking else None
+        booking = await bookings_service.booking.by_token(token, locale)
+        occurrence = await bookings_service.booking.occurrence_of(booking, locale) if booking else None
         if occurrence is None:
             raise NotFoundException()
         return Response(
-            content=bookings_service.ics(occurrence),
+            content=bookings_service.booking.ics(occurrence),
             media_type="text/calendar; charset=utf-8",
             headers={**NO_STORE, "Content-Disposition": 'attachment; filename="event.ics"'},
         )
@@ -316,7 +316,7 @@ class ManagePages(Controller):
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
         """Cancel: the places are released and offered to the first people waiting."""
-        result = await bookings_service.cancel(token, request_locale(request))
+        result = await bookings_service.booking.cancel(token, request_locale(request))
         if not result.found:
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _see_other(f"/bookings/{token}?cancelled=1")
@@ -326,7 +326,7 @@ class ManagePages(Controller):
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Template:
         """Rate the event and comment, after it has taken place."""
-        booking, allowed, given = await bookings_service.feedback_state(token)
+        booking, allowed, given = await bookings_service.feedback.feedback_state(token)
         if booking is None:
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _page("feedback", booking=booking, token=token, allowed=allowed, given=given)
@@ -336,7 +336,7 @@ class ManagePages(Controller):
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
         """Save the rating and comment."""
-        booking, allowed, given = await bookings_service.feedback_state(token)
+        booking, allowed, given = await bookings_service.feedback.feedback_state(token)
         if booking is None:
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         form = await read_form(request, "rating", "comment")
@@ -347,7 +347,7 @@ class ManagePages(Controller):
         if not form.ok or not allowed or given:
             status = HTTP_400_BAD_REQUEST if form.errors else HTTP_409_CONFLICT
             return _page("feedback", status, booking=booking, token=token, allowed=allowed, given=given, form=form)
-        await bookings_service.give_feedback(token, int(rating), form.values.get("comment", ""))
+        await bookings_service.feedback.give_feedback(token, int(rating), form.values.get("comment", ""))
         return _see_other(f"/bookings/{token}/feedback")
 
 
@@ -367,7 +367,7 @@ class WaitlistPages(Controller):
         declined: Flag = None,
     ) -> Template:
         """What is offered and until when."""
-        offer = await bookings_service.offer(token, request_locale(request))
+        offer = await bookings_service.waitlist.offer(token, request_locale(request))
         if offer is None:
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _page("offer", offer=offer, token=token, declined=bool(declined))
@@ -378,10 +378,10 @@ class WaitlistPages(Controller):
     ) -> Response[Any]:
         """Book the offered places."""
         locale = request_locale(request)
-        result = await bookings_service.accept_offer(token, locale)
+        result = await bookings_service.waitlist.accept_offer(token, locale)
         if result.token is not None:
             return _see_other(f"/bookings/{result.token}?booked=1")
-        offer = await bookings_service.offer(token, locale)
+        offer = await bookings_service.waitlist.offer(token, locale)
         if offer is None:
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         message = OUTCOME_MESSAGES.get(result.outcome) if result.outcome is Outcome.DUPLICATE else None
@@ -390,7 +390,7 @@ class WaitlistPages(Controller):
     @post("/decline", name="decline_offer")
     async def decline(self, bookings_service: NamedDependency[BookingsService], token: Token) -> Response[Any]:
         """No thanks: the places go to the next person waiting."""
-        await bookings_service.decline_offer(token)
+        await bookings_service.waitlist.decline_offer(token)
         return _see_other(f"/waitlist/{token}?declined=1")
 
 
@@ -410,7 +410,7 @@ class WaitlistPlacePages(Controller):
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Template:
         """The event, the places asked for, the position in the queue, and a button to leave (reads only)."""
-        place = await bookings_service.waitlist_place(token, request_locale(request))
+        place = await bookings_service.waitlist.waitlist_place(token, request_locale(request))
         if place is None:
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _page("waitlist_place", place=place, token=token)
@@ -420,7 +420,7 @@ class WaitlistPlacePages(Controller):
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
         """Leave the waitlist (an open offer's places go to the next person), then show the page again."""
-        result = await bookings_service.leave_waitlist(token)
+        result = await bookings_service.waitlist.leave_waitlist(token)
         if not result.found:
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _see_other(f"/waitlist/place/{token}")
@@ -439,7 +439,7 @@ class AccountBookings(Controller):
         """Cancel and go back to the account page."""
         user = current_user(request)
         assert user is not None  # the guard guarantees it
-        await bookings_service.cancel_for_user(booking_id, user.id, user.email)
+        await bookings_service.booking.cancel_for_user(booking_id, user.id, user.email)
         return _see_other("/account")
 
     @post("/account/waitlist/{entry_id:int}/leave", name="account_leave_waitlist")
@@ -449,7 +449,7 @@ class AccountBookings(Controller):
         """Leave one of one's own waitlist places and go back to the account page."""
         user = current_user(request)
         assert user is not None  # the guard guarantees it
-        await bookings_service.leave_waitlist_for_user(entry_id, user.id, user.email)
+        await bookings_service.waitlist.leave_waitlist_for_user(entry_id, user.id, user.email)
         return _see_other("/account")
 
 
@@ -465,14 +465,14 @@ class PartnerFeedback(Controller):
     ) -> Template:
         """Ratings and comments (hidden comments show only that an officer hid them)."""
         user = current_user(request)
-        organisation = await bookings_service.organisation_of_event(event_id)
+        organisation = await bookings_service.feedback.organisation_of_event(event_id)
         if user is None or organisation is None or organisation not in user.organisation_ids:
             raise NotFoundException()
-        items = await bookings_service.event_feedback(event_id)
+        items = await bookings_service.feedback.event_feedback(event_id)
         ratings = [item.rating for item in items]
         return _page(
             "partner_feedback",
-            title=await bookings_service.event_title(event_id, request_locale(request)),
+            title=await bookings_service.feedback.event_title(event_id, request_locale(request)),
             event_id=event_id,
             items=items,
             average=round(sum(ratings) / len(ratings), 1) if ratings else None,
@@ -489,7 +489,7 @@ class OfficerFeedback(Controller):
     @get("/", name="officer_feedback")
     async def index(self, bookings_service: NamedDependency[BookingsService], hidden: Flag = None) -> Template:
         """The latest comments, each with a form to hide it."""
-        items = await bookings_service.recent_feedback()
+        items = await bookings_service.feedback.recent_feedback()
         return _page("officer_feedback", items=items, hidden_now=bool(hidden), failed_id=None)
 
     @post("/{feedback_id:int}/hide", name="hide_feedback")
@@ -504,7 +504,7 @@ class OfficerFeedback(Controller):
         check_length(request, form, field, MAX_REASON)
         user = current_user(request)
         if not form.ok or user is None:
-            items = await bookings_service.recent_feedback()
+            items = await bookings_service.feedback.recent_feedback()
             return _page(
                 "officer_feedback",
                 HTTP_400_BAD_REQUEST,
@@ -513,7 +513,7 @@ class OfficerFeedback(Controller):
                 form=form,
                 failed_id=feedback_id,
             )
-        if not await bookings_service.hide_feedback(feedback_id, form.values[field], user):
+        if not await bookings_service.feedback.hide_feedback(feedback_id, form.values[field], user):
             raise NotFoundException()
         return _see_other("/officer/feedback?hidden=1")
 
@@ -612,7 +612,7 @@ class BookingsApi(Controller):
             user_id=user.id if user else None,
             request_key=idempotency_key,
         )
-        result = await bookings_service.book(event_id, occurrence_id, details)
+        result = await bookings_service.booking.book(event_id, occurrence_id, details)
         if result.token is not None and result.booking is not None:
             base = request.app.state["settings"].base_url
             body_out = BookingCreatedOut(
@@ -649,7 +649,7 @@ class BookingsApi(Controller):
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[BookingOut | ApiError]:
         """Cancel by manage token."""
-        result = await bookings_service.cancel(token, request_locale(request))
+        result = await bookings_service.booking.cancel(token, request_locale(request))
         if not result.found or result.booking is None:
             return _api_error(request, HTTP_404_NOT_FOUND, Outcome.NOT_FOUND)
         if result.past:

@@ -1,4 +1,4 @@
-"""Outbox job handlers of the bookings domain (imported by the worker at start).
+"""Outbox job handlers of the bookings domain (listed in `backend/wiring.py`).
 
 - `bookings.offer_expiry` (due at an offer's expiry, key `waitlist-expiry:<token digest>`): an offer not
   accepted in time passes its places to the next person waiting.
@@ -16,15 +16,16 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
-from backend.bookings.services import FEEDBACK_INVITE, OFFER_EXPIRY, OFFER_PLACES, BookingsService
+from backend.bookings.services import BookingsService
 from backend.bookings.tables import Booking
+from backend.bookings.tokens import FEEDBACK_INVITE, OFFER_EXPIRY, OFFER_PLACES
 from backend.core.clock import Clock
 from backend.core.db import write_transaction
 from backend.core.i18n import load_translations
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, ClaimedJob, enqueue
 from backend.core.templating import build_environment
-from backend.notifications.delivery import JobContext, PermanentJobError, register_handler
+from backend.notifications.delivery import CleanupHook, Handler, JobContext, PermanentJobError
 from backend.settings import Settings
 
 
@@ -49,7 +50,7 @@ def _id(job: ClaimedJob, name: str) -> int:
 
 async def expire_offer(job: ClaimedJob, context: JobContext) -> None:
     """Pass an expired offer's places on (nothing to do when it was accepted or declined)."""
-    await service_for(context.settings, context.clock).expire_offer(_id(job, "entry_id"))
+    await service_for(context.settings, context.clock).waitlist.expire_offer(_id(job, "entry_id"))
 
 
 async def invite_feedback(job: ClaimedJob, context: JobContext) -> None:
@@ -59,7 +60,7 @@ async def invite_feedback(job: ClaimedJob, context: JobContext) -> None:
     if not isinstance(email, dict):
         raise PermanentJobError("feedback invitation job without its email")
     service = service_for(context.settings, context.clock)
-    if not await service.feedback_due(booking_id):
+    if not await service.feedback.feedback_due(booking_id):
         return
     async with write_transaction(service.engine):
         await enqueue(EMAIL, f"feedback-email:{booking_id}", email)
@@ -67,9 +68,12 @@ async def invite_feedback(job: ClaimedJob, context: JobContext) -> None:
 
 async def offer_places(job: ClaimedJob, context: JobContext) -> None:
     """Offer an occurrence's free places to its waitlist."""
-    await service_for(context.settings, context.clock).offer_places_job(_id(job, "occurrence_id"))
+    await service_for(context.settings, context.clock).waitlist.offer_places_job(_id(job, "occurrence_id"))
 
 
-register_handler(OFFER_EXPIRY, expire_offer)
-register_handler(FEEDBACK_INVITE, invite_feedback)
-register_handler(OFFER_PLACES, offer_places)
+JOB_HANDLERS: dict[str, Handler] = {
+    OFFER_EXPIRY: expire_offer,
+    FEEDBACK_INVITE: invite_feedback,
+    OFFER_PLACES: offer_places,
+}
+CLEANUPS: dict[str, CleanupHook] = {}

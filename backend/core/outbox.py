@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -363,15 +363,6 @@ async def get_email(job_id: int) -> EmailRecord | None:
 
 
 # --- Housekeeping --------------------------------------------------------------------------------------
-
-# Called by the daily purge with the current time; domains register e.g. "delete expired sessions".
-CleanupHook = Callable[[datetime], Awaitable[None]]
-CLEANUP_HOOKS: dict[str, CleanupHook] = {}
-
-
-def register_cleanup(name: str, hook: CleanupHook) -> None:
-    """Run `hook(now)` in every daily purge (registering the same name again replaces it)."""
-    CLEANUP_HOOKS[name] = hook
 
 
 async def purge_finished(before: datetime) -> int:

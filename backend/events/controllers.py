@@ -8,7 +8,6 @@ The residents' side (listing, event page, calendars, feeds, embed, public API) i
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal, InvalidOperation
@@ -29,6 +28,7 @@ from backend.core.forms import Form, check_length, read_form
 from backend.core.guards import requires_roles, requires_same_origin
 from backend.core.i18n import N_, request_locale, translate
 from backend.core.roles import Role
+from backend.events.schedule import local_date_input, local_input, parse_local, parse_local_date
 from backend.events.schemas import (
     ACCESSIBILITY,
     LANGUAGES,
@@ -47,20 +47,9 @@ from backend.events.schemas import (
     PartnerEventOut,
     TranslationIn,
 )
-from backend.events.services import (
-    MAX_REASON,
-    EventNotFoundError,
-    EventsService,
-    EventView,
-    NotAllowedError,
-    OccurrenceView,
-    Problems,
-    bookings_port,
-    local_date_input,
-    local_input,
-    parse_local,
-    parse_local_date,
-)
+from backend.events.services import EventsService
+from backend.events.validation import MAX_REASON
+from backend.events.views import EventNotFoundError, EventView, NotAllowedError, OccurrenceView, Problems
 
 NO_STORE = {"Cache-Control": "no-store"}
 Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
@@ -98,9 +87,13 @@ FORM_TRANSLATIONS = ("pl", "ur")
 
 
 def provide_events(state: State) -> EventsService:
-    """The events service, with the bookings service when that domain is there."""
+    """The events service, calling the bookings domain through the port `backend/wiring.py` built."""
     return EventsService(
-        state["settings"], state["clock"], state["engine"], state["email_renderer"], bookings=bookings_port(state)
+        state["settings"],
+        state["clock"],
+        state["engine"],
+        state["email_renderer"],
+        bookings=state["wiring"].bookings_for_events,
     )
 
 
@@ -258,8 +251,8 @@ async def _form_context(request: Request[Any, Any, Any], events: EventsService) 
     user = _user(request)
     locale = request_locale(request)
     return {
-        "organisations": [o for o in await events.partner_organisations(user) if o.verified],
-        "categories": [(c.slug, c.name(locale)) for c in await events.categories()],
+        "organisations": [o for o in await events.reader.partner_organisations(user) if o.verified],
+        "categories": [(c.slug, c.name(locale)) for c in await events.categories.all()],
         "recurrences": [(code, translate(request, label)) for code, label in RECURRENCES],
         "language_options": [(c.code, translate(request, c.label)) for c in LANGUAGES],
         "suits_options": [(c.code, translate(request, c.label)) for c in SUITS],
@@ -290,7 +283,7 @@ class PartnerEventPages(Controller):
     async def dashboard(self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]) -> Template:
         """The partner's events by status, with each date's bookings."""
         user = _user(request)
-        mine = await events.partner_events(user)
+        mine = await events.reader.partner_events(user)
         by_status: dict[str, list[EventView]] = {}
         for event in mine:
             by_status.setdefault(event.status, []).append(event)
@@ -299,7 +292,7 @@ class PartnerEventPages(Controller):
             "partner/dashboard",
             groups=[(status, by_status[status]) for status in order if status in by_status],
             counts={status: len(items) for status, items in by_status.items()},
-            organisations=await events.partner_organisations(user),
+            organisations=await events.reader.partner_organisations(user),
             now=request.app.state["clock"].now(),
             **_label_maps(request),
         )
@@ -327,13 +320,13 @@ class PartnerEventPages(Controller):
         user = _user(request)
         form, data = await read_event_form(request)
         if form.ok:
-            result = await events.create_event(user, data)
+            result = await events.posting.create_event(user, data)
             if result.ok and result.event_id is not None:
                 request.session["flash"] = "published" if result.status == "published" else "pending"
                 return Redirect(path=f"/partner/events/{result.event_id}")
             _merge(request, form, result.problems)
         else:
-            _merge(request, form, await events.check(user, data, None))
+            _merge(request, form, await events.posting.check(user, data, None))
         context = await _form_context(request, events)
         return _page("partner/event_form", status_code=400, form=form, event=None, **context)
 
@@ -374,7 +367,7 @@ class PartnerEventPages(Controller):
         form, data = await read_event_form(request)
         if form.ok:
             try:
-                result = await events.update_event(user, event_id, data)
+                result = await events.posting.update_event(user, event_id, data)
             except NotAllowedError as exc:
                 raise ClientException(status_code=409, detail=translate(request, exc.message)) from exc
             if result.ok:
@@ -382,7 +375,7 @@ class PartnerEventPages(Controller):
                 return Redirect(path=f"/partner/events/{event_id}")
             _merge(request, form, result.problems)
         else:
-            _merge(request, form, await events.check(user, data, event))
+            _merge(request, form, await events.posting.check(user, data, event))
         context = await _form_context(request, events)
         return _page("partner/event_form", status_code=400, form=form, event=event, **context)
 
@@ -393,7 +386,9 @@ class PartnerEventPages(Controller):
         """Cancel one date; everyone booked is told."""
         form = await read_form(request, "reason")
         try:
-            await events.cancel_occurrence(_user(request), event_id, occurrence_id, form.values["reason"][:MAX_REASON])
+            await events.dates.cancel_occurrence(
+                _user(request), event_id, occurrence_id, form.values["reason"][:MAX_REASON]
+            )
         except EventNotFoundError as exc:
             raise NotFoundException from exc
         request.session["flash"] = "occurrence_cancelled"
@@ -430,7 +425,7 @@ class PartnerEventPages(Controller):
             form.add_error(request, "ends_at", N_("Enter a real date and time, like 2026-12-01 20:00"))
         if starts is not None and ends is not None:
             try:
-                problems = await events.change_occurrence(_user(request), event_id, occurrence_id, starts, ends)
+                problems = await events.dates.change_occurrence(_user(request), event_id, occurrence_id, starts, ends)
             except NotAllowedError as exc:
                 raise ClientException(status_code=409, detail=translate(request, exc.message)) from exc
             if not problems:
@@ -446,7 +441,7 @@ class PartnerEventPages(Controller):
         """Cancel the whole event; everyone booked on a date still to come is told."""
         form = await read_form(request, "reason")
         try:
-            await events.cancel_series(_user(request), event_id, form.values["reason"][:MAX_REASON])
+            await events.dates.cancel_series(_user(request), event_id, form.values["reason"][:MAX_REASON])
         except EventNotFoundError as exc:
             raise NotFoundException from exc
         request.session["flash"] = "cancelled"
@@ -458,7 +453,7 @@ class PartnerEventPages(Controller):
     ) -> Response[Any]:
         """Copy the event as a draft and open it for editing."""
         try:
-            new_id = await events.duplicate(_user(request), event_id)
+            new_id = await events.dates.duplicate(_user(request), event_id)
         except EventNotFoundError as exc:
             raise NotFoundException from exc
         return Redirect(path=f"/partner/events/{new_id}/edit")
@@ -478,14 +473,13 @@ class PartnerEventPages(Controller):
         if chosen is None:
             chosen = next((o for o in event.occurrences if o.ends_at >= now and o.status != "cancelled"), None)
         chosen = chosen or (event.occurrences[-1] if event.occurrences else None)
-        people = await events.attendees(_user(request), event_id, chosen.id) if chosen else []
+        people = await events.attendees.attendees(_user(request), event_id, chosen.id) if chosen else []
         flash = request.session.pop("flash", None) if request.session else None
         return _page(
             "partner/attendees",
             event=event,
             occurrence=chosen,
             attendees=people,
-            bookings_available=events.bookings is not None,
             flash=flash,
         )
 
@@ -532,14 +526,12 @@ class PartnerEventPages(Controller):
         form = await read_form(request, "subject", "message")
         _add_problems(request, form, _message_problems(form.values))
         if form.ok:
-            sent = await events.message_attendees(
+            await events.attendees.message_attendees(
                 _user(request), event_id, occurrence_id, form.values["subject"], form.values["message"]
             )
-            if sent is not None:
-                request.session["flash"] = "messaged"
-                return Redirect(path=f"/partner/events/{event_id}/attendees?occurrence={occurrence_id}")
-            form.add_error(request, "message", MESSAGES_UNAVAILABLE)
-        people = await events.attendees(_user(request), event_id, occurrence_id)
+            request.session["flash"] = "messaged"
+            return Redirect(path=f"/partner/events/{event_id}/attendees?occurrence={occurrence_id}")
+        people = await events.attendees.attendees(_user(request), event_id, occurrence_id)
         return _page(
             "partner/attendees",
             status_code=400,
@@ -547,7 +539,6 @@ class PartnerEventPages(Controller):
             event=event,
             occurrence=occurrence,
             attendees=people,
-            bookings_available=events.bookings is not None,
             flash=None,
         )
 
@@ -561,7 +552,7 @@ async def _partner_event(
     request: Request[Any, Any, Any], events: EventsService, event_id: int, *, with_counts: bool = False
 ) -> EventView:
     try:
-        return await events.event_for_partner(_user(request), event_id, with_counts=with_counts)
+        return await events.reader.event_for_partner(_user(request), event_id, with_counts=with_counts)
     except EventNotFoundError as exc:
         raise NotFoundException from exc
 
@@ -588,16 +579,15 @@ async def _exported_attendees(
     """The people booked on one date, for a download or the API: personal data, so the audit log notes it."""
     user = _user(request)
     try:
-        people = await events.attendees(user, event_id, occurrence_id)
+        people = await events.attendees.attendees(user, event_id, occurrence_id)
     except EventNotFoundError as exc:
         raise NotFoundException from exc
-    await events.record_export(user, event_id, occurrence_id)
+    await events.attendees.record_export(user, event_id, occurrence_id)
     return people
 
 
 # A message to everyone booked on a date: (field, error when empty, longest), the same for the page and API.
 MESSAGE_FIELDS = (("subject", N_("Enter a subject"), 150), ("message", N_("Enter your message"), 5000))
-MESSAGES_UNAVAILABLE = N_("Messages cannot be sent yet. Try again later")
 
 
 def _message_problems(values: dict[str, str]) -> Problems:
@@ -626,7 +616,7 @@ class OfficerEventPages(Controller):
     async def queue(self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]) -> Template:
         """New events and changes waiting for a decision, oldest first."""
         flash = request.session.pop("flash", None) if request.session else None
-        return _page("officer/queue", items=await events.queue(), flash=flash)
+        return _page("officer/queue", items=await events.moderation.queue(), flash=flash)
 
     @get("/events/{event_id:int}", name="officer_event")
     async def review(
@@ -645,7 +635,7 @@ class OfficerEventPages(Controller):
         if not form.ok:
             return await _review_page(request, events, event_id, form, status_code=400)
         try:
-            await events.approve(_user(request), event_id, form.values["note"])
+            await events.moderation.approve(_user(request), event_id, form.values["note"])
         except EventNotFoundError as exc:
             raise NotFoundException from exc
         except NotAllowedError as exc:
@@ -664,7 +654,7 @@ class OfficerEventPages(Controller):
             events,
             event_id,
             field="reason",
-            decide=events.reject,
+            decide=events.moderation.reject,
             then="/officer/events/queue",
             flash="rejected",
         )
@@ -675,13 +665,18 @@ class OfficerEventPages(Controller):
     ) -> Response[Any]:
         """Take a published event off the public site, with a reason."""
         return await _decide_with_reason(
-            request, events, event_id, field="hide_reason", decide=events.hide, then=f"/officer/events/{event_id}"
+            request,
+            events,
+            event_id,
+            field="hide_reason",
+            decide=events.moderation.hide,
+            then=f"/officer/events/{event_id}",
         )
 
     @get("/categories", name="officer_categories")
     async def categories(self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]) -> Template:
         """Every category, with forms to add, rename and deactivate."""
-        return _page("officer/categories", categories=await events.categories(include_inactive=True))
+        return _page("officer/categories", categories=await events.categories.all(include_inactive=True))
 
     @post("/categories")
     async def add_category(
@@ -690,14 +685,14 @@ class OfficerEventPages(Controller):
         """Add a category."""
         form = await read_form(request, "slug", "name_en", "name_pl", "name_ur")
         names = {locale: form.values[f"name_{locale}"] for locale in ("en", "pl", "ur")}
-        problems = await events.add_category(_user(request), form.values["slug"].lower(), names)
+        problems = await events.categories.add_category(_user(request), form.values["slug"].lower(), names)
         if problems:
             _add_problems(request, form, problems)
             return _page(
                 "officer/categories",
                 status_code=400,
                 form=form,
-                categories=await events.categories(include_inactive=True),
+                categories=await events.categories.all(include_inactive=True),
             )
         return Redirect(path="/officer/categories")
 
@@ -709,7 +704,7 @@ class OfficerEventPages(Controller):
         form = await read_form(request, "name_en", "name_pl", "name_ur")
         names = {locale: form.values[f"name_{locale}"] for locale in ("en", "pl", "ur")}
         try:
-            problems = await events.rename_category(_user(request), category_id, names)
+            problems = await events.categories.rename_category(_user(request), category_id, names)
         except EventNotFoundError as exc:
             raise NotFoundException from exc
         if problems:
@@ -725,7 +720,9 @@ class OfficerEventPages(Controller):
         """Deactivate a category or bring it back."""
         form = await read_form(request, "active")
         try:
-            await events.set_category_active(_user(request), category_id, active=form.values["active"] == "yes")
+            await events.categories.set_category_active(
+                _user(request), category_id, active=form.values["active"] == "yes"
+            )
         except EventNotFoundError as exc:
             raise NotFoundException from exc
         return Redirect(path="/officer/categories")
@@ -734,7 +731,7 @@ class OfficerEventPages(Controller):
 async def _review_page(
     request: Request[Any, Any, Any], events: EventsService, event_id: int, form: Form, status_code: int = 200
 ) -> Template:
-    event = await events.event(event_id, with_counts=True)
+    event = await events.reader.event(event_id, with_counts=True)
     if event is None:
         raise NotFoundException
     return _page(
@@ -742,7 +739,7 @@ async def _review_page(
         status_code=status_code,
         form=form,
         event=event,
-        decisions=await events.decisions(event_id),
+        decisions=await events.moderation.decisions(event_id),
         field_labels={name: translate(request, label) for name, label in DIFF_LABELS.items()},
         **_label_maps(request),
     )
@@ -874,7 +871,7 @@ class PartnerEventsApi(Controller):
         self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]
     ) -> list[PartnerEventOut]:
         """Every event of the partner's organisations, newest first."""
-        return [_out(event) for event in await events.partner_events(_user(request))]
+        return [_out(event) for event in await events.reader.partner_events(_user(request))]
 
     @post(
         "",
@@ -889,10 +886,10 @@ class PartnerEventsApi(Controller):
     ) -> Response[Any]:
         """Create an event; field errors come back as `{"errors": {field: message}}` with status 400."""
         user = _user(request)
-        result = await events.create_event(user, data)
+        result = await events.posting.create_event(user, data)
         if not result.ok or result.event_id is None:
             return _problems_response(request, result.problems)
-        return Response(_out(await events.event_for_partner(user, result.event_id)), status_code=201)
+        return Response(_out(await events.reader.event_for_partner(user, result.event_id)), status_code=201)
 
     @put(
         "/{event_id:int}",
@@ -910,14 +907,14 @@ class PartnerEventsApi(Controller):
         """Replace an event's details; a material change to a published event may wait for approval."""
         user = _user(request)
         try:
-            result = await events.update_event(user, event_id, data)
+            result = await events.posting.update_event(user, event_id, data)
         except EventNotFoundError as exc:
             raise NotFoundException from exc
         except NotAllowedError as exc:
             raise ClientException(status_code=409, detail=translate(request, exc.message)) from exc
         if not result.ok:
             return _problems_response(request, result.problems)
-        return Response(_out(await events.event_for_partner(user, event_id)), status_code=200)
+        return Response(_out(await events.reader.event_for_partner(user, event_id)), status_code=200)
 
     @post(
         "/{event_id:int}/occurrences/{occurrence_id:int}/cancel",
@@ -937,8 +934,8 @@ class PartnerEventsApi(Controller):
         """Cancel one date; everyone booked is told."""
         user = _user(request)
         try:
-            await events.cancel_occurrence(user, event_id, occurrence_id, data.reason)
-            return _out(await events.event_for_partner(user, event_id))
+            await events.dates.cancel_occurrence(user, event_id, occurrence_id, data.reason)
+            return _out(await events.reader.event_for_partner(user, event_id))
         except EventNotFoundError as exc:
             raise NotFoundException from exc
 
@@ -961,8 +958,8 @@ class PartnerEventsApi(Controller):
         """Cancel the event and its dates still to come; everyone booked is told."""
         user = _user(request)
         try:
-            await events.cancel_series(user, event_id, data.reason)
-            return _out(await events.event_for_partner(user, event_id))
+            await events.dates.cancel_series(user, event_id, data.reason)
+            return _out(await events.reader.event_for_partner(user, event_id))
         except EventNotFoundError as exc:
             raise NotFoundException from exc
 
@@ -982,10 +979,10 @@ class PartnerEventsApi(Controller):
         """Copy the event as a draft; the answer is the copy."""
         user = _user(request)
         try:
-            new_id = await events.duplicate(user, event_id)
+            new_id = await events.dates.duplicate(user, event_id)
         except EventNotFoundError as exc:
             raise NotFoundException from exc
-        return _out(await events.event_for_partner(user, new_id))
+        return _out(await events.reader.event_for_partner(user, new_id))
 
     @post(
         "/{event_id:int}/occurrences/{occurrence_id:int}/change",
@@ -1009,14 +1006,14 @@ class PartnerEventsApi(Controller):
         user = _user(request)
         await _partner_occurrence(request, events, event_id, occurrence_id)
         try:
-            problems = await events.change_occurrence(user, event_id, occurrence_id, data.starts_at, data.ends_at)
+            problems = await events.dates.change_occurrence(user, event_id, occurrence_id, data.starts_at, data.ends_at)
         except EventNotFoundError as exc:
             raise NotFoundException from exc
         except NotAllowedError as exc:
             raise ClientException(status_code=409, detail=translate(request, exc.message)) from exc
         if problems:
             return _problems_response(request, problems)
-        return Response(_out(await events.event_for_partner(user, event_id)), status_code=200)
+        return Response(_out(await events.reader.event_for_partner(user, event_id)), status_code=200)
 
     @get(
         "/{event_id:int}/occurrences/{occurrence_id:int}/attendees",
@@ -1057,24 +1054,16 @@ class PartnerEventsApi(Controller):
         if problems:
             return _problems_response(request, problems)
         try:
-            sent = await events.message_attendees(
+            sent = await events.attendees.message_attendees(
                 _user(request), event_id, occurrence_id, values["subject"], values["message"]
             )
         except EventNotFoundError as exc:
             raise NotFoundException from exc
-        if sent is None:
-            return _problems_response(request, {"message": (MESSAGES_UNAVAILABLE, {})})
         return Response(MessagedOut(messaged=sent), status_code=200)
 
 
 ROUTE_HANDLERS: list[Any] = [PartnerEventPages, OfficerEventPages, PartnerEventsApi]
 DEPENDENCIES: dict[str, Provide] = {"events": Provide(provide_events, sync_to_thread=False)}
-
-# The residents' side, built by another engineer in its own module, is registered through this one.
-if importlib.util.find_spec("backend.events.discovery_controllers") is not None:
-    _discovery = importlib.import_module("backend.events.discovery_controllers")
-    ROUTE_HANDLERS.extend(getattr(_discovery, "ROUTE_HANDLERS", []))
-    DEPENDENCIES.update(getattr(_discovery, "DEPENDENCIES", {}))
 
 
 async def _decide_with_reason(

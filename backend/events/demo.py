@@ -10,6 +10,7 @@ from backend.accounts.demo import DEMO_ORGANISATIONS, demo_service
 from backend.core.auth import CurrentUser
 from backend.core.clock import SystemClock
 from backend.core.roles import Role
+from backend.events.ports import BookingsPort
 from backend.events.reference import load_reference_data
 from backend.events.schemas import EventIn, TranslationIn
 from backend.events.services import EventsService
@@ -528,7 +529,7 @@ EVENTS = (
 )
 
 
-async def load_demo(settings: Settings) -> None:
+async def load_demo(settings: Settings, *, bookings: BookingsPort) -> None:
     """Post the demo events (skipping any already there), approving those meant to be published."""
     await load_reference_data()
     accounts = demo_service(settings)
@@ -537,7 +538,7 @@ async def load_demo(settings: Settings) -> None:
         for name, kind, trusted, email, area in DEMO_ORGANISATIONS
     ]
     clock = SystemClock()
-    events = EventsService(settings, clock, Event._meta.db, accounts.renderer)
+    events = EventsService(settings, clock, Event._meta.db, accounts.renderer, bookings=bookings)
     zone = ZoneInfo(settings.time_zone)
     officer = CurrentUser(id=0, email="", display_name="demo", roles=frozenset({Role.OFFICER}))
     today = clock.now().astimezone(zone).date()
@@ -584,8 +585,8 @@ async def load_demo(settings: Settings) -> None:
             ],
             original_locale="en",
         )
-        result = await events.create_event(partner, data)
+        result = await events.posting.create_event(partner, data)
         if not result.ok or result.event_id is None:
             raise RuntimeError(f"demo event {demo.title!r} refused: {result.problems}")
         if result.status == "pending" and demo.approve:
-            await events.approve(officer, result.event_id, "demo")
+            await events.moderation.approve(officer, result.event_id, "demo")

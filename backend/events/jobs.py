@@ -1,15 +1,17 @@
-"""Daily clean-up for events (imported by the worker at start): search rows of dates that have started."""
+"""Daily clean-up for events (listed in `backend/wiring.py`): search rows of dates that have started."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from backend.core.outbox import register_cleanup
 from backend.events.listing import purge_started
+from backend.notifications.delivery import CleanupHook, Handler, JobContext
 
 
-async def _purge_listing(now: datetime) -> None:
+async def purge_listing(now: datetime, _context: JobContext) -> None:
+    """Drop the search rows of dates that have started."""
     await purge_started(now)
 
 
-register_cleanup("events.listing", _purge_listing)
+JOB_HANDLERS: dict[str, Handler] = {}
+CLEANUPS: dict[str, CleanupHook] = {"events.listing": purge_listing}

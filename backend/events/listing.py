@@ -3,7 +3,8 @@
 `refresh(event_ids)` rewrites the rows of those events from `event` and `event_occurrence` with one DELETE
 and one INSERT … SELECT, inside the caller's write transaction, so a change and what residents can find
 never disagree. Every write of the events service that touches an event or its dates ends with it; an
-organisation's verification or rejection refreshes all of its events through the accounts domain's hook.
+organisation's verification or rejection refreshes all of its events through `refresh_organisation`, which
+`backend/wiring.py` hands to the accounts domain as a hook.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from backend.accounts.services import ORGANISATION_STANDING_HOOKS, verified_organisation_ids
+from backend.accounts.services import verified_organisation_ids
 from backend.events.tables import Event, Listing
 
 _COLUMNS = (
@@ -68,7 +69,3 @@ async def purge_started(before: datetime) -> int:
     """Drop the rows of dates that started before this time (the search skips them anyway); returns how many."""
     rows = await Listing.delete().where(Listing.starts_at < before).returning(Listing.id)
     return len(rows)
-
-
-if refresh_organisation not in ORGANISATION_STANDING_HOOKS:
-    ORGANISATION_STANDING_HOOKS.append(refresh_organisation)

@@ -1,7 +1,8 @@
 """Running outbox jobs: a handler per job kind, and the worker loop that claims, runs and records them.
 
-Later issues add kinds ("push", "reminder", …) with `register_handler` (and daily cleanups with
-`backend.core.outbox.register_cleanup`) in their domain's `jobs.py`, which the worker imports at start.
+A domain's background work lives in `backend/<domain>/jobs.py`, which exports `JOB_HANDLERS` (job kind ->
+`Handler`) and `CLEANUPS` (name -> `CleanupHook`, run by the daily purge); `backend/wiring.py` lists those
+modules and hands their handlers to the `Worker` it builds. Nothing here is registered on import.
 Scheduled jobs are ordinary outbox rows with a future `due_at` and an idempotency key (e.g.
 `purge:2026-11-25`), so they run once even with two workers or after a restart.
 """
@@ -10,15 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
-import importlib.util
 import logging
-import pkgutil
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 from backend.core import outbox
 from backend.core.clock import Clock
@@ -33,8 +30,6 @@ from backend.notifications.email import (
 from backend.settings import Settings
 
 logger = logging.getLogger("hearby.worker")
-
-BACKEND_DIR = Path(__file__).resolve().parent.parent
 
 
 class PermanentJobError(PermanentDeliveryError):
@@ -64,7 +59,10 @@ class JobContext:
     options: WorkerOptions
 
 
+# Runs one claimed job; raises DeliveryError (or any exception) to have it retried, PermanentJobError to give up.
 Handler = Callable[[ClaimedJob, JobContext], Awaitable[None]]
+# Run by the daily purge with the current time (e.g. "delete spent sign-in links").
+CleanupHook = Callable[[datetime, JobContext], Awaitable[None]]
 
 
 async def send_email(job: ClaimedJob, context: JobContext) -> None:
@@ -78,48 +76,33 @@ async def send_email(job: ClaimedJob, context: JobContext) -> None:
     await context.email_sender.send(message)
 
 
-async def run_purge(_job: ClaimedJob, context: JobContext) -> None:
-    """The daily purge: delete finished jobs past retention, run every cleanup hook, book tomorrow's."""
-    now = context.clock.now()
-    deleted = await outbox.purge_finished(now - timedelta(days=context.options.retention_days))
-    for name, hook in outbox.CLEANUP_HOOKS.items():
-        await hook(now)
-        logger.info("cleanup", extra={"fields": {"hook": name}})
-    await outbox.schedule_purge(now)
-    logger.info("purge", extra={"fields": {"deleted_jobs": deleted}})
+def purge_handler(cleanups: Mapping[str, CleanupHook]) -> Handler:
+    """The daily purge: delete finished jobs past retention, run each of these cleanups, book tomorrow's."""
+
+    async def run_purge(_job: ClaimedJob, context: JobContext) -> None:
+        now = context.clock.now()
+        deleted = await outbox.purge_finished(now - timedelta(days=context.options.retention_days))
+        for name, cleanup in cleanups.items():
+            await cleanup(now, context)
+            logger.info("cleanup", extra={"fields": {"hook": name}})
+        await outbox.schedule_purge(now)
+        logger.info("purge", extra={"fields": {"deleted_jobs": deleted}})
+
+    return run_purge
 
 
-HANDLERS: dict[str, Handler] = {outbox.EMAIL: send_email, outbox.PURGE: run_purge}
-
-
-def register_handler(kind: str, handler: Handler) -> None:
-    """Run jobs of this kind with this handler (later issues: "push", "reminder", …)."""
-    HANDLERS[kind] = handler
-
-
-def load_job_modules() -> list[str]:
-    """Import every domain's optional `backend/<domain>/jobs.py`, which registers handlers and cleanup hooks."""
-    loaded = []
-    for domain in sorted(module.name for module in pkgutil.iter_modules([str(BACKEND_DIR)]) if module.ispkg):
-        name = f"backend.{domain}.jobs"
-        if importlib.util.find_spec(name) is not None:
-            module = importlib.import_module(name)
-            # Interim bridge: a module that declares JOB_HANDLERS / CLEANUPS (the target shape) is registered here.
-            for kind, handler in getattr(module, "JOB_HANDLERS", {}).items():
-                register_handler(kind, handler)
-            for cleanup_name, hook in getattr(module, "CLEANUPS", {}).items():
-                outbox.register_cleanup(cleanup_name, hook)
-            loaded.append(name)
-    return loaded
+def core_handlers(cleanups: Mapping[str, CleanupHook]) -> dict[str, Handler]:
+    """The kinds every worker runs whatever the domains: emails, and the daily purge with these cleanups."""
+    return {outbox.EMAIL: send_email, outbox.PURGE: purge_handler(cleanups)}
 
 
 class Worker:
     """Claims batches of due jobs and runs them one at a time, recording each outcome."""
 
-    def __init__(self, worker_id: str, context: JobContext, handlers: dict[str, Handler] | None = None) -> None:
+    def __init__(self, worker_id: str, context: JobContext, handlers: Mapping[str, Handler]) -> None:
         self.worker_id = worker_id
         self.context = context
-        self.handlers = HANDLERS if handlers is None else handlers
+        self.handlers = dict(handlers)
         self._last_sweep = float("-inf")
 
     @property

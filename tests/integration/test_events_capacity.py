@@ -21,7 +21,7 @@ from backend.core.auth import CurrentUser
 from backend.core.clock import SettableClock
 from backend.events.capacity import CapacityService
 from backend.events.reference import load_reference_data
-from backend.events.services import EventsService, bookings_port
+from backend.events.services import EventsService
 from backend.events.tables import Occurrence
 from tests.integration.test_bookings import make_slot
 from tests.integration.test_events_partner import event_form, make_organisation, only_event, post_event
@@ -40,7 +40,7 @@ def bookings(app: Litestar, clock: SettableClock) -> BookingsService:
 def events(app: Litestar, clock: SettableClock) -> EventsService:
     state = app.state
     return EventsService(
-        state["settings"], clock, state["engine"], state["email_renderer"], bookings=bookings_port(state)
+        state["settings"], clock, state["engine"], state["email_renderer"], bookings=state["wiring"].bookings_for_events
     )
 
 
@@ -63,7 +63,7 @@ async def posted_event(
 
 async def book(service: BookingsService, event_id: int, occurrence_id: int, who: str, places: int = 1) -> Outcome:
     request = BookingRequest(name=who, email=f"{who}@example.org", places=places)
-    return (await service.book(event_id, occurrence_id, request)).outcome
+    return (await service.booking.book(event_id, occurrence_id, request)).outcome
 
 
 async def places(occurrence_id: int) -> tuple[int | None, int | None]:
@@ -126,7 +126,7 @@ async def test_capacity_below_the_places_booked_is_refused_and_cancellations_can
 
     # Three cancel: the places come back, and capacity may come down to what is booked, no further.
     for number in range(3):
-        assert await service.cancel_for_user(
+        assert await service.booking.cancel_for_user(
             (await Booking.select(Booking.id).where(Booking.email == f"p{number}@example.org").first())["id"],
             0,
             f"p{number}@example.org",
@@ -139,7 +139,7 @@ async def test_capacity_below_the_places_booked_is_refused_and_cancellations_can
 
     # A later cancellation gives back one place of seven, not a place over the capacity.
     first = await Booking.select(Booking.id).where(Booking.email == "p3@example.org").first()
-    assert await service.cancel_for_user(first["id"], 0, "p3@example.org")
+    assert await service.booking.cancel_for_user(first["id"], 0, "p3@example.org")
     assert await places(occurrence_id) == (7, 1)
     assert await book(service, event_id, occurrence_id, "late") is Outcome.BOOKED
     assert await book(service, event_id, occurrence_id, "later") is Outcome.FULL
@@ -181,7 +181,7 @@ async def test_raising_the_capacity_offers_the_new_places_to_the_waitlist_first(
         assert await book(service, event_id, occurrence_id, f"p{number}") is Outcome.BOOKED
     for who, wanted in (("first", 2), ("second", 1)):
         request = BookingRequest(name=who, email=f"{who}@example.org", places=wanted)
-        assert (await service.join_waitlist(event_id, occurrence_id, request)).outcome is Outcome.WAITLISTED
+        assert (await service.waitlist.join_waitlist(event_id, occurrence_id, request)).outcome is Outcome.WAITLISTED
 
     # One new place: too few for the first person waiting (who keeps their turn), so the second is offered it.
     assert (await edit(client, clock, organisation, event_id, "3")).status_code == 302
@@ -209,7 +209,7 @@ async def test_a_booking_committed_after_the_read_still_counts(app: Litestar, cl
     service = bookings(app, clock)
     for number in range(5):
         assert await book(service, slot.event_id, slot.occurrence_id, f"p{number}") is Outcome.BOOKED
-    stale = await service.counts([slot.occurrence_id])  # what an edit read: 5 booked, 5 left
+    stale = await service.occurrences.counts([slot.occurrence_id])  # what an edit read: 5 booked, 5 left
     assert stale == {slot.occurrence_id: 5}
     assert await book(service, slot.event_id, slot.occurrence_id, "meanwhile", places=3) is Outcome.BOOKED
 
@@ -236,10 +236,10 @@ async def test_an_edit_racing_bookings_never_overbooks(
         roles=partner.roles,
         organisation_ids=frozenset({organisation}),
     )
-    view = await partners.event_for_partner(user, event_id)
+    view = await partners.reader.event_for_partner(user, event_id)
     lowered = msgspec.structs.replace(view.as_input(), capacity=6)
 
-    edit_task = asyncio.ensure_future(partners.update_event(user, event_id, lowered))
+    edit_task = asyncio.ensure_future(partners.posting.update_event(user, event_id, lowered))
     outcomes = await asyncio.gather(*(book(service, event_id, occurrence_id, f"racer{number}") for number in range(6)))
     saved = await edit_task
     capacity, left = await places(occurrence_id)

@@ -14,11 +14,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from backend.core.clock import SettableClock
-from backend.core.outbox import CLEANUP_HOOKS
 from backend.core.roles import Role
 from backend.events import jobs as events_jobs
 from backend.events import listing
 from backend.events.tables import Listing
+from backend.notifications.delivery import JobContext, WorkerOptions
+from backend.notifications.email import make_email_sender
+from backend.wiring import cleanups
 from tests.support.events import (
     BANBURY,
     CHERWELL,
@@ -90,8 +92,10 @@ async def test_the_daily_purge_drops_the_search_rows_of_dates_that_have_started(
     organisation = await make_organisation()
     await make_event(organisation, NOW - timedelta(days=2), title="Two days ago")
     coming = await make_event(organisation, TOMORROW)
-    assert events_jobs.__name__ in {hook.__module__ for hook in CLEANUP_HOOKS.values()}
-    await CLEANUP_HOOKS["events.listing"](NOW)
+    settings = client.app.state["settings"]
+    purge = cleanups()["events.listing"]
+    assert purge is events_jobs.purge_listing
+    await purge(NOW, JobContext(settings, make_email_sender(settings), SettableClock(NOW), WorkerOptions()))
     assert [row["event_id"] for row in await Listing.select(Listing.event_id)] == [coming.id]
     assert await ids(client) == [coming.id]
     await listing.rebuild()  # the teardown compares with a full rebuild, which keeps dates until the purge

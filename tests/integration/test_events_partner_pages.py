@@ -130,7 +130,7 @@ def bookings_service(app: Litestar, clock: SettableClock) -> BookingsService:
 async def book_in(app: Litestar, clock: SettableClock, event: MadeEvent, occurrence_id: int, **fields: Any) -> None:
     """Book through the bookings service (a resident whose language is not the form's)."""
     request = BookingRequest(**{"places": 1, **fields})
-    result = await bookings_service(app, clock).book(event.id, occurrence_id, request)
+    result = await bookings_service(app, clock).booking.book(event.id, occurrence_id, request)
     assert result.outcome is Outcome.BOOKED, result
 
 
@@ -448,7 +448,7 @@ async def test_moving_a_booked_date_tells_each_person_booked_the_old_and_new_tim
 
     # The same move told again (a retry inside the bookings service) adds no email: the key is the same.
     async with write_transaction(app.state["engine"]):
-        assert await bookings_service(app, clock).occurrence_moved(occurrence, old_starts, old_ends) == 2
+        assert await bookings_service(app, clock).occurrences.occurrence_moved(occurrence, old_starts, old_ends) == 2
     assert len(await emails_about("ala@example.org", "New time")) == 1
 
     # Sending the same time again (a double submit) moves nothing and tells nobody again.
@@ -590,7 +590,7 @@ async def test_moving_a_full_date_tells_the_waiting_list_too(
     ala = await book(client, made.event.id, occurrence, "Ala", "ala@example.org")
     for name, email, locale in (("Wiktor", "wiktor@example.org", "pl"), ("Zoe", "zoe@example.org", "en")):
         request = BookingRequest(name=name, email=email, places=1, locale=locale)
-        joined = await bookings_service(app, clock).join_waitlist(made.event.id, occurrence, request)
+        joined = await bookings_service(app, clock).waitlist.join_waitlist(made.event.id, occurrence, request)
         assert joined.outcome is Outcome.WAITLISTED
     await cancel_booking(client, ala)  # the place is offered to Wiktor, first in the queue; Zoe still waits
     await sign_in(client, made.partner, clock)

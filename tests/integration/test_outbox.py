@@ -17,10 +17,11 @@ from backend.core.db import bind_tables, close_engine, make_engine, open_engine,
 from backend.core.outbox import enqueue
 from backend.core.roles import Role
 from backend.core.tables import AuditEntry, OutboxJob
-from backend.notifications.delivery import JobContext, Worker, WorkerOptions
+from backend.notifications.delivery import JobContext, Worker, WorkerOptions, core_handlers
 from backend.notifications.email import SmtpEmailSender, message_id
 from backend.notifications.services import NotificationsService
 from backend.settings import Settings
+from backend.wiring import job_handlers
 from tests.support.smtp import SmtpServer
 
 # Jobs enqueued without a due time are due at the database's "now"; the tests' clock starts after it — two
@@ -57,7 +58,7 @@ async def worker(
     sender = SmtpEmailSender(mail_settings, timeout=5)
     context = JobContext(settings=mail_settings, email_sender=sender, clock=clock, options=WorkerOptions(batch=10))
     try:
-        yield Worker("test-host:1", context)
+        yield Worker("test-host:1", context, job_handlers())
     finally:
         await sender.close()
 
@@ -259,18 +260,15 @@ async def test_the_daily_purge_runs_once_cleans_up_and_books_tomorrow(worker: Wo
     )
     cleaned: list[datetime] = []
 
-    async def forget_expired_things(now: datetime) -> None:
+    async def forget_expired_things(now: datetime, _context: JobContext) -> None:
         cleaned.append(now)
 
-    outbox.register_cleanup("test", forget_expired_things)
-    try:
-        the_day_before = clock.now() - timedelta(days=1)
-        assert await outbox.schedule_purge(the_day_before)  # booked for `day` at 03:00 UTC
-        assert not await outbox.schedule_purge(the_day_before)  # a second worker or a restart: same key, no-op
-        assert await worker.drain() == 1
-        assert await worker.drain() == 0
-    finally:
-        del outbox.CLEANUP_HOOKS["test"]
+    worker.handlers.update(core_handlers({"test": forget_expired_things}))
+    the_day_before = clock.now() - timedelta(days=1)
+    assert await outbox.schedule_purge(the_day_before)  # booked for `day` at 03:00 UTC
+    assert not await outbox.schedule_purge(the_day_before)  # a second worker or a restart: same key, no-op
+    assert await worker.drain() == 1
+    assert await worker.drain() == 0
     assert cleaned == [clock.now()]
     next_day = day + timedelta(days=1)
     keys = {row["idempotency_key"] for row in await OutboxJob.select(OutboxJob.idempotency_key)}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backend.bookings.ics import ics_attachment, occurrence_ics
-from backend.bookings.services import active_key, derived_token, digest, offer_window
+from backend.bookings.tokens import active_key, derived_token, digest, offer_window
 from backend.events.capacity import OccurrenceForBooking
 from backend.notifications.email import PermanentDeliveryError, build_message
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from backend.events.schedule import parse_local, parse_local_date, schedule
 from backend.events.schemas import ACCESSIBILITY, LANGUAGES, EventIn, codes_of, mask_of
-from backend.events.services import material_diff, parse_local, parse_local_date, schedule
+from backend.events.validation import material_diff
 
 LONDON = ZoneInfo("Europe/London")
 

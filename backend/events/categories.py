@@ -1,0 +1,111 @@
+"""Event categories: the list partners choose from, kept by officers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.engine.base import Engine
+
+from backend.core import audit
+from backend.core.auth import CurrentUser
+from backend.core.db import json_object, write_transaction
+from backend.core.i18n import N_
+from backend.events.tables import Category
+from backend.events.views import CategoryView, EventNotFoundError, Problems
+
+
+async def category_views(*, include_inactive: bool = False) -> list[CategoryView]:
+    """Categories in display order (active ones only unless asked)."""
+    query = Category.select().order_by(Category.position).order_by(Category.id)
+    if not include_inactive:
+        query = query.where(Category.active == True)  # noqa: E712 - Piccolo builds SQL from ==
+    rows = await query
+    return [
+        CategoryView(
+            id=row["id"],
+            slug=row["slug"],
+            names={str(k): str(v) for k, v in json_object(row["names"]).items()},
+            position=row["position"],
+            active=bool(row["active"]),
+        )
+        for row in rows
+    ]
+
+
+class CategoriesService:
+    """Officers add, rename, retire and restore the categories partners file events under."""
+
+    def __init__(self, engine: Engine[Any]) -> None:
+        self.engine = engine
+
+    async def all(self, *, include_inactive: bool = False) -> list[CategoryView]:
+        """Categories in display order (active ones only unless asked)."""
+        return await category_views(include_inactive=include_inactive)
+
+    async def add_category(self, officer: CurrentUser, slug: str, names: dict[str, str]) -> Problems:
+        """Add a category (slug: lower-case letters, digits and hyphens)."""
+        problems: Problems = {}
+        if not slug or len(slug) > 60 or not all(c.isascii() and (c.isalnum() or c == "-") for c in slug):
+            problems["slug"] = (N_("Enter a short name using lower-case letters, numbers and hyphens"), {})
+        slug = slug.lower()
+        if not names.get("en"):
+            problems["name_en"] = (N_("Enter the name in English"), {})
+        for locale, name in names.items():
+            if len(name) > 100:
+                problems[f"name_{locale}"] = (N_("Must be %(count)s characters or fewer"), {"count": 100})
+        if problems:
+            return problems
+        async with write_transaction(self.engine):
+            if await Category.exists().where(Category.slug == slug):
+                return {"slug": (N_("There is already a category with that short name"), {})}
+            position = len(await Category.select(Category.id)) + 1
+            rows = await Category.insert(
+                Category(slug=slug, names={k: v for k, v in names.items() if v}, position=position, active=True)
+            ).returning(Category.id)
+            await audit.record(
+                "category.created", actor=officer, subject_type="category", subject_id=rows[0]["id"], details=names
+            )
+        return {}
+
+    async def rename_category(self, officer: CurrentUser, category_id: int, names: dict[str, str]) -> Problems:
+        """Change a category's names (empty names for other languages fall back to English)."""
+        problems: Problems = {}
+        if not names.get("en"):
+            problems["name_en"] = (N_("Enter the name in English"), {})
+        for locale, name in names.items():
+            if len(name) > 100:
+                problems[f"name_{locale}"] = (N_("Must be %(count)s characters or fewer"), {"count": 100})
+        if problems:
+            return problems
+        async with write_transaction(self.engine):
+            row = await Category.select(Category.names).where(Category.id == category_id).first()
+            if row is None:
+                raise EventNotFoundError
+            await Category.update({Category.names: {k: v for k, v in names.items() if v}}).where(
+                Category.id == category_id
+            )
+            await audit.record(
+                "category.renamed",
+                actor=officer,
+                subject_type="category",
+                subject_id=category_id,
+                details={"before": json_object(row["names"]), "after": names},
+            )
+        return {}
+
+    async def set_category_active(self, officer: CurrentUser, category_id: int, *, active: bool) -> None:
+        """Deactivate a category (no new events use it; existing ones keep it) or bring it back."""
+        async with write_transaction(self.engine):
+            if not await Category.exists().where(Category.id == category_id):
+                raise EventNotFoundError
+            await Category.update({Category.active: active}).where(Category.id == category_id)
+            action = "category.activated" if active else "category.deactivated"
+            await audit.record(action, actor=officer, subject_type="category", subject_id=category_id)
+
+    async def ensure_category(self, slug: str, names: dict[str, str], position: int) -> None:
+        """Add a category if missing (idempotent; officers' renames are kept)."""
+        if await Category.exists().where(Category.slug == slug):
+            return
+        await Category.insert(Category(slug=slug, names=names, position=position, active=True)).on_conflict(
+            target=Category.slug, action="DO NOTHING"
+        )

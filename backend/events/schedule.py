@@ -1,0 +1,88 @@
+"""Dates of an event: a series' dates from its rule, and local times typed in forms and shown in inputs."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from backend.core.clock import Clock
+
+
+def aware(value: datetime) -> datetime:
+    """A datetime with a time zone (naive values from the database are UTC)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _add_months(moment: datetime, months: int, day: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(day, calendar.monthrange(year, month)[1]))
+
+
+def schedule(
+    starts_at: datetime, ends_at: datetime, recurrence: str, until: datetime | None, *, zone: ZoneInfo, limit: int
+) -> list[tuple[datetime, datetime]]:
+    """The dates of a series, in UTC: the same local time each week, fortnight or month, until a date.
+
+    Local wall-clock time is kept across clock changes (18:30 stays 18:30 in summer and winter).
+    Returns at most `limit + 1` dates, so a caller can tell that a series is too long.
+    """
+    duration = ends_at - starts_at
+    local_start = aware(starts_at).astimezone(zone).replace(tzinfo=None)
+    if recurrence == "none" or until is None:
+        return [(aware(starts_at).astimezone(UTC), aware(starts_at).astimezone(UTC) + duration)]
+    last_day = aware(until).astimezone(zone).date()
+    dates: list[tuple[datetime, datetime]] = []
+    index = 0
+    while len(dates) <= limit:
+        if recurrence == "weekly":
+            local = local_start + timedelta(weeks=index)
+        elif recurrence == "fortnightly":
+            local = local_start + timedelta(weeks=2 * index)
+        else:
+            local = _add_months(local_start, index, local_start.day)
+        if local.date() > last_day:
+            break
+        start = local.replace(tzinfo=zone).astimezone(UTC)
+        dates.append((start, start + duration))
+        index += 1
+    return dates
+
+
+def parse_local(text: str, zone: ZoneInfo) -> datetime | None:
+    """A date and time typed in local time (`2026-12-01T18:30`, `2026-12-01 18:30`, `01/12/2026 18:30`)."""
+    text = " ".join(text.replace("T", " ").split())
+    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M"):
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=zone).astimezone(UTC)
+        except ValueError:
+            continue
+    return None
+
+
+def parse_local_date(text: str, zone: ZoneInfo) -> datetime | None:
+    """A date typed as `2026-12-31` or `31/12/2026`: the end of that day, local time, in UTC."""
+    text = text.strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            day = datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        return datetime.combine(day, time(23, 59), tzinfo=zone).astimezone(UTC)
+    return None
+
+
+def local_input(value: datetime | None, zone: ZoneInfo) -> str:
+    """A datetime as a `datetime-local` input value in local time."""
+    return aware(value).astimezone(zone).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def local_date_input(value: datetime | None, zone: ZoneInfo) -> str:
+    """A datetime's local date as a `date` input value."""
+    return aware(value).astimezone(zone).date().isoformat() if value else ""
+
+
+def today(clock: Clock, zone: ZoneInfo) -> date:
+    """Today's date in local time."""
+    return clock.now().astimezone(zone).date()
