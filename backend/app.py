@@ -25,6 +25,7 @@ from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
+from redis.asyncio import Redis
 
 from backend.core.auth import AuthenticationMiddleware, SessionLimits
 from backend.core.clock import Clock, SystemClock
@@ -37,6 +38,7 @@ from backend.core.mail import EmailRenderer
 from backend.core.security import SecurityHeadersMiddleware, client_address, is_anonymous_write
 from backend.core.sessions import LazySessionConfig
 from backend.core.templating import PWA_DIR, STATIC_DIR, template_config
+from backend.core.throttle import MemoryThrottle, RedisThrottle, Throttle
 from backend.settings import Settings
 from backend.wiring import wire
 
@@ -45,10 +47,10 @@ SESSION_COOKIE = "hearby_session"
 CSRF_COOKIE = "hearby_csrf"
 
 
-def _stores(settings: Settings) -> StoreRegistry:
+def _stores(settings: Settings, redis: Redis | None) -> StoreRegistry:
     """Redis when REDIS_URL is set (shared by every process); otherwise local stores."""
-    if settings.redis_url:
-        root = RedisStore.with_client(url=settings.redis_url, namespace="hearby")
+    if redis is not None:
+        root = RedisStore(redis, namespace="hearby")
 
         def redis_store(name: str) -> Store:
             return root.with_namespace(name)
@@ -79,6 +81,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
     engine = make_engine(settings.database_url)
     bind_tables(engine)
     clock = clock or SystemClock()
+    # One Redis client per app (when REDIS_URL is set), shared by the session/rate-limit stores and the throttle.
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    throttle: Throttle = RedisThrottle(redis) if redis is not None else MemoryThrottle(clock)
     route_handlers: list[Any] = []
     dependencies: dict[str, Provide] = {}
     for module_name in DOMAIN_CONTROLLERS:
@@ -94,6 +99,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
             yield
         finally:
             await close_engine(engine)
+            if redis is not None:
+                await redis.aclose()
 
     def provide_settings() -> Settings:
         return settings
@@ -145,6 +152,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
             "wiring": wire(settings, clock, engine, renderer),
             "asset_version": templates.engine_instance.engine.globals["asset_version"],  # hashed once, at build
             "clock": clock,
+            "throttle": throttle,
         }
     )
     app = Litestar(
@@ -156,7 +164,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
             rate_limit.middleware,
         ],
         csrf_config=csrf,
-        stores=_stores(settings),
+        stores=_stores(settings, redis),
         template_config=templates,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
         openapi_config=OpenAPIConfig(

@@ -95,8 +95,11 @@ async def _migrate() -> None:
 
 def migrate(settings: Settings) -> None:
     """Apply every migration to DATABASE_URL."""
+    from backend.core.db import prepare_database
+
     os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
-    os.environ["DATABASE_URL"] = settings.database_url
+    os.environ["DATABASE_URL"] = settings.database_url  # what Piccolo's own configuration reads
+    prepare_database(settings.database_url)
     asyncio.run(_migrate())
     from backend.seed import load_reference_data
 
@@ -116,28 +119,27 @@ def seed(settings: Settings) -> None:
 async def _invite_admin(settings: Settings, email: str) -> str:
     """Create an admin invitation (for the very first admin of a new installation) and return its link."""
     from backend.accounts.demo import demo_service
+    from backend.core.clock import SystemClock
     from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 
     engine = make_engine(settings.database_url)
     bind_tables(engine)
     await open_engine(engine)
     try:
-        return await demo_service(settings).first_admin_invitation(email)
+        return await demo_service(settings, SystemClock()).people.first_admin_invitation(email)
     finally:
         await close_engine(engine)
 
 
 async def _delete_account(settings: Settings, email: str) -> bool:
     """Delete one person's account and everything the other domains hold for them (their bookings…)."""
-    from litestar.stores.memory import MemoryStore
-
     from backend.accounts.services import AccountsService
     from backend.core.clock import SystemClock
     from backend.core.db import bind_tables, close_engine, make_engine, open_engine
     from backend.core.i18n import load_translations
     from backend.core.mail import EmailRenderer
     from backend.core.templating import build_environment
-    from backend.core.throttle import Throttle
+    from backend.core.throttle import MemoryThrottle
     from backend.wiring import account_hooks
 
     engine = make_engine(settings.database_url)
@@ -145,9 +147,9 @@ async def _delete_account(settings: Settings, email: str) -> bool:
     await open_engine(engine)
     clock = SystemClock()
     renderer = EmailRenderer(build_environment(settings), load_translations(), settings)
-    accounts = AccountsService(settings, clock, engine, Throttle(MemoryStore(), clock), renderer, hooks=account_hooks())
+    accounts = AccountsService(settings, clock, engine, MemoryThrottle(clock), renderer, hooks=account_hooks(clock))
     try:
-        return await accounts.delete_account_by_email(email)
+        return await accounts.people.delete_account_by_email(email)
     finally:
         await close_engine(engine)
 

@@ -1,4 +1,7 @@
-"""Piccolo's configuration, for its command line (migrations). The app builds its own engine from settings."""
+"""Piccolo's configuration, read only by Piccolo's command line (migrations), which finds it by name and reads
+DATABASE_URL here. The app, the worker and the CLI build their own engine from the settings they are given;
+building this one touches no file (see `backend.core.db.make_engine`).
+"""
 
 from __future__ import annotations
 

@@ -55,10 +55,10 @@ async def seed_demo_content(settings: Settings, clock: Clock | None = None) -> N
 
     async def events(engine: Engine[Any]) -> None:
         bookings = wiring.bookings_for_events(settings, clock, engine, renderer)
-        await events_demo.load_demo(settings, bookings=bookings)
+        await events_demo.load_demo(settings, clock, bookings=bookings)
 
     async def accounts(_engine: Engine[Any]) -> None:
-        await accounts_demo.load_demo(settings)
+        await accounts_demo.load_demo(settings, clock)
 
     loaders = [accounts, events]
     await _with_engine(settings, loaders)

@@ -6,7 +6,7 @@ act on accounts) call these functions, so the same reactions run in every proces
 - `JOB_MODULES`: each `backend/<domain>/jobs.py`, exporting `JOB_HANDLERS` (outbox kind -> `Handler`) and
   `CLEANUPS` (name -> `CleanupHook`, run by the daily purge). A new domain with background work adds its
   module here.
-- `account_hooks()`: what the other domains do when an account is deleted (bookings: release and delete the
+- `account_hooks(clock)`: what the other domains do when an account is deleted (bookings: release and delete the
   person's places) or an organisation is verified or rejected (events: its dates enter or leave the search).
 - `bookings_for_events(...)`: the bookings service that the events domain calls when a date is cancelled or
   moved, or a partner reads or messages who is coming. Events defines the port; bookings implements it;
@@ -24,7 +24,7 @@ from piccolo.engine.base import Engine
 from backend.accounts import jobs as accounts_jobs
 from backend.accounts.hooks import AccountHooks
 from backend.bookings import jobs as bookings_jobs
-from backend.bookings.people import delete_user_bookings
+from backend.bookings.people import PersonalBookings
 from backend.bookings.services import BookingsService
 from backend.core.clock import Clock
 from backend.core.mail import EmailRenderer
@@ -59,10 +59,10 @@ def job_handlers() -> dict[str, Handler]:
     return handlers
 
 
-def account_hooks() -> AccountHooks:
+def account_hooks(clock: Clock) -> AccountHooks:
     """The other domains' reactions to an account deleted or an organisation's standing changed."""
     return AccountHooks(
-        account_deleted=(delete_user_bookings,),
+        account_deleted=(PersonalBookings(clock).delete_user_bookings,),
         organisation_standing_changed=(listing.refresh_organisation,),
     )
 
@@ -83,6 +83,6 @@ class Wiring:
 def wire(settings: Settings, clock: Clock, engine: Engine[Any], renderer: EmailRenderer) -> Wiring:
     """Build the web app's cross-domain collaborators."""
     return Wiring(
-        account_hooks=account_hooks(),
+        account_hooks=account_hooks(clock),
         bookings_for_events=bookings_for_events(settings, clock, engine, renderer),
     )

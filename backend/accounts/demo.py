@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from litestar.stores.memory import MemoryStore
-
 from backend.accounts.hooks import AccountHooks
 from backend.accounts.services import AccountsService
 from backend.accounts.tables import User
-from backend.core.clock import SystemClock
+from backend.core.clock import Clock
 from backend.core.i18n import load_translations
 from backend.core.mail import EmailRenderer
 from backend.core.roles import Role
 from backend.core.templating import build_environment
-from backend.core.throttle import Throttle
+from backend.core.throttle import MemoryThrottle
 from backend.settings import Settings
 
 # Documented in the README. Officers, members and admins set up two-factor at their first sign-in.
@@ -33,24 +31,25 @@ DEMO_ORGANISATIONS = (
 )
 
 
-def demo_service(settings: Settings) -> AccountsService:
+def demo_service(settings: Settings, clock: Clock) -> AccountsService:
     """An accounts service outside a request (the throttle is not used by these calls)."""
 
-    clock = SystemClock()
     renderer = EmailRenderer(build_environment(settings), load_translations(), settings)
     engine = User._meta.db  # the engine the tables are bound to, so transactions and queries share it
     # Demo content deletes no account and decides no organisation, so no other domain needs to react.
-    return AccountsService(settings, clock, engine, Throttle(MemoryStore(), clock), renderer, hooks=AccountHooks())
+    return AccountsService(settings, clock, engine, MemoryThrottle(clock), renderer, hooks=AccountHooks())
 
 
-async def load_demo(settings: Settings) -> None:
+async def load_demo(settings: Settings, clock: Clock) -> None:
     """Create the demo staff and organisations if they are not there yet."""
-    accounts = demo_service(settings)
+    accounts = demo_service(settings, clock)
     organisation_ids = [
-        await accounts.ensure_organisation(name, kind=kind, trusted=trusted, contact_email=email, area=area)
+        await accounts.organisations.ensure_organisation(
+            name, kind=kind, trusted=trusted, contact_email=email, area=area
+        )
         for name, kind, trusted, email, area in DEMO_ORGANISATIONS
     ]
     for email, name, roles in DEMO_STAFF:
-        user_id = await accounts.ensure_staff(email, name, DEMO_PASSWORD, roles)
+        user_id = await accounts.people.ensure_staff(email, name, DEMO_PASSWORD, roles)
         if email in DEMO_MEMBERSHIPS:
-            await accounts.add_member(user_id, organisation_ids[DEMO_MEMBERSHIPS[email]], owner=True)
+            await accounts.organisations.add_member(user_id, organisation_ids[DEMO_MEMBERSHIPS[email]], owner=True)

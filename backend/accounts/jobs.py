@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from litestar.stores.file import FileStore
 
-from backend.accounts.services import purge_spent_links
+from backend.accounts.links import purge_spent_links
 from backend.notifications.delivery import CleanupHook, Handler, JobContext
 
 LINK_RETENTION = timedelta(days=7)

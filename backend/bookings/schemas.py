@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -55,9 +55,53 @@ OUTCOME_MESSAGES: dict[Outcome, str] = {
 }
 
 
+# Field name -> (message marked with N_, its parameters); the caller translates.
+Problems = dict[str, tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class BookingDetails:
+    """Who is booking and how many places, checked by `check_booking_details` (the only check of them)."""
+
+    name: str
+    email: str
+    places: int
+    access_needs: str = ""
+
+
+def check_booking_details(
+    name: str, email: str, places: str | int, access_needs: str = "", *, limit: int = MAX_PLACES
+) -> tuple[BookingDetails | None, Problems]:
+    """The one check of a booking's or waiting-list request's details, for the form and the API alike.
+
+    Trims the name and access needs, lower-cases the email; `places` may be typed text. `limit` only shapes
+    the message: whether this many places may be booked on a date is the bookings service's rule (TOO_MANY).
+    """
+    problems: Problems = {}
+    name, email, access_needs = name.strip(), email.strip().lower(), access_needs.strip()
+    if not name:
+        problems["name"] = (N_("Enter your name"), {})
+    elif len(name) > MAX_NAME:
+        problems["name"] = (N_("Must be %(count)s characters or fewer"), {"count": MAX_NAME})
+    if not email:
+        problems["email"] = (N_("Enter your email address"), {})
+    elif len(email) > MAX_EMAIL or not EMAIL_PATTERN.match(email):
+        problems["email"] = (N_("Enter an email address in the correct format, like name@example.com"), {})
+    if isinstance(places, str):
+        text = places.strip() or "1"
+        places = int(text) if text.isdigit() and len(text) < 4 else 0
+    if not 1 <= places <= MAX_PLACES:
+        problems["places"] = (N_("Enter a number of places from 1 to %(limit)s"), {"limit": min(limit, MAX_PLACES)})
+    if len(access_needs) > MAX_ACCESS_NEEDS:
+        problems["access_needs"] = (N_("Must be %(count)s characters or fewer"), {"count": MAX_ACCESS_NEEDS})
+    if problems:
+        return None, problems
+    return BookingDetails(name=name, email=email, places=places, access_needs=access_needs), {}
+
+
 @dataclass(frozen=True)
 class BookingRequest:
-    """A resident's request for places (already validated by the controller)."""
+    """A resident's request for places, from details that passed `check_booking_details`."""
 
     name: str
     email: str

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from backend.accounts.services import organisation_standing
+from backend.accounts.organisations import organisation_standing
 
 # Outbox job kinds handled by backend/bookings/jobs.py.
 OFFER_EXPIRY = "bookings.offer_expiry"

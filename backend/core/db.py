@@ -30,13 +30,11 @@ PICCOLO_APPS = [
 
 
 def make_engine(database_url: str) -> Engine[Any]:
-    """An engine for a `sqlite:///…` or `postgresql://…` URL."""
+    """An engine for a `sqlite:///…` or `postgresql://…` URL. Building it touches nothing: `open_engine`
+    (or `prepare_database`, before migrations) creates the SQLite file's folder and sets its journal mode."""
     if database_url.startswith("sqlite:"):
-        path = sqlite_path(database_url)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        _enable_wal(path)
         # A generous busy timeout: IMMEDIATE transactions queue rather than fail with "database is locked".
-        return SQLiteEngine(path=path, timeout=30)
+        return SQLiteEngine(path=sqlite_path(database_url), timeout=30)
     dsn = database_url.replace("postgres://", "postgresql://", 1)
     return LoopPoolPostgresEngine(config={"dsn": dsn}, extensions=())
 
@@ -72,8 +70,15 @@ class LoopPoolPostgresEngine(PostgresEngine):
             self._pools[loop] = value
 
 
-def _enable_wal(path: str) -> None:
-    """WAL lets readers carry on while one writer commits; the mode is stored in the file itself."""
+def prepare_database(database_url: str) -> None:
+    """Make a SQLite database ready to open: its folder exists, and it is in WAL mode (readers carry on while
+    one writer commits; the mode is stored in the file itself). Nothing to do for PostgreSQL."""
+    if database_url.startswith("sqlite:"):
+        _prepare_sqlite(sqlite_path(database_url))
+
+
+def _prepare_sqlite(path: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA journal_mode=WAL")
 
@@ -94,8 +99,10 @@ def write_transaction(engine: Engine[Any]) -> Any:
 
 
 async def open_engine(engine: Engine[Any], pool_size: int = 10) -> None:
-    """Open the PostgreSQL connection pool (SQLite needs none; a size of 0 means a connection per query)."""
-    if isinstance(engine, PostgresEngine) and pool_size > 0:
+    """Open the PostgreSQL connection pool (a size of 0 means a connection per query); prepare a SQLite file."""
+    if isinstance(engine, SQLiteEngine):
+        _prepare_sqlite(engine.path)
+    elif isinstance(engine, PostgresEngine) and pool_size > 0:
         await engine.start_connection_pool(min_size=1, max_size=pool_size)
 
 

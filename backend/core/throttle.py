@@ -1,30 +1,24 @@
-"""Counting attempts in a window (sign-in per account and per client), in a Litestar store.
+"""Counting attempts in a window (sign-in per account and per client, links per address).
 
-With REDIS_URL set the counters live in Redis and are shared by every web process (INCR + EXPIRE in one
-transaction); otherwise they live in this process's memory, updated under a lock. Either way an attempt is
-counted *before* it is checked, so many requests sent at once cannot all slip under the limit.
+Two implementations of one `Throttle`: `RedisThrottle` counts in the Redis server it is given (INCRBY +
+EXPIRE in one transaction), shared by every web process; `MemoryThrottle` counts in this process's memory,
+under a lock of its own. Either way an attempt is counted *before* it is checked, so many requests sent at
+once cannot all slip under the limit. `create_app` builds one per app (`state["throttle"]`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import math
+from abc import ABC, abstractmethod
 
-from litestar.stores.base import Store
-from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
 
 from backend.core.clock import Clock
 
-_LOCAL_LOCK = asyncio.Lock()  # one process's in-memory counters: read-modify-write under one lock
 
-
-class Throttle:
+class Throttle(ABC):
     """A fixed-window counter per key."""
-
-    def __init__(self, store: Store, clock: Clock) -> None:
-        self.store = store
-        self.clock = clock
 
     async def attempt(self, key: str, limit: int, window_seconds: int) -> int | None:
         """Count one attempt; if that takes the key over its limit, the seconds to wait (refuse it)."""
@@ -44,47 +38,84 @@ class Throttle:
         """Count one attempt against the key."""
         await self._add(key, 1, window_seconds)
 
+    @abstractmethod
     async def clear(self, key: str) -> None:
         """Forget a key's attempts (after a successful sign-in)."""
-        await self.store.delete(key)
+
+    @abstractmethod
+    async def _add(self, key: str, delta: int, window_seconds: int) -> tuple[int, int]:
+        """Add `delta` to the key's count (starting its window if new); the new count and seconds left."""
+
+    @abstractmethod
+    async def _peek(self, key: str) -> tuple[int, int]:
+        """The key's count and seconds left in its window, without counting."""
+
+
+class RedisThrottle(Throttle):
+    """Counters in Redis, shared by every process that uses the same server and namespace."""
+
+    def __init__(self, redis: Redis, namespace: str = "hearby:throttle") -> None:
+        self.redis = redis
+        self.namespace = namespace
+
+    def _name(self, key: str) -> str:
+        return f"{self.namespace}:{key}"
+
+    async def clear(self, key: str) -> None:
+        """Forget a key's attempts."""
+        await self.redis.delete(self._name(key))
 
     async def _add(self, key: str, delta: int, window_seconds: int) -> tuple[int, int]:
-        if isinstance(self.store, RedisStore):
-            redis = self.store._redis
-            name = self.store._make_key(key)
-            async with redis.pipeline(transaction=True) as pipe:
-                pipe.incrby(name, delta)
-                pipe.expire(name, window_seconds, nx=True)
-                pipe.ttl(name)
-                count, _, ttl = await pipe.execute()
-            return int(count), max(1, int(ttl))
-        async with _LOCAL_LOCK:
-            now = self.clock.now().timestamp()
-            entry = await self._read(key) or {"count": 0, "reset_at": now + window_seconds}
-            entry["count"] = max(0, entry["count"] + delta)
-            wait = max(1, math.ceil(entry["reset_at"] - now))
-            await self.store.set(key, json.dumps(entry), expires_in=wait)
-            return int(entry["count"]), wait
+        name = self._name(key)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incrby(name, delta)
+            pipe.expire(name, window_seconds, nx=True)
+            pipe.ttl(name)
+            count, _, ttl = await pipe.execute()
+        return int(count), max(1, int(ttl))
 
     async def _peek(self, key: str) -> tuple[int, int]:
-        if isinstance(self.store, RedisStore):
-            redis = self.store._redis
-            name = self.store._make_key(key)
-            async with redis.pipeline(transaction=True) as pipe:
-                pipe.get(name)
-                pipe.ttl(name)
-                raw, ttl = await pipe.execute()
-            return (int(raw) if raw is not None else 0), max(1, int(ttl))
-        entry = await self._read(key)
-        if entry is None:
-            return 0, 0
-        return int(entry["count"]), max(1, math.ceil(entry["reset_at"] - self.clock.now().timestamp()))
+        name = self._name(key)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(name)
+            pipe.ttl(name)
+            raw, ttl = await pipe.execute()
+        return (int(raw) if raw is not None else 0), max(1, int(ttl))
 
-    async def _read(self, key: str) -> dict[str, float] | None:
-        raw = await self.store.get(key)
-        if raw is None:
-            return None
-        entry: dict[str, float] = json.loads(raw)
-        if entry["reset_at"] <= self.clock.now().timestamp():
-            return None
-        return entry
+
+class MemoryThrottle(Throttle):
+    """Counters in this process's memory (one web process: the embedded default), read and written under a lock."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._lock = asyncio.Lock()
+        self._entries: dict[str, tuple[int, float]] = {}  # key -> (count, when its window ends)
+
+    async def clear(self, key: str) -> None:
+        """Forget a key's attempts."""
+        async with self._lock:
+            self._entries.pop(key, None)
+
+    async def _add(self, key: str, delta: int, window_seconds: int) -> tuple[int, int]:
+        async with self._lock:
+            now = self.clock.now().timestamp()
+            if len(self._entries) > 10_000:
+                self._forget_expired(now)
+            count, reset_at = self._entries.get(key, (0, now + window_seconds))
+            if reset_at <= now:  # the window ended: a new one starts with this attempt
+                count, reset_at = 0, now + window_seconds
+            count = max(0, count + delta)
+            self._entries[key] = (count, reset_at)
+            return count, max(1, math.ceil(reset_at - now))
+
+    async def _peek(self, key: str) -> tuple[int, int]:
+        async with self._lock:
+            now = self.clock.now().timestamp()
+            count, reset_at = self._entries.get(key, (0, now))
+            if reset_at <= now:
+                return 0, 0
+            return count, max(1, math.ceil(reset_at - now))
+
+    def _forget_expired(self, now: float) -> None:
+        for key in [key for key, (_count, reset_at) in self._entries.items() if reset_at <= now]:
+            del self._entries[key]

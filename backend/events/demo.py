@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 
 from backend.accounts.demo import DEMO_ORGANISATIONS, demo_service
 from backend.core.auth import CurrentUser
-from backend.core.clock import SystemClock
+from backend.core.clock import Clock
+from backend.core.i18n import load_translations
+from backend.core.mail import EmailRenderer
 from backend.core.roles import Role
+from backend.core.templating import build_environment
 from backend.events.ports import BookingsPort
 from backend.events.reference import load_reference_data
 from backend.events.schemas import EventIn, TranslationIn
@@ -529,16 +532,18 @@ EVENTS = (
 )
 
 
-async def load_demo(settings: Settings, *, bookings: BookingsPort) -> None:
+async def load_demo(settings: Settings, clock: Clock, *, bookings: BookingsPort) -> None:
     """Post the demo events (skipping any already there), approving those meant to be published."""
     await load_reference_data()
-    accounts = demo_service(settings)
+    accounts = demo_service(settings, clock)
     organisation_ids = [
-        await accounts.ensure_organisation(name, kind=kind, trusted=trusted, contact_email=email, area=area)
+        await accounts.organisations.ensure_organisation(
+            name, kind=kind, trusted=trusted, contact_email=email, area=area
+        )
         for name, kind, trusted, email, area in DEMO_ORGANISATIONS
     ]
-    clock = SystemClock()
-    events = EventsService(settings, clock, Event._meta.db, accounts.renderer, bookings=bookings)
+    renderer = EmailRenderer(build_environment(settings), load_translations(), settings)
+    events = EventsService(settings, clock, Event._meta.db, renderer, bookings=bookings)
     zone = ZoneInfo(settings.time_zone)
     officer = CurrentUser(id=0, email="", display_name="demo", roles=frozenset({Role.OFFICER}))
     today = clock.now().astimezone(zone).date()

@@ -24,7 +24,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.query import OrderByRaw
 
-from backend.accounts.services import organisation_names, verified_organisation_ids
+from backend.accounts.organisations import organisation_names, verified_organisation_ids
 from backend.areas.schemas import LookupStatus
 from backend.areas.services import EARTH_RADIUS_MILES, AreasService, distance_miles
 from backend.core.db import json_object

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from backend.accounts.services import verified_organisation_ids
+from backend.accounts.organisations import verified_organisation_ids
 from backend.events.tables import Event, Listing
 
 _COLUMNS = (

@@ -9,7 +9,7 @@ import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 
-from backend.accounts.services import organisation_contact
+from backend.accounts.organisations import organisation_contact
 from backend.core import audit
 from backend.core.auth import CurrentUser
 from backend.core.clock import Clock

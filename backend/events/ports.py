@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from backend.accounts.services import organisation_names, organisation_standing
+from backend.accounts.organisations import organisation_names, organisation_standing
 from backend.core.auth import CurrentUser
 from backend.events.views import OrganisationStanding
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import calendar
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
+from itertools import islice
 from zoneinfo import ZoneInfo
+
+from dateutil.rrule import MONTHLY, WEEKLY, rrule
 
 from backend.core.clock import Clock
 
@@ -14,10 +16,18 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _add_months(moment: datetime, months: int, day: int) -> datetime:
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    return moment.replace(year=year, month=month, day=min(day, calendar.monthrange(year, month)[1]))
+def _local_rule(recurrence: str, local_start: datetime, last: datetime) -> rrule:
+    """The RFC 5545 rule of a series, on naive local times (so 18:30 stays 18:30 across clock changes).
+
+    Monthly on a day some months lack (29th-31st) falls on the month's last day instead, as
+    `FREQ=MONTHLY;BYMONTHDAY=28,29,30,31;BYSETPOS=-1` says for the 31st: the last of those days the month has.
+    """
+    if recurrence == "weekly":
+        return rrule(WEEKLY, dtstart=local_start, until=last)
+    if recurrence == "fortnightly":
+        return rrule(WEEKLY, interval=2, dtstart=local_start, until=last)
+    day = local_start.day
+    return rrule(MONTHLY, dtstart=local_start, until=last, bymonthday=tuple(range(min(day, 28), day + 1)), bysetpos=-1)
 
 
 def schedule(
@@ -29,24 +39,15 @@ def schedule(
     Returns at most `limit + 1` dates, so a caller can tell that a series is too long.
     """
     duration = ends_at - starts_at
-    local_start = aware(starts_at).astimezone(zone).replace(tzinfo=None)
+    first = aware(starts_at).astimezone(UTC)
     if recurrence == "none" or until is None:
-        return [(aware(starts_at).astimezone(UTC), aware(starts_at).astimezone(UTC) + duration)]
-    last_day = aware(until).astimezone(zone).date()
-    dates: list[tuple[datetime, datetime]] = []
-    index = 0
-    while len(dates) <= limit:
-        if recurrence == "weekly":
-            local = local_start + timedelta(weeks=index)
-        elif recurrence == "fortnightly":
-            local = local_start + timedelta(weeks=2 * index)
-        else:
-            local = _add_months(local_start, index, local_start.day)
-        if local.date() > last_day:
-            break
+        return [(first, first + duration)]
+    local_start = first.astimezone(zone).replace(tzinfo=None)
+    last = datetime.combine(aware(until).astimezone(zone).date(), time.max)
+    dates = []
+    for local in islice(_local_rule(recurrence, local_start, last), limit + 1):
         start = local.replace(tzinfo=zone).astimezone(UTC)
         dates.append((start, start + duration))
-        index += 1
     return dates
 
 

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from backend.core.guards import PUBLIC
 from backend.core.i18n import LANGUAGE_COOKIE, request_locale, translate
+from backend.core.redirects import safe_path
 from backend.core.templating import PWA_DIR
 from backend.settings import SUPPORTED_LOCALES, Settings
 from backend.site.schemas import Health, Ping
@@ -48,7 +49,7 @@ class SitePages(Controller):
         next_path: Annotated[str | None, QueryParameter(name="next", max_length=2000)] = None,
     ) -> Redirect:
         """Remember the visitor's language and return them to the page they were on."""
-        target = SiteService.safe_return_path(next_path)
+        target = safe_path(next_path)
         if code not in SUPPORTED_LOCALES:
             return Redirect(path=target)
         cookie = Cookie(

@@ -1,9 +1,8 @@
-"""Site shell rules: health, safe redirects, what the service worker precaches."""
+"""Site shell rules: health, what the service worker precaches."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from piccolo.engine.base import Engine
 
@@ -24,18 +23,6 @@ class SiteService:
         """Report whether the database answers a trivial query."""
         ok = await database_answers(self.engine)
         return Health(status="ok" if ok else "unavailable", database="ok" if ok else "unavailable")
-
-    @staticmethod
-    def safe_return_path(candidate: str | None) -> str:
-        """Only same-site paths are followed after switching language (no open redirects)."""
-        if not candidate or len(candidate) > 2000:
-            return "/"
-        parts = urlsplit(candidate)
-        if parts.scheme or parts.netloc or not candidate.startswith("/") or candidate.startswith("//"):
-            return "/"
-        if "\\" in candidate or any(ord(ch) < 32 for ch in candidate):
-            return "/"
-        return candidate
 
     @staticmethod
     def precache_urls() -> list[str]:

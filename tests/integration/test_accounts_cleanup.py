@@ -5,7 +5,7 @@ from datetime import timedelta
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from backend.accounts.services import purge_spent_links
+from backend.accounts.links import purge_spent_links
 from backend.accounts.tables import EmailToken
 from backend.core.clock import SettableClock
 from tests.support.people import post_form

@@ -20,7 +20,7 @@ from litestar.testing import AsyncTestClient
 
 import backend.bookings.jobs  # noqa: F401 - registers the bookings job handlers, as the worker does
 from backend.accounts.tables import Organisation
-from backend.bookings.people import bookings_for_user, delete_user_bookings
+from backend.bookings.people import PersonalBookings
 from backend.bookings.schemas import BookingRequest, Outcome
 from backend.bookings.services import BookingsService
 from backend.bookings.tables import Booking, Feedback, WaitlistEntry
@@ -445,7 +445,7 @@ async def test_places_freed_at_the_same_moment_are_offered_to_a_waiting_person_o
     # Two accounts are deleted: their places come back, and each deletion enqueues a job offering them on.
     for who in ("ann", "ben"):
         async with write_transaction(service.engine):
-            await delete_user_bookings(-1, f"{who}@example.org")
+            await PersonalBookings(clock).delete_user_bookings(-1, f"{who}@example.org")
     assert await places_left(slot) == 2
 
     # Two workers run those jobs at once: both read "Wyn is waiting" before either makes an offer.
@@ -728,7 +728,7 @@ async def test_a_signed_in_resident_sees_their_bookings_and_deleting_the_account
     assert booking is not None
     assert booking["user_id"] is not None
     assert booking["email"] == "lee@example.org"
-    mine = await bookings_for_user(booking["user_id"], now=clock.now())
+    mine = await PersonalBookings(clock).bookings_for_user(booking["user_id"])
     assert [(item.occurrence_id, item.places, item.is_past) for item in mine] == [(slot.occurrence_id, 2, False)]
     assert await places_left(slot) == 8
 
@@ -1012,7 +1012,7 @@ async def test_a_signed_in_resident_sees_and_leaves_their_own_waitlist_places_fr
     page = await client.get("/account")
     check_page(page.text, "en")
     assert "Your waiting list places" not in page.text
-    assert not await bookings_for_user(lee["user_id"], email="lee@example.org", now=clock.now())
+    assert not await PersonalBookings(clock).bookings_for_user(lee["user_id"], email="lee@example.org")
 
 
 async def test_an_offer_that_expires_unaccepted_emails_the_person_once_in_their_language(

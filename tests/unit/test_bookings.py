@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backend.bookings.ics import ics_attachment, occurrence_ics
+from backend.bookings.schemas import BookingDetails, check_booking_details
 from backend.bookings.tokens import active_key, derived_token, digest, offer_window
 from backend.events.capacity import OccurrenceForBooking
 from backend.notifications.email import PermanentDeliveryError, build_message
@@ -121,3 +122,34 @@ def test_payloads_without_attachments_are_unchanged() -> None:
     message = build_message(payload, idempotency_key="k", mail_from="n@hearby.test", now=NOW)
     assert message.get_content_type() == "multipart/alternative"
     assert message["Content-Language"] == "en"
+
+
+BAD_EMAIL = "Enter an email address in the correct format, like name@example.com"
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "places", "problems"),
+    [
+        ("  Ala Kowalska ", " Ala@Example.ORG ", "2", {}),
+        ("", "ala@example.org", 1, {"name": "Enter your name"}),
+        ("x" * 121, "ala@example.org", 1, {"name": "Must be %(count)s characters or fewer"}),
+        ("Ala", "", 1, {"email": "Enter your email address"}),
+        ("Ala", "ala@example", 1, {"email": BAD_EMAIL}),
+        (
+            "Ala",
+            "ala@ex ample.org",
+            1,
+            {"email": BAD_EMAIL},
+        ),
+        ("Ala", "ala@example.org", "0", {"places": "Enter a number of places from 1 to %(limit)s"}),
+        ("Ala", "ala@example.org", "two", {"places": "Enter a number of places from 1 to %(limit)s"}),
+        ("Ala", "ala@example.org", 51, {"places": "Enter a number of places from 1 to %(limit)s"}),
+    ],
+)
+def test_the_one_check_of_booking_details(name: str, email: str, places: str | int, problems: dict[str, str]) -> None:
+    details, found = check_booking_details(name, email, places, limit=4)
+    assert {field: message for field, (message, _params) in found.items()} == problems
+    if not problems:
+        assert details == BookingDetails(name="Ala Kowalska", email="ala@example.org", places=2)
+    if "places" in problems:
+        assert found["places"][1] == {"limit": 4}

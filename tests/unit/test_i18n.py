@@ -7,7 +7,7 @@ import pytest
 from jinja2 import Environment
 
 from backend.core.i18n import install_i18n, negotiate_locale, parse_accept_language, text_direction
-from backend.site.services import SiteService
+from backend.core.redirects import safe_path
 
 
 def test_accept_language_is_ordered_by_quality() -> None:
@@ -50,7 +50,7 @@ def test_urdu_is_right_to_left() -> None:
     ],
 )
 def test_language_switch_only_returns_to_this_site(candidate: str | None, expected: str) -> None:
-    assert SiteService.safe_return_path(candidate) == expected
+    assert safe_path(candidate) == expected
 
 
 @pytest.mark.parametrize(

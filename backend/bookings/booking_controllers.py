@@ -1,0 +1,355 @@
+"""Residents' pages: booking a date, the manage link, the waiting list, offers, and their own bookings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect, Template
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_410_GONE,
+)
+
+from backend.bookings.schemas import (
+    MAX_COMMENT,
+    OUTCOME_MESSAGES,
+    BookingResult,
+    Outcome,
+)
+from backend.bookings.services import BookingsService
+from backend.bookings.web import NO_STORE, Flag, Id, Token, _check_details, _nonce, _page, _see_other, replace_places
+from backend.core.auth import current_user
+from backend.core.forms import Form, check_length, read_form
+from backend.core.guards import PUBLIC, requires_sign_in
+from backend.core.i18n import N_, request_locale, translate
+from backend.events.capacity import OccurrenceForBooking
+
+
+class BookingPages(Controller):
+    """Booking a place on an occurrence, or joining its waitlist when it is full."""
+
+    path = "/events/{event_id:int}/{occurrence_id:int}"
+    include_in_schema = False
+    opt = PUBLIC
+
+    async def _occurrence(
+        self, request: Request[Any, Any, Any], bookings: BookingsService, event_id: int, occurrence_id: int
+    ) -> OccurrenceForBooking:
+        occurrence = await bookings.booking.occurrence(event_id, occurrence_id, request_locale(request))
+        if occurrence is None:
+            raise NotFoundException()
+        return occurrence
+
+    def _render(
+        self,
+        bookings: BookingsService,
+        occurrence: OccurrenceForBooking,
+        form: Form,
+        status_code: int = 200,
+        notice: str = "",
+    ) -> Template:
+        state = bookings.booking.availability(occurrence)
+        form.values.setdefault("places", "1")
+        form.values["nonce"] = _nonce(form)
+        base = f"/events/{occurrence.event_id}/{occurrence.occurrence_id}"
+        return _page(
+            "book",
+            status_code,
+            form=form,
+            occurrence=occurrence,
+            state=state.value if state else "open",
+            state_message=OUTCOME_MESSAGES.get(state) if state else None,
+            action=f"{base}/waitlist" if state is Outcome.FULL else f"{base}/book",
+            notice=notice,
+        )
+
+    @get("/book", name="book")
+    async def form(
+        self,
+        request: Request[Any, Any, Any],
+        bookings_service: NamedDependency[BookingsService],
+        event_id: Id,
+        occurrence_id: Id,
+    ) -> Template:
+        """The booking form; when full, the same form joins the waitlist; past, cancelled, drop-in say so."""
+        occurrence = await self._occurrence(request, bookings_service, event_id, occurrence_id)
+        form = Form()
+        user = current_user(request)
+        if user is not None:
+            form.values.update({"name": user.display_name, "email": user.email})
+        return self._render(bookings_service, occurrence, form)
+
+    @post("/book")
+    async def book(
+        self,
+        request: Request[Any, Any, Any],
+        bookings_service: NamedDependency[BookingsService],
+        event_id: Id,
+        occurrence_id: Id,
+    ) -> Response[Any]:
+        """Book (committed before the answer), then show the booking through its private link."""
+        occurrence = await self._occurrence(request, bookings_service, event_id, occurrence_id)
+        form = await read_form(request, "name", "email", "places", "access_needs", "nonce")
+        details = _check_details(request, form, occurrence, current_user(request))
+        if details is None:
+            return self._render(bookings_service, occurrence, form, HTTP_400_BAD_REQUEST)
+        result = await bookings_service.booking.book(event_id, occurrence_id, details)
+        if result.token is not None:
+            return _see_other(f"/bookings/{result.token}?booked=1")
+        return self._refused(request, bookings_service, occurrence, form, result)
+
+    def _refused(
+        self,
+        request: Request[Any, Any, Any],
+        bookings: BookingsService,
+        occurrence: OccurrenceForBooking,
+        form: Form,
+        result: BookingResult,
+    ) -> Template:
+        outcome = result.outcome
+        if outcome is Outcome.NOT_FOUND:
+            raise NotFoundException()
+        if outcome is Outcome.DUPLICATE:
+            form.add_error(request, "email", OUTCOME_MESSAGES[outcome])
+            return self._render(bookings, occurrence, form, HTTP_409_CONFLICT)
+        if outcome is Outcome.TOO_MANY:
+            form.add_error(request, "places", N_("Enter a number of places from 1 to %(limit)s"), limit=result.limit)
+            return self._render(bookings, occurrence, form, HTTP_400_BAD_REQUEST)
+        if outcome is Outcome.KEY_REUSED:
+            form.values.pop("nonce", None)
+        if outcome is Outcome.FULL:
+            # Someone took the last places first: the same form, with what was typed, now joins the waitlist.
+            refreshed = replace_places(occurrence, 0)
+            notice = translate(request, N_("All places have just been taken. You can join the waiting list instead."))
+            return self._render(bookings, refreshed, form, HTTP_409_CONFLICT, notice=notice)
+        notice = translate(request, OUTCOME_MESSAGES.get(outcome, OUTCOME_MESSAGES[Outcome.NOT_FOUND]))
+        status = HTTP_410_GONE if outcome in {Outcome.PAST, Outcome.CANCELLED} else HTTP_409_CONFLICT
+        return self._render(bookings, occurrence, form, status, notice=notice)
+
+    @post("/waitlist", name="join_waitlist")
+    async def join_waitlist(
+        self,
+        request: Request[Any, Any, Any],
+        bookings_service: NamedDependency[BookingsService],
+        event_id: Id,
+        occurrence_id: Id,
+    ) -> Response[Any]:
+        """Join the waitlist of a full occurrence."""
+        occurrence = await self._occurrence(request, bookings_service, event_id, occurrence_id)
+        form = await read_form(request, "name", "email", "places", "access_needs", "nonce")
+        details = _check_details(request, form, occurrence, current_user(request))
+        if details is None:
+            return self._render(bookings_service, occurrence, form, HTTP_400_BAD_REQUEST)
+        result = await bookings_service.waitlist.join_waitlist(event_id, occurrence_id, details)
+        if result.outcome is Outcome.WAITLISTED:
+            return _see_other(f"/events/{event_id}/{occurrence_id}/waitlist/joined")
+        if result.outcome is Outcome.NOT_FULL:
+            notice = translate(request, OUTCOME_MESSAGES[Outcome.NOT_FULL])
+            return self._render(bookings_service, occurrence, form, HTTP_409_CONFLICT, notice=notice)
+        return self._refused(request, bookings_service, occurrence, form, result)
+
+    @get("/waitlist/joined", name="waitlist_joined")
+    async def joined(
+        self,
+        request: Request[Any, Any, Any],
+        bookings_service: NamedDependency[BookingsService],
+        event_id: Id,
+        occurrence_id: Id,
+    ) -> Template:
+        """You are on the waiting list."""
+        occurrence = await self._occurrence(request, bookings_service, event_id, occurrence_id)
+        return _page("waitlist_joined", occurrence=occurrence)
+
+
+class ManagePages(Controller):
+    """A booking's private link: details, calendar file, cancel; feedback afterwards."""
+
+    path = "/bookings/{token:str}"
+    include_in_schema = False
+    opt = PUBLIC
+
+    @get("/", name="manage_booking")
+    async def manage(
+        self,
+        request: Request[Any, Any, Any],
+        bookings_service: NamedDependency[BookingsService],
+        token: Token,
+        booked: Flag = None,
+        cancelled: Flag = None,
+    ) -> Template:
+        """The booking, how to add it to a calendar, and a button to cancel it."""
+        booking = await bookings_service.booking.by_token(token, request_locale(request))
+        if booking is None:
+            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+        now = request.app.state["clock"].now()
+        return _page(
+            "manage",
+            booking=booking,
+            token=token,
+            booked=bool(booked),
+            just_cancelled=bool(cancelled),
+            can_cancel=not booking.is_cancelled and booking.starts_at > now,
+            feedback_open=not booking.is_cancelled and booking.ends_at <= now,
+        )
+
+    @get("/calendar.ics", name="booking_calendar")
+    async def calendar(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
+    ) -> Response[Any]:
+        """The occurrence as an `.ics` file."""
+        locale = request_locale(request)
+        booking = await bookings_service.booking.by_token(token, locale)
+        occurrence = await bookings_service.booking.occurrence_of(booking, locale) if booking else None
+        if occurrence is None:
+            raise NotFoundException()
+        return Response(
+            content=bookings_service.booking.ics(occurrence),
+            media_type="text/calendar; charset=utf-8",
+            headers={**NO_STORE, "Content-Disposition": 'attachment; filename="event.ics"'},
+        )
+
+    @post("/cancel", name="cancel_booking")
+    async def cancel(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
+    ) -> Response[Any]:
+        """Cancel: the places are released and offered to the first people waiting."""
+        result = await bookings_service.booking.cancel(token, request_locale(request))
+        if not result.found:
+            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+        return _see_other(f"/bookings/{token}?cancelled=1")
+
+    @get("/feedback", name="booking_feedback")
+    async def feedback_form(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
+    ) -> Template:
+        """Rate the event and comment, after it has taken place."""
+        booking, allowed, given = await bookings_service.feedback.feedback_state(token)
+        if booking is None:
+            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+        return _page("feedback", booking=booking, token=token, allowed=allowed, given=given)
+
+    @post("/feedback")
+    async def give_feedback(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
+    ) -> Response[Any]:
+        """Save the rating and comment."""
+        booking, allowed, given = await bookings_service.feedback.feedback_state(token)
+        if booking is None:
+            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+        form = await read_form(request, "rating", "comment")
+        rating = form.values.get("rating", "")
+        if rating not in {"1", "2", "3", "4", "5"}:
+            form.add_error(request, "rating", N_("Choose a rating from 1 to 5"))
+        check_length(request, form, "comment", MAX_COMMENT)
+        if not form.ok or not allowed or given:
+            status = HTTP_400_BAD_REQUEST if form.errors else HTTP_409_CONFLICT
+            return _page("feedback", status, booking=booking, token=token, allowed=allowed, given=given, form=form)
+        await bookings_service.feedback.give_feedback(token, int(rating), form.values.get("comment", ""))
+        return _see_other(f"/bookings/{token}/feedback")
+
+
+class WaitlistPages(Controller):
+    """A waitlist offer's private link: accept (books the held places) or decline (passes them on)."""
+
+    path = "/waitlist/{token:str}"
+    include_in_schema = False
+    opt = PUBLIC
+
+    @get("/", name="waitlist_offer")
+    async def offer(
+        self,
+        request: Request[Any, Any, Any],
+        bookings_service: NamedDependency[BookingsService],
+        token: Token,
+        declined: Flag = None,
+    ) -> Template:
+        """What is offered and until when."""
+        offer = await bookings_service.waitlist.offer(token, request_locale(request))
+        if offer is None:
+            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+        return _page("offer", offer=offer, token=token, declined=bool(declined))
+
+    @post("/accept", name="accept_offer")
+    async def accept(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
+    ) -> Response[Any]:
+        """Book the offered places."""
+        locale = request_locale(request)
+        result = await bookings_service.waitlist.accept_offer(token, locale)
+        if result.token is not None:
+            return _see_other(f"/bookings/{result.token}?booked=1")
+        offer = await bookings_service.waitlist.offer(token, locale)
+        if offer is None:
+            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+        message = OUTCOME_MESSAGES.get(result.outcome) if result.outcome is Outcome.DUPLICATE else None
+        return _page("offer", HTTP_410_GONE, offer=offer, token=token, declined=False, message=message)
+
+    @post("/decline", name="decline_offer")
+    async def decline(self, bookings_service: NamedDependency[BookingsService], token: Token) -> Response[Any]:
+        """No thanks: the places go to the next person waiting."""
+        await bookings_service.waitlist.decline_offer(token)
+        return _see_other(f"/waitlist/{token}?declined=1")
+
+
+class WaitlistPlacePages(Controller):
+    """The private link to one's place on a waitlist (emailed on joining): where one stands, and leaving.
+
+    Under `/waitlist/place/`, a static segment the offer links (`/waitlist/{token}`) never match: their tokens
+    are at least 20 characters.
+    """
+
+    path = "/waitlist/place/{token:str}"
+    include_in_schema = False
+    opt = PUBLIC
+
+    @get("/", name="waitlist_place")
+    async def place(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
+    ) -> Template:
+        """The event, the places asked for, the position in the queue, and a button to leave (reads only)."""
+        place = await bookings_service.waitlist.waitlist_place(token, request_locale(request))
+        if place is None:
+            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+        return _page("waitlist_place", place=place, token=token)
+
+    @post("/leave", name="leave_waitlist")
+    async def leave(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
+    ) -> Response[Any]:
+        """Leave the waitlist (an open offer's places go to the next person), then show the page again."""
+        result = await bookings_service.waitlist.leave_waitlist(token)
+        if not result.found:
+            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+        return _see_other(f"/waitlist/place/{token}")
+
+
+class AccountBookings(Controller):
+    """A signed-in resident cancels one of their bookings, or leaves a waitlist, from their account page."""
+
+    include_in_schema = False
+    guards = [requires_sign_in]
+
+    @post("/account/bookings/{booking_id:int}/cancel", name="account_cancel_booking")
+    async def cancel(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], booking_id: Id
+    ) -> Redirect:
+        """Cancel and go back to the account page."""
+        user = current_user(request)
+        assert user is not None  # the guard guarantees it
+        await bookings_service.booking.cancel_for_user(booking_id, user.id, user.email)
+        return _see_other("/account")
+
+    @post("/account/waitlist/{entry_id:int}/leave", name="account_leave_waitlist")
+    async def leave_waitlist(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], entry_id: Id
+    ) -> Redirect:
+        """Leave one of one's own waitlist places and go back to the account page."""
+        user = current_user(request)
+        assert user is not None  # the guard guarantees it
+        await bookings_service.waitlist.leave_waitlist_for_user(entry_id, user.id, user.email)
+        return _see_other("/account")
