@@ -46,7 +46,8 @@ def schedule(
     last = datetime.combine(aware(until).astimezone(zone).date(), time.max)
     dates = []
     for local in islice(_local_rule(recurrence, local_start, last), limit + 1):
-        start = local.replace(tzinfo=zone).astimezone(UTC)
+        # rrule drops microseconds; the first date is the start exactly, and every other at its time of day.
+        start = local.replace(microsecond=local_start.microsecond, tzinfo=zone).astimezone(UTC)
         dates.append((start, start + duration))
     return dates
 
