@@ -128,7 +128,6 @@ class BookingPages(Controller):
 
     path = "/events/{event_id:int}/{occurrence_id:int}"
     include_in_schema = False
-    opt = PUBLIC
 
     async def _occurrence(
         self, request: Request[Any, Any, Any], bookings: BookingsService, event_id: int, occurrence_id: int
@@ -161,7 +160,7 @@ class BookingPages(Controller):
             notice=notice,
         )
 
-    @get("/book", name="book")
+    @get("/book", name="book", opt=PUBLIC)
     async def form(
         self,
         request: Request[Any, Any, Any],
@@ -177,7 +176,7 @@ class BookingPages(Controller):
             form.values.update({"name": user.display_name, "email": user.email})
         return self._render(bookings_service, occurrence, form)
 
-    @post("/book")
+    @post("/book", opt=PUBLIC)
     async def book(
         self,
         request: Request[Any, Any, Any],
@@ -224,7 +223,7 @@ class BookingPages(Controller):
         status = HTTP_410_GONE if outcome in {Outcome.PAST, Outcome.CANCELLED} else HTTP_409_CONFLICT
         return self._render(bookings, occurrence, form, status, notice=notice)
 
-    @post("/waitlist", name="join_waitlist")
+    @post("/waitlist", name="join_waitlist", opt=PUBLIC)
     async def join_waitlist(
         self,
         request: Request[Any, Any, Any],
@@ -246,7 +245,7 @@ class BookingPages(Controller):
             return self._render(bookings_service, occurrence, form, HTTP_409_CONFLICT, notice=notice)
         return self._refused(request, bookings_service, occurrence, form, result)
 
-    @get("/waitlist/joined", name="waitlist_joined")
+    @get("/waitlist/joined", name="waitlist_joined", opt=PUBLIC)
     async def joined(
         self,
         request: Request[Any, Any, Any],
@@ -269,9 +268,8 @@ class ManagePages(Controller):
 
     path = "/bookings/{token:str}"
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/", name="manage_booking")
+    @get("/", name="manage_booking", opt=PUBLIC)
     async def manage(
         self,
         request: Request[Any, Any, Any],
@@ -295,7 +293,7 @@ class ManagePages(Controller):
             feedback_open=not booking.is_cancelled and booking.ends_at <= now,
         )
 
-    @get("/calendar.ics", name="booking_calendar")
+    @get("/calendar.ics", name="booking_calendar", opt=PUBLIC)
     async def calendar(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -311,7 +309,7 @@ class ManagePages(Controller):
             headers={**NO_STORE, "Content-Disposition": 'attachment; filename="event.ics"'},
         )
 
-    @post("/cancel", name="cancel_booking")
+    @post("/cancel", name="cancel_booking", opt=PUBLIC)
     async def cancel(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -321,7 +319,7 @@ class ManagePages(Controller):
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _see_other(f"/bookings/{token}?cancelled=1")
 
-    @get("/feedback", name="booking_feedback")
+    @get("/feedback", name="booking_feedback", opt=PUBLIC)
     async def feedback_form(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Template:
@@ -331,7 +329,7 @@ class ManagePages(Controller):
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _page("feedback", booking=booking, token=token, allowed=allowed, given=given)
 
-    @post("/feedback")
+    @post("/feedback", opt=PUBLIC)
     async def give_feedback(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -356,9 +354,8 @@ class WaitlistPages(Controller):
 
     path = "/waitlist/{token:str}"
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/", name="waitlist_offer")
+    @get("/", name="waitlist_offer", opt=PUBLIC)
     async def offer(
         self,
         request: Request[Any, Any, Any],
@@ -372,7 +369,7 @@ class WaitlistPages(Controller):
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _page("offer", offer=offer, token=token, declined=bool(declined))
 
-    @post("/accept", name="accept_offer")
+    @post("/accept", name="accept_offer", opt=PUBLIC)
     async def accept(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -387,7 +384,7 @@ class WaitlistPages(Controller):
         message = OUTCOME_MESSAGES.get(result.outcome) if result.outcome is Outcome.DUPLICATE else None
         return _page("offer", HTTP_410_GONE, offer=offer, token=token, declined=False, message=message)
 
-    @post("/decline", name="decline_offer")
+    @post("/decline", name="decline_offer", opt=PUBLIC)
     async def decline(self, bookings_service: NamedDependency[BookingsService], token: Token) -> Response[Any]:
         """No thanks: the places go to the next person waiting."""
         await bookings_service.decline_offer(token)
@@ -403,9 +400,8 @@ class WaitlistPlacePages(Controller):
 
     path = "/waitlist/place/{token:str}"
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/", name="waitlist_place")
+    @get("/", name="waitlist_place", opt=PUBLIC)
     async def place(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Template:
@@ -415,7 +411,7 @@ class WaitlistPlacePages(Controller):
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _page("waitlist_place", place=place, token=token)
 
-    @post("/leave", name="leave_waitlist")
+    @post("/leave", name="leave_waitlist", opt=PUBLIC)
     async def leave(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -546,7 +542,6 @@ class BookingsApi(Controller):
     """Book places and cancel a booking, anonymously; the manage token is the key to a booking."""
 
     path = "/api/v1"
-    opt = PUBLIC
     tags = ["bookings"]
     security = [{}]  # public: no authentication (a booking is reached by its manage token)
 
@@ -574,6 +569,7 @@ class BookingsApi(Controller):
                 data_container=ApiError, description="Over the per-booking limit"
             ),
         },
+        opt=PUBLIC,
     )
     async def book(  # noqa: PLR0917 - Litestar injects each parameter by name
         self,
@@ -644,6 +640,7 @@ class BookingsApi(Controller):
             HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiError, description="No booking has this token"),
             HTTP_410_GONE: ResponseSpec(data_container=ApiError, description="The occurrence has already started"),
         },
+        opt=PUBLIC,
     )
     async def cancel(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
