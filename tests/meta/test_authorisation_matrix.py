@@ -132,7 +132,7 @@ async def differences(
 ) -> list[str]:
     """Where the app's answers to this (already signed-in) viewer differ from the tables."""
     expected = expected_access()
-    token = CSRF_FIELD.search((await client.get("/sign-in/email")).text).group(1)  # type: ignore[union-attr]
+    token = CSRF_FIELD.search((await client.get("/sign-in/email")).text).group(1)
     problems = []
     for method, template, path, _handler in routes(app):
         if not template.startswith(only) or (method, template) in skip:
@@ -185,7 +185,7 @@ async def test_only_allowed_viewers_may_end_or_change_a_session(
             continue
         client.cookies.clear()
         await sign_in_as(viewer, client, people, clock)
-        token = CSRF_FIELD.search((await client.get("/sign-in/email")).text).group(1)  # type: ignore[union-attr]
+        token = CSRF_FIELD.search((await client.get("/sign-in/email")).text).group(1)
         response = await request_as(client, method, path, token)
         problem = judge(viewer, expected[method, template], method, template, response)
         if problem:
