@@ -48,6 +48,8 @@ class Settings:
     vapid_public_key: str | None = None
     vapid_subject: str = "mailto:hearby@oxfordshire.gov.uk"
     dev_tools: bool = True
+    # Tests turn this on: a template naming a variable it was not given fails instead of printing nothing.
+    strict_templates: bool = False
     data_dir: Path = field(default=REPO_ROOT / "var")
 
     @property
@@ -123,6 +125,7 @@ class Settings:
             vapid_public_key=env.get("VAPID_PUBLIC_KEY") or None,
             vapid_subject=env.get("VAPID_SUBJECT", "mailto:hearby@oxfordshire.gov.uk"),
             dev_tools=not production and env.get("DEV_TOOLS", "true").lower() in {"1", "true", "yes"},
+            strict_templates=env.get("STRICT_TEMPLATES", "false").lower() in {"1", "true", "yes"},
             data_dir=data_dir,
         )
 

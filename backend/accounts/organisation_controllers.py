@@ -43,14 +43,13 @@ class PartnerApplicationPages(Controller):
     """A voluntary or community organisation applies to post events."""
 
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/partners/apply", name="partner_apply")
+    @get("/partners/apply", name="partner_apply", opt=PUBLIC)
     async def apply_form(self, request: Request[Any, Any, Any]) -> Template:
         """The application form."""
         return _page("organisation_apply", kinds=kind_options(request))
 
-    @post("/partners/apply")
+    @post("/partners/apply", opt=PUBLIC)
     async def apply(self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]) -> Response[Any]:
         """Record the application and send the confirmation email."""
         fields = ("name", "kind", "charity_number", "company_number", "contact_name", "contact_email", "area_served")
@@ -77,7 +76,7 @@ class PartnerApplicationPages(Controller):
         )
         return _page("check_email", email=form.values["contact_email"], days=7)
 
-    @get("/partners/confirm/{token:str}", name="partner_confirm")
+    @get("/partners/confirm/{token:str}", name="partner_confirm", opt=PUBLIC)
     async def confirm_form(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
         """Confirm the email address: choose a password for the organisation's first account."""
         check = await accounts.links.check_link("org_confirm", token)
@@ -89,7 +88,7 @@ class PartnerApplicationPages(Controller):
             status_code=200 if check.valid else 410,
         )
 
-    @post("/partners/confirm/{token:str}")
+    @post("/partners/confirm/{token:str}", opt=PUBLIC)
     async def confirm(
         self, request: Request[Any, Any, Any], token: Token, accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:

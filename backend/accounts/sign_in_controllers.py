@@ -34,16 +34,15 @@ class SignInPages(Controller):
     """Staff sign in with email and password, then a TOTP code when their role requires it."""
 
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/sign-in", name="sign_in")
+    @get("/sign-in", name="sign_in", opt=PUBLIC)
     async def sign_in_form(
         self, next_path: Annotated[str | None, QueryParameter(name="next", max_length=2000)] = None
     ) -> Template:
         """The staff sign-in form (residents are pointed to the emailed link)."""
         return _page("sign_in", next_path=safe_path(next_path, "/account"))
 
-    @post("/sign-in")
+    @post("/sign-in", opt=PUBLIC)
     async def sign_in(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
@@ -70,7 +69,7 @@ class SignInPages(Controller):
         request.session["next"] = next_path
         return redirect
 
-    @get("/sign-in/two-factor", name="two_factor")
+    @get("/sign-in/two-factor", name="two_factor", opt=PUBLIC)
     async def code_form(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
@@ -79,7 +78,7 @@ class SignInPages(Controller):
             return Redirect(path="/sign-in")
         return _page("two_factor")
 
-    @post("/sign-in/two-factor")
+    @post("/sign-in/two-factor", opt=PUBLIC)
     async def check_code(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
@@ -106,7 +105,7 @@ class SignInPages(Controller):
         status = 429 if outcome is CodeCheck.THROTTLED else 400
         return _page("two_factor", status_code=status, form=form)
 
-    @get("/sign-in/set-up-two-factor", name="enrol")
+    @get("/sign-in/set-up-two-factor", name="enrol", opt=PUBLIC)
     async def enrolment_form(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
@@ -118,7 +117,7 @@ class SignInPages(Controller):
         request.session[ENROL_SECRET] = enrolment.sealed_secret
         return _page("enrol", enrolment=enrolment)
 
-    @post("/sign-in/set-up-two-factor")
+    @post("/sign-in/set-up-two-factor", opt=PUBLIC)
     async def confirm_enrolment(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
@@ -140,7 +139,7 @@ class SignInPages(Controller):
         _begin_session(request, signed.user_id, signed.auth_version)
         return _page("recovery_codes", codes=codes, first_time=True)
 
-    @post("/sign-out", name="sign_out")
+    @post("/sign-out", name="sign_out", opt=PUBLIC)
     async def sign_out(self, request: Request[Any, Any, Any]) -> Template:
         """End this session; the page tells the service worker to forget pages kept for offline use."""
         user = current_user(request)
@@ -154,27 +153,26 @@ class LinkPages(Controller):
     """Residents sign in with a one-time emailed link; staff reset passwords and accept invitations by link."""
 
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/sign-in/email", name="email_sign_in")
+    @get("/sign-in/email", name="email_sign_in", opt=PUBLIC)
     async def email_form(self) -> Template:
         """Ask for an email address to send a sign-in link to."""
         return _page("email_sign_in")
 
-    @post("/sign-in/email")
+    @post("/sign-in/email", opt=PUBLIC)
     async def send_link(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
         """Send the link (if appropriate) and answer the same way whatever the address."""
         return await _email_a_link(request, "email_sign_in", 15, accounts.sign_in.request_sign_in_link, accounts)
 
-    @get("/sign-in/link/{token:str}", name="use_link")
+    @get("/sign-in/link/{token:str}", name="use_link", opt=PUBLIC)
     async def confirm_link(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
         """A button to finish signing in (mail scanners that open links do not spend them)."""
         check = await accounts.links.check_link("sign_in", token)
         return _page("use_link", token=token, check=check, status_code=200 if check.valid else 410)
 
-    @post("/sign-in/link/{token:str}")
+    @post("/sign-in/link/{token:str}", opt=PUBLIC)
     async def use_link(
         self, request: Request[Any, Any, Any], token: Token, accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
@@ -186,25 +184,25 @@ class LinkPages(Controller):
         _begin_session(request, signed.user_id, signed.auth_version)
         return Redirect(path="/account")
 
-    @get("/password/forgot", name="forgot_password")
+    @get("/password/forgot", name="forgot_password", opt=PUBLIC)
     async def forgot_form(self) -> Template:
         """Ask for the email address of the staff account."""
         return _page("forgot_password")
 
-    @post("/password/forgot")
+    @post("/password/forgot", opt=PUBLIC)
     async def send_reset(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
         """Send a reset link if there is such an account; say the same either way."""
         return await _email_a_link(request, "forgot_password", 60, accounts.sign_in.request_password_reset, accounts)
 
-    @get("/password/reset/{token:str}", name="reset_password")
+    @get("/password/reset/{token:str}", name="reset_password", opt=PUBLIC)
     async def reset_form(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
         """Choose a new password."""
         check = await accounts.links.check_link("reset", token)
         return _page("reset_password", token=token, check=check, status_code=200 if check.valid else 410)
 
-    @post("/password/reset/{token:str}")
+    @post("/password/reset/{token:str}", opt=PUBLIC)
     async def reset(
         self, request: Request[Any, Any, Any], token: Token, accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
@@ -220,13 +218,13 @@ class LinkPages(Controller):
             return _page("reset_password", token=token, check=done, status_code=410)
         return Redirect(path="/sign-in?reset=1")
 
-    @get("/invitation/{token:str}", name="invitation")
+    @get("/invitation/{token:str}", name="invitation", opt=PUBLIC)
     async def invitation_form(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
         """Accept an invitation: your name and a password."""
         check = await accounts.links.check_link("invite", token)
         return _page("invitation", token=token, check=check, status_code=200 if check.valid else 410)
 
-    @post("/invitation/{token:str}")
+    @post("/invitation/{token:str}", opt=PUBLIC)
     async def accept_invitation(
         self, request: Request[Any, Any, Any], token: Token, accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:

@@ -54,7 +54,6 @@ class AreasApi(Controller):
     """Public, read-only answers about places in Oxfordshire."""
 
     path = "/api/v1/areas"
-    opt = PUBLIC
     tags = ["areas"]
     security = [{}]  # public: no authentication
 
@@ -71,6 +70,7 @@ class AreasApi(Controller):
             HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiError, description="Not a UK postcode"),
             HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiError, description="A UK postcode outside Oxfordshire"),
         },
+        opt=PUBLIC,
     )
     async def lookup(
         self,
@@ -105,12 +105,12 @@ class AreasApi(Controller):
         )
         return Response(error, status_code=status)
 
-    @get("/districts", name="areas_districts", summary="The districts of Oxfordshire")
+    @get("/districts", name="areas_districts", summary="The districts of Oxfordshire", opt=PUBLIC)
     async def districts(self, areas_service: NamedDependency[AreasService]) -> list[DistrictInfo]:
         """Every district, by name."""
         return await areas_service.list_districts()
 
-    @get("/divisions", name="areas_divisions", summary="The county electoral divisions (May 2025)")
+    @get("/divisions", name="areas_divisions", summary="The county electoral divisions (May 2025)", opt=PUBLIC)
     async def divisions(
         self,
         areas_service: NamedDependency[AreasService],
@@ -127,9 +127,8 @@ class AreasPages(Controller):
     """The resident's "Find your area" page."""
 
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/areas", name="areas_find")
+    @get("/areas", name="areas_find", opt=PUBLIC)
     async def find(
         self,
         request: Request[Any, Any, Any],

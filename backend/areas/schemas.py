@@ -93,10 +93,10 @@ class LookupResponse(msgspec.Struct):
 
 
 class FieldError(msgspec.Struct):
-    """One problem with one input field."""
+    """One problem with one input field (`key` and `source` are null when the problem is the request's as a whole)."""
 
-    key: str
-    source: str
+    key: str | None
+    source: str | None
     message: str
 
 

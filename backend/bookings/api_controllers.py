@@ -84,7 +84,6 @@ class BookingsApi(Controller):
     """Book places and cancel a booking, anonymously; the manage token is the key to a booking."""
 
     path = "/api/v1"
-    opt = PUBLIC
     tags = ["bookings"]
     security = [{}]  # public: no authentication (a booking is reached by its manage token)
 
@@ -112,6 +111,7 @@ class BookingsApi(Controller):
                 data_container=ApiError, description="Over the per-booking limit"
             ),
         },
+        opt=PUBLIC,
     )
     async def book(  # noqa: PLR0917 - Litestar injects each parameter by name
         self,
@@ -177,6 +177,7 @@ class BookingsApi(Controller):
             HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiError, description="No booking has this token"),
             HTTP_410_GONE: ResponseSpec(data_container=ApiError, description="The occurrence has already started"),
         },
+        opt=PUBLIC,
     )
     async def cancel(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token

@@ -35,7 +35,6 @@ class BookingPages(Controller):
 
     path = "/events/{event_id:int}/{occurrence_id:int}"
     include_in_schema = False
-    opt = PUBLIC
 
     async def _occurrence(
         self, request: Request[Any, Any, Any], bookings: BookingsService, event_id: int, occurrence_id: int
@@ -68,7 +67,7 @@ class BookingPages(Controller):
             notice=notice,
         )
 
-    @get("/book", name="book")
+    @get("/book", name="book", opt=PUBLIC)
     async def form(
         self,
         request: Request[Any, Any, Any],
@@ -84,7 +83,7 @@ class BookingPages(Controller):
             form.values.update({"name": user.display_name, "email": user.email})
         return self._render(bookings_service, occurrence, form)
 
-    @post("/book")
+    @post("/book", opt=PUBLIC)
     async def book(
         self,
         request: Request[Any, Any, Any],
@@ -131,7 +130,7 @@ class BookingPages(Controller):
         status = HTTP_410_GONE if outcome in {Outcome.PAST, Outcome.CANCELLED} else HTTP_409_CONFLICT
         return self._render(bookings, occurrence, form, status, notice=notice)
 
-    @post("/waitlist", name="join_waitlist")
+    @post("/waitlist", name="join_waitlist", opt=PUBLIC)
     async def join_waitlist(
         self,
         request: Request[Any, Any, Any],
@@ -153,7 +152,7 @@ class BookingPages(Controller):
             return self._render(bookings_service, occurrence, form, HTTP_409_CONFLICT, notice=notice)
         return self._refused(request, bookings_service, occurrence, form, result)
 
-    @get("/waitlist/joined", name="waitlist_joined")
+    @get("/waitlist/joined", name="waitlist_joined", opt=PUBLIC)
     async def joined(
         self,
         request: Request[Any, Any, Any],
@@ -171,9 +170,8 @@ class ManagePages(Controller):
 
     path = "/bookings/{token:str}"
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/", name="manage_booking")
+    @get("/", name="manage_booking", opt=PUBLIC)
     async def manage(
         self,
         request: Request[Any, Any, Any],
@@ -197,7 +195,7 @@ class ManagePages(Controller):
             feedback_open=not booking.is_cancelled and booking.ends_at <= now,
         )
 
-    @get("/calendar.ics", name="booking_calendar")
+    @get("/calendar.ics", name="booking_calendar", opt=PUBLIC)
     async def calendar(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -213,7 +211,7 @@ class ManagePages(Controller):
             headers={**NO_STORE, "Content-Disposition": 'attachment; filename="event.ics"'},
         )
 
-    @post("/cancel", name="cancel_booking")
+    @post("/cancel", name="cancel_booking", opt=PUBLIC)
     async def cancel(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -223,7 +221,7 @@ class ManagePages(Controller):
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _see_other(f"/bookings/{token}?cancelled=1")
 
-    @get("/feedback", name="booking_feedback")
+    @get("/feedback", name="booking_feedback", opt=PUBLIC)
     async def feedback_form(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Template:
@@ -233,7 +231,7 @@ class ManagePages(Controller):
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _page("feedback", booking=booking, token=token, allowed=allowed, given=given)
 
-    @post("/feedback")
+    @post("/feedback", opt=PUBLIC)
     async def give_feedback(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -258,9 +256,8 @@ class WaitlistPages(Controller):
 
     path = "/waitlist/{token:str}"
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/", name="waitlist_offer")
+    @get("/", name="waitlist_offer", opt=PUBLIC)
     async def offer(
         self,
         request: Request[Any, Any, Any],
@@ -274,7 +271,7 @@ class WaitlistPages(Controller):
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _page("offer", offer=offer, token=token, declined=bool(declined))
 
-    @post("/accept", name="accept_offer")
+    @post("/accept", name="accept_offer", opt=PUBLIC)
     async def accept(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -289,7 +286,7 @@ class WaitlistPages(Controller):
         message = OUTCOME_MESSAGES.get(result.outcome) if result.outcome is Outcome.DUPLICATE else None
         return _page("offer", HTTP_410_GONE, offer=offer, token=token, declined=False, message=message)
 
-    @post("/decline", name="decline_offer")
+    @post("/decline", name="decline_offer", opt=PUBLIC)
     async def decline(self, bookings_service: NamedDependency[BookingsService], token: Token) -> Response[Any]:
         """No thanks: the places go to the next person waiting."""
         await bookings_service.waitlist.decline_offer(token)
@@ -305,9 +302,8 @@ class WaitlistPlacePages(Controller):
 
     path = "/waitlist/place/{token:str}"
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/", name="waitlist_place")
+    @get("/", name="waitlist_place", opt=PUBLIC)
     async def place(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Template:
@@ -317,7 +313,7 @@ class WaitlistPlacePages(Controller):
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _page("waitlist_place", place=place, token=token)
 
-    @post("/leave", name="leave_waitlist")
+    @post("/leave", name="leave_waitlist", opt=PUBLIC)
     async def leave(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,13 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
     PrefixLoader,
+    StrictUndefined,
+    Undefined,
     pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context
+from jinja2.utils import missing
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
@@ -47,6 +53,74 @@ def asset_version(release: str = "") -> str:
     return digest.hexdigest()[:12]
 
 
+class StrictUndefinedAttribute(ChainableUndefined):
+    """For tests (`STRICT_TEMPLATES`): an attribute an object does not have is an error; a key missing from a
+    dict (the GOV.UK macros' optional `params`) stays undefined and chainable."""
+
+    __slots__ = ()
+
+    def _fail_if_strict(self) -> None:
+        obj = self._undefined_obj
+        if obj is not missing and not isinstance(obj, Mapping | Undefined):
+            self._fail_with_undefined_error()
+
+    def __str__(self) -> str:
+        self._fail_if_strict()
+        return super().__str__()
+
+    def __bool__(self) -> bool:
+        self._fail_if_strict()
+        return super().__bool__()
+
+    def __iter__(self) -> Any:
+        self._fail_if_strict()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fail_if_strict()
+        return super().__len__()
+
+    def __eq__(self, other: object) -> bool:
+        self._fail_if_strict()
+        return super().__eq__(other)
+
+    def __ne__(self, other: object) -> bool:
+        self._fail_if_strict()
+        return super().__ne__(other)
+
+    def __hash__(self) -> int:
+        return id(type(self))
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:2] == "__":
+            raise AttributeError(name)
+        self._fail_if_strict()
+        return self
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+class StrictNamesContext(Context):
+    """For tests (`STRICT_TEMPLATES`): a name our templates were not given is a `StrictUndefined`, so a misspelt
+    variable fails instead of printing nothing (`is defined` and `| default` still work)."""
+
+    def resolve_or_missing(self, key: str) -> Any:
+        """The value of a name; for a name our own template was not given, an undefined that fails when used.
+
+        (The GOV.UK macros, from a package, read optional names they are not given: they are left as they are.)
+        """
+        value = super().resolve_or_missing(key)
+        if value is missing and _ours(self.name):
+            return StrictUndefined(name=key, hint=f"{key!r} is undefined in {self.name}")
+        return value
+
+
+@cache
+def _ours(template_name: str | None) -> bool:
+    return template_name is not None and (TEMPLATES_DIR / template_name).is_file()
+
+
 def build_environment(settings: Settings, templates_dir: Path = TEMPLATES_DIR) -> Environment:
     """A Jinja environment with our templates, the GOV.UK macros and request-aware i18n."""
     environment = Environment(
@@ -57,10 +131,12 @@ def build_environment(settings: Settings, templates_dir: Path = TEMPLATES_DIR) -
             ]
         ),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True, default=False),
-        undefined=ChainableUndefined,
+        undefined=StrictUndefinedAttribute if settings.strict_templates else ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    if settings.strict_templates:
+        environment.context_class = StrictNamesContext
     install_i18n(environment)
     environment.globals["form_error_list"] = form_error_list
     environment.globals["signed_in_user"] = _signed_in_user

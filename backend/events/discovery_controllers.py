@@ -245,9 +245,8 @@ class EventPages(Controller):
     """The resident's search, event pages, calendars, feeds and the embeddable list."""
 
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/events", name="events_find", middleware=_cached())
+    @get("/events", name="events_find", middleware=_cached(), opt=PUBLIC)
     async def find(
         self,
         request: Request[Any, Any, Any],
@@ -266,7 +265,7 @@ class EventPages(Controller):
             headers={"Vary": "Accept-Language, Cookie"},
         )
 
-    @get("/events/embed", name="events_embed", middleware=_cached(embeddable=True))
+    @get("/events/embed", name="events_embed", middleware=_cached(embeddable=True), opt=PUBLIC)
     async def embed(self, request: Request[Any, Any, Any], discovery: NamedDependency[DiscoveryService]) -> Template:
         """A compact list for partners' and parishes' own sites (frameable; links open in the parent page)."""
         request.scope[EMBEDDABLE_SCOPE_KEY] = True  # type: ignore[literal-required]
@@ -282,7 +281,7 @@ class EventPages(Controller):
         }
         return Template("events/public/embed.html", context=context, headers={"Vary": "Accept-Language, Cookie"})
 
-    @get("/events/feed.ics", name="events_feed_ics", media_type=ICS_MEDIA_TYPE, middleware=_cached())
+    @get("/events/feed.ics", name="events_feed_ics", media_type=ICS_MEDIA_TYPE, middleware=_cached(), opt=PUBLIC)
     async def feed_ics(
         self, request: Request[Any, Any, Any], discovery: NamedDependency[DiscoveryService]
     ) -> Response[bytes]:
@@ -300,7 +299,7 @@ class EventPages(Controller):
         )
         return Response(body, media_type=ICS_MEDIA_TYPE, headers={"Vary": "Accept-Language, Cookie"})
 
-    @get("/events/feed.atom", name="events_feed_atom", media_type=ATOM_MEDIA_TYPE, middleware=_cached())
+    @get("/events/feed.atom", name="events_feed_atom", media_type=ATOM_MEDIA_TYPE, middleware=_cached(), opt=PUBLIC)
     async def feed_atom(
         self, request: Request[Any, Any, Any], discovery: NamedDependency[DiscoveryService]
     ) -> Response[bytes]:
@@ -340,7 +339,7 @@ class EventPages(Controller):
         )
         return Response(body, media_type=ATOM_MEDIA_TYPE, headers={"Vary": "Accept-Language, Cookie"})
 
-    @get("/events/{event_ref:str}", name="events_event")
+    @get("/events/{event_ref:str}", name="events_event", opt=PUBLIC)
     async def event(
         self,
         request: Request[Any, Any, Any],
@@ -353,7 +352,7 @@ class EventPages(Controller):
             return await _ics_response(request, discovery, event_id, None)
         return await _event_page(request, discovery, event_id, None)
 
-    @get("/events/{event_ref:str}/{occurrence_ref:str}", name="events_occurrence")
+    @get("/events/{event_ref:str}/{occurrence_ref:str}", name="events_occurrence", opt=PUBLIC)
     async def occurrence(
         self,
         request: Request[Any, Any, Any],
@@ -506,7 +505,6 @@ class EventsApi(Controller):
     """Public, read-only answers about upcoming events."""
 
     path = "/api/v1/events"
-    opt = PUBLIC
     tags = ["events"]
     security = [{}]
 
@@ -526,6 +524,7 @@ class EventsApi(Controller):
                 description="A district, division, category or postcode that is not known (or not in Oxfordshire)",
             ),
         },
+        opt=PUBLIC,
     )
     async def list_events(  # noqa: PLR0917 - one argument per documented filter
         self,
@@ -604,6 +603,7 @@ class EventsApi(Controller):
             HTTP_200_OK: ResponseSpec(data_container=EventDetail, description="The event, with its next dates"),
             HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiErrorOut, description="No such public event"),
         },
+        opt=PUBLIC,
     )
     async def get_event(
         self, request: Request[Any, Any, Any], discovery: NamedDependency[DiscoveryService], event_id: EventId
@@ -625,6 +625,7 @@ class EventsApi(Controller):
             ),
             HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiErrorOut, description="No such public event"),
         },
+        opt=PUBLIC,
     )
     async def get_event_ics(
         self, request: Request[Any, Any, Any], discovery: NamedDependency[DiscoveryService], event_id: EventId

@@ -260,12 +260,12 @@ class OccurrenceChangeIn(msgspec.Struct):
 class AttendeesMessageIn(msgspec.Struct):
     """A message to everyone booked on one date: a subject (up to 150 characters) and a message (up to 5000).
 
-    Both are trimmed and required; a problem comes back as a field error, as on the page.
+    Both are required (the schema says so) and trimmed; one that is blank or too long comes back as a field
+    error, as on the page.
     """
 
-    # Missing is the same as empty: the answer is then the page's own translated field error.
-    subject: str = ""
-    message: str = ""
+    subject: str
+    message: str
 
 
 class AttendeeOut(msgspec.Struct):

@@ -36,16 +36,15 @@ class DevMail(Controller):
 
     path = "/dev/mail"
     guards = (dev_tools_only,)
-    opt = PUBLIC
     include_in_schema = False
 
-    @get("/", name="dev_mail")
+    @get("/", name="dev_mail", opt=PUBLIC)
     async def index(self, notifications_service: NamedDependency[NotificationsService]) -> Template:
         """The latest emails: subject, recipient, status and time."""
         emails = await notifications_service.recent_emails()
         return Template("notifications/dev_mail.html", context={"emails": emails})
 
-    @get("/{job_id:int}", name="dev_mail_message")
+    @get("/{job_id:int}", name="dev_mail_message", opt=PUBLIC)
     async def message(self, notifications_service: NamedDependency[NotificationsService], job_id: JobId) -> Template:
         """One email: its text and its HTML (shown as escaped source, never rendered)."""
         email = await notifications_service.email(job_id)

@@ -28,19 +28,18 @@ class SitePages(Controller):
     """Pages every visitor can see."""
 
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/", name="home")
+    @get("/", name="home", opt=PUBLIC)
     async def home(self) -> Template:
         """The home page: what Hearby offers, in the visitor's language."""
         return Template("site/home.html")
 
-    @get("/about", name="about")
+    @get("/about", name="about", opt=PUBLIC)
     async def about(self) -> Template:
         """About Hearby, licences and data attribution."""
         return Template("site/about.html")
 
-    @get("/language/{code:str}", name="language")
+    @get("/language/{code:str}", name="language", opt=PUBLIC)
     async def choose_language(
         self,
         request: Request[Any, Any, Any],
@@ -63,14 +62,14 @@ class SitePages(Controller):
         )
         return Redirect(path=target, cookies=[cookie])
 
-    @get("/offline/{code:str}", name="offline")
+    @get("/offline/{code:str}", name="offline", opt=PUBLIC)
     async def offline(self, request: Request[Any, Any, Any], code: LocaleCode) -> Template:
         """The page the service worker shows when there is no network, one per language."""
         if code in SUPPORTED_LOCALES:
             request.state["locale"] = code
         return Template("site/offline.html")
 
-    @get("/offline/{code:str}/saved", name="saved_offline")
+    @get("/offline/{code:str}/saved", name="saved_offline", opt=PUBLIC)
     async def saved_offline(self, request: Request[Any, Any, Any], code: LocaleCode) -> Template:
         """What the service worker shows after keeping a resident's submission on the phone until it is online."""
         if code in SUPPORTED_LOCALES:
@@ -82,9 +81,8 @@ class PwaFiles(Controller):
     """The web app manifest and the service worker, which must be served from the site root."""
 
     include_in_schema = False
-    opt = PUBLIC
 
-    @get("/manifest.webmanifest", name="manifest", media_type="application/manifest+json")
+    @get("/manifest.webmanifest", name="manifest", media_type="application/manifest+json", opt=PUBLIC)
     async def manifest(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[str]:
         """The manifest, named in the visitor's language."""
         body = {
@@ -106,7 +104,7 @@ class PwaFiles(Controller):
         }
         return Response(json.dumps(body, ensure_ascii=False), headers={"Vary": "Cookie, Accept-Language"})
 
-    @get("/service-worker.js", name="service_worker", media_type="text/javascript")
+    @get("/service-worker.js", name="service_worker", media_type="text/javascript", opt=PUBLIC)
     async def service_worker(self, request: Request[Any, Any, Any]) -> Response[str]:
         """The versioned worker: a new front-end build is a new worker, which replaces the old caches."""
         version: str = request.app.state["asset_version"]
@@ -124,14 +122,19 @@ class PwaFiles(Controller):
 class SiteApi(Controller):
     """Machine-readable site endpoints."""
 
-    opt = PUBLIC
-
-    @get("/api/v1/ping", name="api_ping", tags=["site"], summary="A trivial answer for uptime checks", security=[{}])
+    @get(
+        "/api/v1/ping",
+        name="api_ping",
+        tags=["site"],
+        summary="A trivial answer for uptime checks",
+        security=[{}],
+        opt=PUBLIC,
+    )
     async def ping(self) -> Ping:
         """Answer `pong`; no database, no session."""
         return Ping(ping="pong")
 
-    @get("/health", name="health", include_in_schema=False, media_type=MediaType.JSON)
+    @get("/health", name="health", include_in_schema=False, media_type=MediaType.JSON, opt=PUBLIC)
     async def health(self, site_service: NamedDependency[SiteService]) -> Response[Health]:
         """For the platform's health checks: 200 when the database answers, 503 when it does not."""
         health = await site_service.health()

@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlparse
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.test_people_journeys import Stack, phone, stack
 from tests.support.browser import wait_for_service_worker
@@ -31,6 +33,47 @@ def bookable_occurrence(database_url: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+# What the service worker keeps on the phone (its IndexedDB queue; see frontend/pwa/service-worker.js).
+COUNT_QUEUED = """() => new Promise((resolve, reject) => {
+  const opening = indexedDB.open("hearby-queue", 1);
+  opening.onupgradeneeded = () =>
+    opening.result.createObjectStore("submissions", { keyPath: "id", autoIncrement: true });
+  opening.onerror = () => reject(opening.error);
+  opening.onsuccess = () => {
+    const db = opening.result;
+    const counting = db.transaction("submissions").objectStore("submissions").count();
+    counting.onsuccess = () => { db.close(); resolve(counting.result); };
+    counting.onerror = () => reject(counting.error);
+  };
+})"""
+
+
+def queued(page: Page) -> int:
+    """How many submissions the service worker is keeping on the phone."""
+    return int(page.evaluate(COUNT_QUEUED))
+
+
+def query(stack: Stack, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(stack.database_url.removeprefix("sqlite:///")) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout}s: {what}"
+        time.sleep(0.1)
+
+
+def bookings_of(stack: Stack, address: str) -> list[str]:
+    return [row[0] for row in query(stack, "SELECT status FROM booking WHERE email = ? ORDER BY id", address)]
+
+
+def jobs_for(stack: Stack, address: str) -> int:
+    """Outbox jobs (emails and others) that name an address: written in the request that books or cancels."""
+    return int(query(stack, "SELECT count(*) FROM outbox_job WHERE payload LIKE ?", f"%{address}%")[0][0])
+
+
 def test_a_booking_made_offline_is_sent_when_back_online(browser: Browser, stack: Stack) -> None:
     event_id, occurrence_id = bookable_occurrence(stack.database_url)
     context = phone(browser, stack)
@@ -44,16 +87,23 @@ def test_a_booking_made_offline_is_sent_when_back_online(browser: Browser, stack
     context.set_offline(True)
     page.locator("form[method=post] button[type=submit]").first.click()
     expect(page.locator("h1")).to_have_text("Saved on this phone")
-    time.sleep(1)
-    assert not any("zainab@example.org" in mail.rcpt_tos for mail in stack.smtp.received)
+    # Kept on the phone, and provably not sent: the server has no booking and queued no email.
+    assert queued(page) == 1
+    assert bookings_of(stack, "zainab@example.org") == []
+    assert jobs_for(stack, "zainab@example.org") == 0
 
     context.set_offline(False)
     page.goto("/")  # any page tells the worker the network is back (Background Sync may also fire)
+    wait_until(lambda: queued(page) == 0, "the kept booking is sent")
+    assert bookings_of(stack, "zainab@example.org") == ["confirmed"]
     confirmation = stack.mail_to("zainab@example.org", timeout=30)
     assert "/bookings/" in confirmation
-    # Sent once: one confirmation, however many times the queue was flushed.
+    jobs = jobs_for(stack, "zainab@example.org")
+    # Sent once, however many times the queue is flushed: another page load flushes it again.
     page.goto("/about")
-    time.sleep(2)
+    wait_until(lambda: queued(page) == 0, "the queue stays empty")
+    assert bookings_of(stack, "zainab@example.org") == ["confirmed"]
+    assert jobs_for(stack, "zainab@example.org") == jobs
     assert sum("zainab@example.org" in mail.rcpt_tos for mail in stack.smtp.received) == 1
 
     # Cancelling from the private link with no connection: kept, then sent once back online.
@@ -63,13 +113,11 @@ def test_a_booking_made_offline_is_sent_when_back_online(browser: Browser, stack
     context.set_offline(True)
     page.locator("form[action$='/cancel'] button[type=submit]").click()
     expect(page.locator("h1")).to_have_text("Saved on this phone")
+    assert queued(page) == 1
+    assert bookings_of(stack, "zainab@example.org") == ["confirmed"]  # not cancelled yet: nothing was sent
     context.set_offline(False)
     page.goto("/")
-    deadline = time.monotonic() + 30
-    while "is cancelled" not in stack.mail_to("zainab@example.org") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert "is cancelled" in stack.mail_to("zainab@example.org")
-    with sqlite3.connect(stack.database_url.removeprefix("sqlite:///")) as connection:
-        statuses = connection.execute("SELECT status FROM booking WHERE email = ?", ("zainab@example.org",)).fetchall()
-    assert statuses == [("cancelled",)]
+    wait_until(lambda: queued(page) == 0, "the kept cancellation is sent")
+    assert bookings_of(stack, "zainab@example.org") == ["cancelled"]
+    wait_until(lambda: "is cancelled" in stack.mail_to("zainab@example.org"), "the cancellation email")
     context.close()

@@ -246,12 +246,22 @@ async def test_the_page_offers_a_postcode_form(client: Client) -> None:
     assert soup.find(class_="govuk-error-summary") is None
 
 
+def _answer(soup: Any) -> dict[str, str]:
+    """The page's answer, read from its summary list: key -> value (the page's header names places too)."""
+    return {
+        " ".join(row.find("dt").get_text().split()): " ".join(row.find("dd").get_text().split())
+        for row in soup.select(".govuk-summary-list__row")
+    }
+
+
 async def test_the_page_shows_district_division_and_a_map_link(client: Client) -> None:
     response = await client.get("/areas", params={"postcode": "ox1 1aa"})
+    assert response.status_code == 200
     soup = check_page(response.text, "en")
-    text = " ".join(soup.get_text().split())
-    assert "Oxford" in text
-    assert "Jericho & Osney" in text
+    assert _answer(soup) == {"District": "Oxford", "County division": "Jericho & Osney"}
+    heading = soup.find("h2", attrs={"role": "status"})
+    assert heading is not None
+    assert " ".join(heading.get_text().split()) == "Your area for OX1 1AA"
     field = soup.find("input", attrs={"name": "postcode"})
     assert field is not None
     assert field.get("value") == "ox1 1aa"
@@ -261,10 +271,13 @@ async def test_the_page_shows_district_division_and_a_map_link(client: Client) -
 
 
 async def test_the_page_for_an_outward_code_says_the_division_needs_the_full_postcode(client: Client) -> None:
-    soup = check_page((await client.get("/areas", params={"postcode": "OX10"})).text, "en")
-    text = " ".join(soup.get_text().split())
-    assert "South Oxfordshire" in text
-    assert "Enter your full postcode to see your division." in text
+    response = await client.get("/areas", params={"postcode": "OX10"})
+    assert response.status_code == 200
+    soup = check_page(response.text, "en")
+    assert _answer(soup) == {
+        "District": "South Oxfordshire",
+        "County division": "Enter your full postcode to see your division.",
+    }
 
 
 @pytest.mark.parametrize("locale", ["en", "ur"])
@@ -288,7 +301,10 @@ async def test_a_malformed_postcode_gets_a_field_error_and_keeps_what_was_typed(
 
 
 async def test_an_empty_postcode_gets_a_field_error(client: Client) -> None:
-    soup = check_page((await client.get("/areas", params={"postcode": "  "})).text, "en")
+    response = await client.get("/areas", params={"postcode": "  "})
+    assert response.status_code == 200
+    soup = check_page(response.text, "en")
+    assert _answer(soup) == {}
     error = soup.find(id="postcode-error")
     assert error is not None
     assert "Enter a postcode" in error.get_text()
@@ -297,7 +313,9 @@ async def test_an_empty_postcode_gets_a_field_error(client: Client) -> None:
 @pytest.mark.parametrize("locale", ["en", "ur"])
 async def test_a_postcode_outside_oxfordshire_gets_a_polite_message(client: Client, locale: str) -> None:
     response = await client.get("/areas", params={"postcode": "sw1a1aa"}, headers={"Accept-Language": locale})
+    assert response.status_code == 200
     soup = check_page(response.text, locale)
+    assert _answer(soup) == {}
     assert "SW1A 1AA" in soup.get_text()
     assert soup.find(class_="govuk-error-summary") is None
     field = soup.find("input", attrs={"name": "postcode"})

@@ -7,13 +7,13 @@ import base64
 import contextlib
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, TypeVar
 
-import pytest
+import httpx
 from bs4 import BeautifulSoup
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -41,6 +41,9 @@ from tests.support.people import CSRF_FIELD, PeopleFactory, post_form, sign_in, 
 Client = AsyncTestClient[Litestar]
 TOKEN_PATH = re.compile(r"/bookings/([A-Za-z0-9_-]{20,100})")
 OFFER_PATH = re.compile(r"/waitlist/([A-Za-z0-9_-]{20,100})")  # not /waitlist/place/… ("place" is too short)
+T = TypeVar("T")
+WORKERS = 6  # outbox workers running the same job at once
+CLICKS = 5  # clicks on one link at once
 PLACE_PATH = re.compile(r"/waitlist/place/([A-Za-z0-9_-]{20,100})")
 
 
@@ -148,28 +151,32 @@ def service_of(app: Litestar, clock: SettableClock) -> BookingsService:
     return BookingsService(state["settings"], clock, state["engine"], state["email_renderer"])
 
 
-def rendezvous(
-    monkeypatch: pytest.MonkeyPatch, target: object, name: str, parties: int = 2, timeout: float = 1.0
-) -> None:
-    """Make the first `parties` calls of `target.name` wait for one another, so that concurrent transactions
-    have all read what they read before any goes on. The wait is bounded: on SQLite the write lock lets one
-    transaction in at a time, so there the first goes on alone after `timeout` seconds."""
-    original: Callable[..., Awaitable[Any]] = getattr(target, name)
-    arrived = 0
-    everyone = asyncio.Event()
+@contextlib.asynccontextmanager
+async def browsers(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that sends requests to the app on the test's own event loop, so requests sent together are
+    served together (the test client serves one request at a time). The `client` fixture has started the
+    app and opened the database pool for this loop."""
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # Litestar is an ASGI app; its precise scope types differ from httpx's loose alias
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http:
+        yield http
 
-    async def meet(*args: Any, **kwargs: Any) -> Any:
-        nonlocal arrived
-        if arrived < parties:
-            arrived += 1
-            if arrived == parties:
-                everyone.set()
-            else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(everyone.wait(), timeout)
-        return await original(*args, **kwargs)
 
-    monkeypatch.setattr(target, name, meet)
+async def all_at_once(*calls: Callable[[], Awaitable[T]]) -> list[T]:
+    """Run the calls concurrently, each released by one barrier once all of them are ready to go."""
+    barrier = asyncio.Barrier(len(calls))
+
+    async def go(call: Callable[[], Awaitable[T]]) -> T:
+        await barrier.wait()
+        return await call()
+
+    return list(await asyncio.gather(*(go(call) for call in calls)))
+
+
+async def page_token(http: httpx.AsyncClient) -> str:
+    """The CSRF token a browser gets with a page (and its cookie, kept by the client)."""
+    match = CSRF_FIELD.search((await http.get("/sign-in/email")).text)
+    assert match
+    return match.group(1)
 
 
 async def join_waitlist(service: BookingsService, slot: Slot, name: str, places: int = 1) -> None:
@@ -434,7 +441,7 @@ async def test_an_expired_offer_passes_the_place_to_the_next_person(
 
 
 async def test_places_freed_at_the_same_moment_are_offered_to_a_waiting_person_once(
-    app: Litestar, client: Client, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+    app: Litestar, client: Client, clock: SettableClock
 ) -> None:
     slot = await make_slot(clock, capacity=2, per_booking_limit=1)
     for who in ("ann", "ben"):
@@ -448,11 +455,10 @@ async def test_places_freed_at_the_same_moment_are_offered_to_a_waiting_person_o
             await PersonalBookings(clock).delete_user_bookings(-1, f"{who}@example.org")
     assert await places_left(slot) == 2
 
-    # Two workers run those jobs at once: both read "Wyn is waiting" before either makes an offer.
-    rendezvous(monkeypatch, service.capacity, "reserve")
-    offers = await asyncio.gather(*(service.waitlist.offer_places_job(slot.occurrence_id) for _ in range(2)))
+    # Several workers run such jobs at the same moment: Wyn is offered one place, once.
+    offers = await all_at_once(*[lambda: service.waitlist.offer_places_job(slot.occurrence_id) for _ in range(WORKERS)])
 
-    assert sorted(offers) == [0, 1]
+    assert sorted(offers) == [0] * (WORKERS - 1) + [1]
     entry = await WaitlistEntry.select(WaitlistEntry.status).where(WaitlistEntry.email == "wyn@example.org").first()
     assert entry == {"status": "offered"}
     assert await places_left(slot) == 1  # one place held for Wyn's one offer, the other back on sale
@@ -461,7 +467,7 @@ async def test_places_freed_at_the_same_moment_are_offered_to_a_waiting_person_o
 
 
 async def test_accepting_an_offer_twice_at_the_same_moment_books_once(
-    app: Litestar, client: Client, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+    app: Litestar, client: Client, clock: SettableClock
 ) -> None:
     slot = await make_slot(clock, capacity=1)
     created = (await client.post(slot.api_path, json={"name": "Cas", "email": "cas@example.org"})).json()
@@ -471,13 +477,15 @@ async def test_accepting_an_offer_twice_at_the_same_moment_books_once(
     (offer_email,) = await offer_emails("wyn@example.org")
     offer = OFFER_PATH.search(offer_email["text"]).group(1)
 
-    # Two clicks on "Accept" at once: both read the open offer before either books.
-    rendezvous(monkeypatch, service.capacity, "occurrence_for_booking")
-    first, second = await asyncio.gather(service.waitlist.accept_offer(offer), service.waitlist.accept_offer(offer))
-
-    assert {first.outcome, second.outcome} == {Outcome.BOOKED, Outcome.REPLAYED}
-    assert first.token is not None
-    assert first.token == second.token
+    # Impatient clicks on "Accept", sent at the same moment: one booking, and each click sees it.
+    async with browsers(app) as http:
+        token = await page_token(http)
+        clicks = await all_at_once(
+            *[lambda: http.post(f"/waitlist/{offer}/accept", data={"_csrf_token": token}) for _ in range(CLICKS)]
+        )
+    assert [click.status_code for click in clicks] == [303] * CLICKS, [click.text[:200] for click in clicks]
+    assert len({click.headers["location"] for click in clicks}) == 1  # all sent to the one booking's page
+    assert TOKEN_PATH.search(clicks[0].headers["location"])
     confirmed = await Booking.select(Booking.email).where(Booking.status == "confirmed")
     assert confirmed == [{"email": "wyn@example.org"}]
     assert await places_left(slot) == 0
@@ -911,31 +919,8 @@ async def test_leaving_while_offered_passes_the_held_places_on_and_each_link_ope
     assert await OutboxJob.count().where(OutboxJob.idempotency_key == f"waitlist-expired:{one['id']}") == 0
 
 
-def meet(monkeypatch: pytest.MonkeyPatch, *targets: tuple[object, str], timeout: float = 1.0) -> None:
-    """Like `rendezvous`, across different methods: the first call of each waits for the first call of every
-    other (bounded, as on SQLite the write lock lets one transaction in at a time)."""
-    arrived: set[str] = set()
-    everyone = asyncio.Event()
-    for target, name in targets:
-        original: Callable[..., Awaitable[Any]] = getattr(target, name)
-
-        async def wait_then_call(
-            *args: Any, _name: str = name, _original: Callable[..., Awaitable[Any]] = original, **kwargs: Any
-        ) -> Any:
-            if _name not in arrived:
-                arrived.add(_name)
-                if len(arrived) == len(targets):
-                    everyone.set()
-                else:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(everyone.wait(), timeout)
-            return await _original(*args, **kwargs)
-
-        monkeypatch.setattr(target, name, wait_then_call)
-
-
 async def test_leaving_at_the_moment_a_place_is_offered_leaves_and_passes_the_place_on(
-    app: Litestar, client: Client, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+    app: Litestar, client: Client, clock: SettableClock
 ) -> None:
     slot = await make_slot(clock, capacity=1)
     created = (await client.post(slot.api_path, json={"name": "Cas", "email": "cas@example.org"})).json()
@@ -944,15 +929,18 @@ async def test_leaving_at_the_moment_a_place_is_offered_leaves_and_passes_the_pl
     await join_waitlist(service, slot, "Zed")
     place = await place_token("wyn@example.org")
 
-    # Cas cancels while Wyn leaves: each transaction reaches its conditional UPDATE of Wyn's entry together.
-    meet(monkeypatch, (service.waitlist, "_leave"), (service.offers, "_claim_for_offer"))
-    left, cancelled = await asyncio.gather(
-        service.waitlist.leave_waitlist(place), service.booking.cancel(created["manage_token"])
-    )
-
-    assert left.found
-    assert left.left_now
-    assert cancelled.cancelled_now
+    # Cas cancels (and clicks again) at the moment Wyn leaves (and clicks again): the freed place must not be
+    # offered to Wyn, who has gone.
+    async with browsers(app) as http:
+        token = await page_token(http)
+        answers = await all_at_once(
+            *[lambda: http.post(f"/waitlist/place/{place}/leave", data={"_csrf_token": token}) for _ in range(3)],
+            *[lambda: http.delete(f"/api/v1/bookings/{created['manage_token']}") for _ in range(3)],
+        )
+    assert [answer.status_code for answer in answers] == [303, 303, 303, 200, 200, 200], [a.text[:200] for a in answers]
+    assert (await Booking.select(Booking.status).where(Booking.email == "cas@example.org").first()) == {
+        "status": "cancelled"
+    }
     wyn = await entry_of("wyn@example.org")
     assert wyn["status"] == "left"
     assert wyn["active_key"] is None

@@ -6,8 +6,11 @@ from pathlib import Path
 
 from litestar.testing import AsyncTestClient
 
+from backend.accounts.tables import User
 from backend.app import create_app
+from backend.core.roles import Role
 from backend.settings import Settings
+from tests.support.people import make_person, post_form
 
 
 async def test_production_sends_hsts_and_secure_host_cookies(database_url: str, tmp_path: Path) -> None:
@@ -34,3 +37,19 @@ async def test_production_sends_hsts_and_secure_host_cookies(database_url: str, 
         language = await client.get("/language/pl", follow_redirects=False)
         assert language.headers["set-cookie"].startswith("__Host-hearby_lang=pl")
         assert "secure" in language.headers["set-cookie"].lower()
+
+        # The session cookie, made by a real sign-in.
+        person = await make_person(settings, Role.PARTNER, email="production-session@example.org")
+        try:
+            signed_in = await post_form(client, "/sign-in", {"email": person.email, "password": person.password})
+            assert signed_in.status_code == 302, signed_in.text
+            sessions = [c for c in signed_in.headers.get_list("set-cookie") if c.startswith("__Host-hearby_session=")]
+            assert len(sessions) == 1, signed_in.headers.get_list("set-cookie")
+            flags = {part.strip().split("=")[0].lower(): part.strip() for part in sessions[0].split(";")[1:]}
+            assert {"secure", "httponly", "samesite", "path"} <= flags.keys(), sessions[0]
+            assert flags["samesite"].lower() == "samesite=lax"
+            assert flags["path"] == "Path=/"
+            assert "domain" not in flags
+            assert (await client.get("/account", follow_redirects=False)).status_code == 200
+        finally:
+            await User.delete().where(User.id == person.id)

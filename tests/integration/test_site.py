@@ -24,18 +24,24 @@ async def test_language_choice_is_remembered_and_returns_to_the_page(client: Cli
     assert response.status_code == 302
     assert response.headers["location"] == "/about"
     page = await client.get("/about")
+    assert page.status_code == 200
     check_page(page.text, "ur")
 
 
 async def test_unknown_locale_cookie_falls_back_to_the_header_then_english(client: Client) -> None:
     client.cookies.set("hearby_lang", "xx")
-    check_page((await client.get("/", headers={"Accept-Language": "pl"})).text, "pl")
-    check_page((await client.get("/", headers={"Accept-Language": "de"})).text, "en")
+    polish = await client.get("/", headers={"Accept-Language": "pl"})
+    assert polish.status_code == 200
+    check_page(polish.text, "pl")
+    german = await client.get("/", headers={"Accept-Language": "de"})
+    assert german.status_code == 200
+    check_page(german.text, "en")
 
 
 async def test_security_headers_on_pages_errors_and_static_files(client: Client) -> None:
-    for path in ("/", "/no-such-page", "/static/js/app.js"):
+    for path, status in (("/", 200), ("/no-such-page", 404), ("/static/js/app.js", 200)):
         response = await client.get(path)
+        assert response.status_code == status, path
         policy = response.headers["content-security-policy"]
         assert "unsafe-inline" not in policy
         assert "script-src 'self'" in policy
@@ -49,6 +55,8 @@ async def test_security_headers_on_pages_errors_and_static_files(client: Client)
 
 async def test_anonymous_visitors_get_no_session_cookie(client: Client) -> None:
     response = await client.get("/")
+    assert response.status_code == 200
+    assert "set-cookie" in response.headers  # the CSRF cookie: so the check below looks at a real header
     assert "hearby_session" not in response.headers.get("set-cookie", "")
 
 
@@ -59,7 +67,9 @@ async def test_health_reports_the_database(client: Client) -> None:
 
 
 async def test_ping(client: Client) -> None:
-    assert (await client.get("/api/v1/ping")).json() == {"ping": "pong"}
+    response = await client.get("/api/v1/ping")
+    assert response.status_code == 200
+    assert response.json() == {"ping": "pong"}
 
 
 async def test_error_pages_are_translated_html_for_browsers(client: Client) -> None:
@@ -77,8 +87,12 @@ async def test_errors_are_json_for_the_api(client: Client) -> None:
 
 
 async def test_method_not_allowed(client: Client) -> None:
-    response = await client.delete("/about", headers={"Accept": "text/html"})
-    assert response.status_code in {403, 405}  # CSRF rejects unsafe methods before routing decides
+    page = await client.delete("/about", headers={"Accept": "text/html"})
+    assert page.status_code == 405
+    assert set(page.headers["allow"].replace(" ", "").split(",")) == {"GET", "OPTIONS"}
+    api = await client.delete("/api/v1/ping")
+    assert api.status_code == 405
+    assert set(api.headers["allow"].replace(" ", "").split(",")) == {"GET", "OPTIONS"}
 
 
 async def test_over_large_bodies_are_refused(app: Litestar) -> None:

@@ -18,5 +18,11 @@ def sqlite_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     url = new_sqlite_database(data_dir)
     run_cli(url, "setup", data_dir=data_dir)
     return Settings.from_env(
-        {"DATABASE_URL": url, "HEARBY_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING", "HEARBY_ENV": "test"}
+        {
+            "DATABASE_URL": url,
+            "HEARBY_DATA_DIR": str(data_dir),
+            "LOG_LEVEL": "WARNING",
+            "HEARBY_ENV": "test",
+            "STRICT_TEMPLATES": "true",
+        }
     )

@@ -18,10 +18,9 @@ from litestar.openapi.datastructures import ResponseSpec
 from schemathesis.python.asgi import get_client
 
 from backend.app import create_app
-from backend.core.guards import PUBLIC, requires_roles
+from backend.core.guards import PUBLIC, requires_roles, requires_sign_in
 from backend.core.roles import Role
 from backend.settings import Settings
-from tests.meta.test_authorisation_matrix import declared_access
 
 MAX_EXAMPLES = 40
 SIGNED_IN: list[dict[str, list[str]]] = [{"session": []}]
@@ -67,6 +66,22 @@ def _operations(raw: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         for method, operation in operations.items()
         if isinstance(operation, dict) and "responses" in operation
     ]
+
+
+def declared_access(handler: HTTPRouteHandler) -> frozenset[str] | None:
+    """The roles a handler's guards admit (None = everyone): what its documented security must say.
+
+    (Who *should* be admitted is written down separately, in tests/access/, and checked by the matrix.)
+    """
+    allowed: frozenset[str] | None = None
+    for wrapped in handler.resolve_guards():
+        guard = getattr(wrapped, "func", wrapped)  # Litestar wraps guards in AsyncCallable
+        roles = getattr(guard, "allowed_roles", None)
+        if roles is not None:
+            allowed = frozenset(r.value for r in roles) if allowed is None else allowed & {r.value for r in roles}
+        elif guard is requires_sign_in:
+            allowed = frozenset(r.value for r in Role) if allowed is None else allowed
+    return allowed
 
 
 def security_problems(app: Litestar, raw: dict[str, Any]) -> list[str]:

@@ -66,6 +66,60 @@ def _deny(_connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHa
     """A stand-in guard."""
 
 
+def public_layers(app: Litestar) -> list[str]:
+    """Controllers and routers that carry the public marker for every handler they hold, now and later.
+
+    A router Litestar builds itself with handlers it generates (the static files, the OpenAPI document) is
+    allowed: nobody adds a handler to it by accident.
+    """
+    problems: set[str] = set()
+    for path, handler in _handlers(app):
+        for layer in handler.ownership_layers:
+            if layer is handler or isinstance(layer, Litestar) or not is_public(dict(layer.opt or {})):
+                continue
+            if isinstance(layer, Router) and _litestar_generated_router(layer):
+                continue
+            problems.add(f"{type(layer).__name__} {getattr(layer, 'path', '')!r} (holding {path})")
+    return sorted(problems)
+
+
+def _litestar_generated_router(router: Router) -> bool:
+    return all(
+        getattr(getattr(handler, "fn", None), "__module__", "").startswith("litestar.")
+        for route in router.routes
+        for handler in getattr(route, "route_handlers", [getattr(route, "route_handler", None)])
+    )
+
+
+def test_public_is_marked_on_each_handler_never_on_a_whole_controller_or_router(sqlite_settings: Settings) -> None:
+    problems = public_layers(create_app(sqlite_settings))
+    assert not problems, (
+        "opt=PUBLIC on a whole Controller or Router makes every handler added to it later public; put it on "
+        "each public handler instead:\n  " + "\n  ".join(problems)
+    )
+
+
+def test_the_public_layer_checker_reports_a_public_controller(sqlite_settings: Settings) -> None:
+    class EverythingPublic(Controller):
+        path = "/meta/everything-public"
+        opt = PUBLIC
+
+        @get("/", include_in_schema=False)
+        async def first(self) -> str:
+            return "ok"
+
+    @get("/child", include_in_schema=False)
+    async def child() -> str:
+        return "ok"
+
+    app = create_app(sqlite_settings)
+    app.register(EverythingPublic)
+    app.register(Router(path="/meta/public-router", opt=PUBLIC, route_handlers=[child]))
+    reported = public_layers(app)
+    assert any("EverythingPublic" in line or "/meta/everything-public" in line for line in reported), reported
+    assert any("/meta/public-router" in line for line in reported), reported
+
+
 def test_the_checker_reports_an_unguarded_handler(sqlite_settings: Settings) -> None:
     @get("/meta/forgotten", include_in_schema=False)
     async def forgotten() -> str:

@@ -1,7 +1,9 @@
 """A real SMTP server in the test process (aiosmtpd on 127.0.0.1) that keeps every message it accepts.
 
 It runs in its own thread, so sync tests, async tests and worker subprocesses can all talk to it. Tests can
-make it refuse a recipient (a permanent 5xx), answer the next few messages with a transient 4xx, or stop it.
+make it refuse a recipient (a permanent 5xx), answer the next few messages with a transient 4xx, stop it, or
+hold the DATA step of a message (the sender has sent the whole message and waits for the answer: provably
+mid-send) until the test releases it.
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.server.take_hold(envelope.rcpt_tos):
+            # A threading.Event: the test runs on another thread. If the sender goes away meanwhile, aiosmtpd
+            # cancels this session and the message is not kept.
+            await asyncio.to_thread(self.server.released.wait)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         self.server.accept(ReceivedMail(envelope.mail_from, tuple(envelope.rcpt_tos), message))
@@ -83,6 +89,9 @@ class SmtpServer:
         self._refused: dict[str, str] = {}
         self._failures: list[str] = []
         self._controller: Controller | None = None
+        self._hold_for: str | None = None
+        self.holding = threading.Event()  # set while a held message waits for `release()`
+        self.released = threading.Event()
 
     def start(self) -> None:
         """Listen (again) on the same port."""
@@ -92,6 +101,7 @@ class SmtpServer:
 
     def stop(self) -> None:
         """Stop listening: clients get "connection refused" until `start()`."""
+        self.release()
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
@@ -109,6 +119,35 @@ class SmtpServer:
         """Answer the next `count` recipients with `reply`."""
         with self._lock:
             self._failures.extend([reply] * count)
+
+    def hold(self, address: str) -> None:
+        """Hold the DATA step of the next message to this address: the server has the whole message and does
+        not answer (so its sender is stuck mid-send) until `release()`."""
+        with self._lock:
+            self._hold_for = address.lower()
+        self.holding.clear()
+        self.released.clear()
+
+    async def wait_until_holding(self, within: float = 30.0) -> None:
+        """Wait until a message is held, without blocking the event loop."""
+        deadline = time.monotonic() + within
+        while not self.holding.is_set():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no message to {self._hold_for} reached the DATA step within {within}s")
+            await asyncio.sleep(0.02)
+
+    def release(self) -> None:
+        """Let the held message go on: accepted, if its sender is still there to hear so."""
+        self.released.set()
+
+    def take_hold(self, rcpt_tos: list[str]) -> bool:
+        """True (once) for the message to hold (called by the server thread)."""
+        with self._lock:
+            if self._hold_for is None or self._hold_for not in {address.lower() for address in rcpt_tos}:
+                return False
+            self._hold_for = None
+        self.holding.set()
+        return True
 
     def reply_for(self, address: str) -> str | None:
         """The failure to answer for this recipient, if any (called by the server thread)."""

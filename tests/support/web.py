@@ -31,6 +31,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
             "LOG_LEVEL": "WARNING",
             "HEARBY_ENV": "test",
             "DATABASE_POOL_SIZE": "10",
+            "STRICT_TEMPLATES": "true",
         }
     )
 
