@@ -237,7 +237,8 @@ def run_wrk(base_url: str, target: Target, work: Path, connections: int, seconds
     cookie = f', ["Cookie"] = "hearby_session={target.cookie}"' if target.cookie else ""
     script = work / f"{target.name}.lua"
     script.write_text(LUA % {"paths": paths, "seed": random.randrange(1, 1 << 30), "cookie": cookie})
-    command = [*_pin(1), WRK, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base_url]
+    command = [*_pin(1), WRK, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+    command += ["-s", str(script), base_url]
     return subprocess.run(command, check=True, capture_output=True, text=True, timeout=seconds + 60).stdout
 
 
