@@ -27,9 +27,11 @@ import contextlib
 import json
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -218,6 +220,18 @@ def start_uvicorn(factory: str, env: dict[str, str], log: Path) -> tuple[subproc
     return process, base_url
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def requests_done(output: str) -> int:
+    """How many requests wrk completed."""
+    match = re.search(r"(\d+) requests in", output)
+    return int(match.group(1)) if match else 0
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     """Terminate a server and wait for it."""
     if process.poll() is None:
@@ -307,16 +321,24 @@ def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
                 app.wait()
             return 0
         results = []
+        ping_cpus: list[float] = []
         ping_target = targets[0]
         for target in targets:
             base = bare_url if target.server == "bare" else app_url
             # This machine is shared: ping is measured again just before each target, and the ratio is to
             # that ping, so a change in the machine's load between targets weighs on both sides alike.
             run_wrk(app_url, ping_target, data_dir, args.connections, 1)
-            ping = _parse("ping", run_wrk(app_url, ping_target, data_dir, args.connections, args.ping_duration))
+            cpu_before = cpu_seconds(app.pid)
+            ping_output = run_wrk(app_url, ping_target, data_dir, args.connections, args.ping_duration)
+            ping_cpu = (cpu_seconds(app.pid) - cpu_before) / max(1, requests_done(ping_output))
+            ping = _parse("ping", ping_output)
+            ping_cpus.append(ping_cpu)
             run_wrk(base, target, data_dir, args.connections, args.warmup)
+            server = processes[1] if target.server == "bare" else app
+            cpu_before = cpu_seconds(server.pid)
             output = run_wrk(base, target, data_dir, args.connections, args.duration)
-            results.append((target, _parse(target.name, output), ping))
+            cpu = (cpu_seconds(server.pid) - cpu_before) / max(1, requests_done(output))
+            results.append((target, _parse(target.name, output), ping, cpu))
             print(f"{target.name}: {results[-1][1]} (ping {ping.requests_per_second:.0f})", file=sys.stderr)
     finally:
         for process in processes:
@@ -324,18 +346,21 @@ def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(data_dir, ignore_errors=True)
 
+    ping_cpu = statistics.median(ping_cpus)
     print(
         f"\n{args.events:,} upcoming events, PostgreSQL; uvicorn, 1 worker, pinned to CPU 0; "
-        f"wrk -t1 -c{args.connections} -d{args.duration}s on CPU 1 (after {args.warmup} s warm-up); "
-        f"× ping: to `/api/v1/ping` measured for {args.ping_duration} s just before each row\n"
+        f"wrk -t1 -c{args.connections} -d{args.duration}s on CPU 1 (after {args.warmup} s warm-up). "
+        f"× ping: req/s over those of `/api/v1/ping` measured for {args.ping_duration} s just before the row. "
+        f"CPU: the server process's CPU time per request (median ping: {ping_cpu * 1000:.2f} ms), and "
+        "ping's CPU per request over the row's, the ratio a quiet machine's req/s would show\n"
     )
-    print("| request | distinct URLs | req/s | p50 (ms) | p99 (ms) | non-2xx | ping req/s | × ping |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for target, result, ping in results:
+    print("| request | URLs | req/s | p50 (ms) | p99 (ms) | non-2xx | × ping | CPU ms/req | × ping (CPU) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for target, result, ping, cpu in results:
         print(
             f"| {target.label} | {len(target.paths):,} | {result.requests_per_second:,.0f} | {result.p50_ms:.0f} "
-            f"| {result.p99_ms:.0f} | {result.non_2xx} | {ping.requests_per_second:,.0f} "
-            f"| {result.requests_per_second / ping.requests_per_second:.3f} |"
+            f"| {result.p99_ms:.0f} | {result.non_2xx} | {result.requests_per_second / ping.requests_per_second:.3f} "
+            f"| {cpu * 1000:.2f} | {ping_cpu / cpu:.3f} |"
         )
     return 0
 
