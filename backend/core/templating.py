@@ -134,6 +134,8 @@ def build_environment(settings: Settings, templates_dir: Path = TEMPLATES_DIR) -
         undefined=StrictUndefinedAttribute if settings.strict_templates else ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are part of the release (hashed into `asset_version` at start-up): no stat() per render.
+        auto_reload=False,
     )
     if settings.strict_templates:
         environment.context_class = StrictNamesContext

@@ -330,18 +330,22 @@ class DiscoveryService:
         self._postgres = engine.engine_type == "postgres"
         self.zone = _london(time_zone)
         self.base_url = base_url.rstrip("/")
+        self._categories: list[dict[str, Any]] | None = None
 
     # --- reference lists for the filter form ---------------------------------------------------
 
     async def categories(self) -> list[dict[str, Any]]:
-        """Active categories in the officers' order: id, slug and names by locale."""
+        """Active categories in the officers' order: id, slug and names by locale (read once per request)."""
+        if self._categories is not None:
+            return self._categories
         rows = (
             await Category.select(Category.id, Category.slug, Category.names)
             .where(Category.active == True)  # noqa: E712 - Piccolo builds SQL from this comparison
             .order_by(Category.position)
             .order_by(Category.id)
         )
-        return [{"id": row["id"], "slug": row["slug"], "names": json_object(row["names"])} for row in rows]
+        self._categories = [{"id": row["id"], "slug": row["slug"], "names": json_object(row["names"])} for row in rows]
+        return self._categories
 
     # --- filters ----------------------------------------------------------------------------------
 
@@ -503,7 +507,10 @@ class DiscoveryService:
         """The cards of these dates, in the order given."""
         if not occurrence_ids:
             return []
-        rows = await Occurrence.select(*_CARD_COLUMNS).where(Occurrence.id.is_in(occurrence_ids))
+        # Hand-written, with the translation joined in: building the ORM's joined select for every page of
+        # results cost more than running it.
+        placeholders = ", ".join("{}" for _ in occurrence_ids)
+        rows = await Occurrence.raw(_CARDS_SQL.format(placeholders=placeholders), locale, *occurrence_ids)
         position = {occurrence_id: index for index, occurrence_id in enumerate(occurrence_ids)}
         rows.sort(key=lambda row: position[row["id"]])
         return await self._cards(rows, locale, centre)
@@ -511,8 +518,11 @@ class DiscoveryService:
     async def _cards(
         self, rows: list[dict[str, Any]], locale: str, centre: tuple[float, float] | None
     ) -> list[EventCard]:
-        event_ids = {row["event.id"] for row in rows}
-        translations = await self._translations(event_ids, locale)
+        translations = {
+            row["event.id"]: {"title": row["translated_title"], "description": row["translated_description"]}
+            for row in rows
+            if row["translation_event"] is not None
+        }
         categories = {item["id"]: item for item in await self.categories()} if rows else {}
         cards = []
         for row in rows:
@@ -579,9 +589,10 @@ class DiscoveryService:
         self, event_id: int, locale: str, now: datetime, occurrence_id: int | None = None
     ) -> EventDetail | None:
         """A published event in the resident's language (or None), with the date asked for and the next ones."""
-        row = await self._public_event(event_id)
-        if row is None:
+        found = await Event.raw(_EVENT_PAGE_SQL, locale, event_id)
+        if not found or not await verified_organisation_ids(among=[found[0]["organisation_id"]]):
             return None
+        row = found[0]
         occurrences = await self._occurrences(event_id)
         chosen = None
         if occurrence_id is not None:
@@ -592,8 +603,12 @@ class DiscoveryService:
         if chosen is None:
             chosen = next((item for item in upcoming if item["status"] == "scheduled"), None)
         original = row["original_locale"] or "en"
-        translation = (await self._translations({event_id}, locale)).get(event_id) if locale != original else None
-        category = await Category.select(Category.slug, Category.names).where(Category.id == row["category"]).first()
+        translation = (
+            {"title": row["translated_title"], "description": row["translated_description"]}
+            if locale != original and row["translation_event"] is not None
+            else None
+        )
+        category = {"slug": row["category_slug"], "names": row["category_names"]} if row["category_slug"] else None
         names = await organisation_names([row["organisation_id"]])
         is_drop_in = row["capacity"] is None
         return EventDetail(
@@ -706,28 +721,34 @@ class DiscoveryService:
         return {row["id"]: int(row["sequence"] or 0) + int(row["event_sequence"] or 0) for row in rows}
 
 
-_CARD_COLUMNS = (
-    Occurrence.id,
-    Occurrence.starts_at,
-    Occurrence.ends_at,
-    Occurrence.capacity,
-    Occurrence.places_left,
-    Occurrence.event.id,
-    Occurrence.event.title,
-    Occurrence.event.description,
-    Occurrence.event.original_locale,
-    Occurrence.event.category,
-    Occurrence.event.is_online,
-    Occurrence.event.venue_name,
-    Occurrence.event.postcode,
-    Occurrence.event.district_code,
-    Occurrence.event.division_code,
-    Occurrence.event.latitude,
-    Occurrence.event.longitude,
-    Occurrence.event.cost_pence,
-    Occurrence.event.languages,
-    Occurrence.event.suits,
-    Occurrence.event.accessibility,
+# An event's page: the published event with only the columns the page shows, its category, and its
+# translation into the visitor's language (NULL when there is none), in one query.
+_EVENT_PAGE_SQL = (
+    "SELECT e.id, e.organisation_id, e.title, e.description, e.original_locale, e.category, e.is_online, "
+    "e.online_url, e.venue_name, e.address, e.postcode, e.district_code, e.division_code, e.latitude, "
+    "e.longitude, e.capacity, e.per_booking_limit, e.cost_pence, e.cost_note, e.languages, e.suits, "
+    "e.accessibility, e.recurrence, e.sequence, c.slug AS category_slug, c.names AS category_names, "
+    "t.event AS translation_event, t.title AS translated_title, t.description AS translated_description "
+    "FROM event e LEFT JOIN category c ON c.id = e.category "
+    "LEFT JOIN event_translation t ON t.event = e.id AND t.locale = {} "
+    "WHERE e.id = {} AND e.status = 'published'"
+)
+
+# A page of result cards: each date with its event's card fields and the event's translation into the
+# visitor's language (NULL when there is none). Keys as the ORM would name them.
+_CARDS_SQL = (
+    "SELECT o.id AS id, o.starts_at AS starts_at, o.ends_at AS ends_at, o.capacity AS capacity, "
+    'o.places_left AS places_left, e.id AS "event.id", e.title AS "event.title", '
+    'e.description AS "event.description", e.original_locale AS "event.original_locale", '
+    'e.category AS "event.category", e.is_online AS "event.is_online", e.venue_name AS "event.venue_name", '
+    'e.postcode AS "event.postcode", e.district_code AS "event.district_code", '
+    'e.division_code AS "event.division_code", e.latitude AS "event.latitude", e.longitude AS "event.longitude", '
+    'e.cost_pence AS "event.cost_pence", e.languages AS "event.languages", e.suits AS "event.suits", '
+    'e.accessibility AS "event.accessibility", t.event AS translation_event, t.title AS translated_title, '
+    "t.description AS translated_description "
+    "FROM event_occurrence o JOIN event e ON e.id = o.event "
+    "LEFT JOIN event_translation t ON t.event = e.id AND t.locale = {{}} "
+    "WHERE o.id IN ({placeholders})"
 )
 
 
