@@ -351,7 +351,7 @@ class EngagementOffice(Controller):
         source: Filter = None,
         kind: Filter = None,
         lang: Filter = None,
-        page_path: Annotated[str | None, QueryParameter(query="page", max_length=300)] = None,
+        page_path: Annotated[str | None, QueryParameter(name="page", max_length=300)] = None,
     ) -> Template:
         """Feedback on Hearby and on events in one list, filtered by source, kind, language and page."""
         filters = {
