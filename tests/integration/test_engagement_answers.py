@@ -40,7 +40,9 @@ async def test_a_resident_answers_in_polish_and_chooses_to_publish(client: Clien
     assert soup.h1 is not None and soup.h1.get_text(strip=True) == "Co pomogłoby Twojej ulicy?"
     status, location = await answer(client, question_id, text="Więcej ławek w parku", area=OXFORD, consent="publish")
     assert (status, location) == (303, f"/have-your-say/{question_id}/thanks?status=pending")
-    rows = await Answer.select(Answer.text, Answer.area_code, Answer.consent, Answer.status, Answer.locale, Answer.user_id)
+    rows = await Answer.select(
+        Answer.text, Answer.area_code, Answer.consent, Answer.status, Answer.locale, Answer.user_id
+    )
     assert rows == [
         {
             "text": "Więcej ławek w parku",
@@ -86,7 +88,9 @@ async def test_a_retried_submission_is_stored_once(client: Client, clock: Settab
     assert await Answer.count() == 1
 
 
-async def test_an_empty_answer_is_refused_in_polish_keeping_what_was_chosen(client: Client, clock: SettableClock) -> None:
+async def test_an_empty_answer_is_refused_in_polish_keeping_what_was_chosen(
+    client: Client, clock: SettableClock
+) -> None:
     question_id = await make_question(clock)
     client.cookies.set(LANGUAGE_COOKIE, "pl")
     status, body = await answer(client, question_id, text="", area=OXFORD, consent="publish")

@@ -60,7 +60,9 @@ async def test_questions_come_in_the_requested_language(client: Client, clock: S
     assert (english["text"], english["language"]) == ("What would help your street?", "en")  # no Urdu yet
 
 
-async def test_moderation_needs_an_officers_session(client: Client, people: PeopleFactory, clock: SettableClock) -> None:
+async def test_moderation_needs_an_officers_session(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
     question_id = await make_question(clock)
     created = await client.post(
         f"/api/v1/questions/{question_id}/answers", json={"text": "Benches by Jo Bloggs", "consent": "publish"}
@@ -87,7 +89,9 @@ async def test_moderation_needs_an_officers_session(client: Client, people: Peop
     assert published.status_code == 200
     assert (published.json()["status"], published.json()["redacted"]) == ("published", True)
     tagged = await client.put(
-        f"/api/v1/engagement/answers/{answer_id}/themes", json={"themes": ["trust", "social_mixing"]}, headers=SAME_ORIGIN
+        f"/api/v1/engagement/answers/{answer_id}/themes",
+        json={"themes": ["trust", "social_mixing"]},
+        headers=SAME_ORIGIN,
     )
     assert tagged.json()["themes"] == ["trust", "social_mixing"]
     public = (await client.get(f"/api/v1/questions/{question_id}/answers")).json()
@@ -107,7 +111,9 @@ async def test_following_and_feedback(client: Client) -> None:
     ]
     assert len(await emails_to("ola@example.org")) == 1
     feedback = await client.post(
-        "/api/v1/feedback", json={"kind": "problem", "page": "/events", "text": "Slow"}, headers={"Accept-Language": "pl"}
+        "/api/v1/feedback",
+        json={"kind": "problem", "page": "/events", "text": "Slow"},
+        headers={"Accept-Language": "pl"},
     )
     assert feedback.status_code == 202
     assert await SiteFeedback.select(SiteFeedback.kind, SiteFeedback.locale, SiteFeedback.page) == [

@@ -54,7 +54,9 @@ async def test_a_better_translation_records_the_page_language_and_text(client: C
     assert chosen is not None and chosen["value"] == "translation"
     status = await send(client, "/events", kind="translation", text="تقریبات", quoted="واقعات")
     assert status == 303
-    rows = await SiteFeedback.select(SiteFeedback.kind, SiteFeedback.page, SiteFeedback.locale, SiteFeedback.text, SiteFeedback.quoted)
+    rows = await SiteFeedback.select(
+        SiteFeedback.kind, SiteFeedback.page, SiteFeedback.locale, SiteFeedback.text, SiteFeedback.quoted
+    )
     assert rows == [{"kind": "translation", "page": "/events", "locale": "ur", "text": "تقریبات", "quoted": "واقعات"}]
 
 
@@ -120,7 +122,9 @@ async def test_anonymous_feedback_is_rate_limited(app: Litestar, client: Client,
     limit = settings.anonymous_posts_per_minute
     token = await csrf_token(client, "/feedback?page=/")
     statuses = [
-        (await client.post("/feedback", data={"_csrf_token": token, "kind": "useful"}, follow_redirects=False)).status_code
+        (
+            await client.post("/feedback", data={"_csrf_token": token, "kind": "useful"}, follow_redirects=False)
+        ).status_code
         for _ in range(limit + 1)
     ]
     assert statuses[-1] == 429

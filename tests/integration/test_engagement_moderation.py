@@ -138,13 +138,17 @@ async def test_markup_in_a_published_answer_is_shown_as_text(
     answer_id = await add_answer(question_id, "<b>bold</b><script>alert(1)</script>", "publish")
     await officer(client, people, clock)
     path = f"/officer/engagement/answers/{answer_id}"
-    await post_form(client, f"{path}/publish", {"published_text": "<b>bold</b><script>alert(1)</script>"}, token_from=path)
+    await post_form(
+        client, f"{path}/publish", {"published_text": "<b>bold</b><script>alert(1)</script>"}, token_from=path
+    )
     public = (await client.get(f"/have-your-say/{question_id}/answers")).text
     assert "&lt;b&gt;bold&lt;/b&gt;&lt;script&gt;" in public
     assert "<script>alert(1)" not in public
 
 
-async def test_theme_counts_below_five_are_suppressed(client: Client, people: PeopleFactory, clock: SettableClock) -> None:
+async def test_theme_counts_below_five_are_suppressed(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
     question_id = await make_question(clock)
     in_oxford = [await add_answer(question_id, f"Oxford {n}", "private", OXFORD) for n in range(5)]
     in_cherwell = [await add_answer(question_id, f"Cherwell {n}", "private", CHERWELL) for n in range(4)]
@@ -170,7 +174,9 @@ async def test_theme_counts_below_five_are_suppressed(client: Client, people: Pe
     assert "9" in card.select_one("h2").get_text()
 
     counts = (
-        await client.get(f"/api/v1/engagement/themes?question_id={question_id}", headers={"Origin": "http://127.0.0.1:8000"})
+        await client.get(
+            f"/api/v1/engagement/themes?question_id={question_id}", headers={"Origin": "http://127.0.0.1:8000"}
+        )
     ).json()
     trust = {item["area_code"]: (item["count"], item["suppressed"]) for item in counts if item["theme"] == "trust"}
     assert trust[OXFORD] == (5, False)

@@ -1,4 +1,4 @@
-""""You said, we did": the public page in every language, following by email with double opt-in through the
+""" "You said, we did": the public page in every language, following by email with double opt-in through the
 outbox, a new entry emailing confirmed followers only, and unsubscribing — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -54,10 +54,16 @@ async def test_a_new_entry_emails_confirmed_followers_only(
     assert (await client.get(confirm)).status_code == 404  # used once
 
     await sign_in(client, await people(Role.OFFICER), clock)
-    response = await post_form(client, "/officer/engagement/updates", ENTRY, token_from="/officer/engagement/updates/new")
+    response = await post_form(
+        client, "/officer/engagement/updates", ENTRY, token_from="/officer/engagement/updates/new"
+    )
     assert response.status_code == 303
 
-    update_mails = [mail for mail in await emails_to("kasia@example.org") if "School hall" in mail["text"] or "school hall" in mail["text"]]
+    update_mails = [
+        mail
+        for mail in await emails_to("kasia@example.org")
+        if "School hall" in mail["text"] or "school hall" in mail["text"]
+    ]
     assert len(update_mails) == 1
     assert "/events/1" in update_mails[0]["text"]
     assert [mail for mail in await emails_to("never-confirmed@example.org") if "school hall" in mail["text"]] == []
@@ -77,7 +83,9 @@ async def test_the_page_shows_entries_in_the_visitors_language(
     await sign_in(client, await people(Role.OFFICER), clock)
     entry = {**ENTRY, "heard_pl": "", "did_pl": ""}
     entry["heard_ur"] = "شام کو ملنے کی کوئی جگہ نہیں۔"
-    response = await post_form(client, "/officer/engagement/updates", entry, token_from="/officer/engagement/updates/new")
+    response = await post_form(
+        client, "/officer/engagement/updates", entry, token_from="/officer/engagement/updates/new"
+    )
     assert response.status_code == 303
     client.cookies.set(LANGUAGE_COOKIE, "ur")
     soup = check_page((await client.get("/you-said-we-did")).text, "ur")
@@ -94,7 +102,9 @@ async def test_an_entry_needs_what_was_heard_and_done_and_keeps_what_was_typed(
 ) -> None:
     await sign_in(client, await people(Role.OFFICER), clock)
     entry = {**ENTRY, "did_en": "", "link_url_1": "javascript:alert(1)"}
-    response = await post_form(client, "/officer/engagement/updates", entry, token_from="/officer/engagement/updates/new")
+    response = await post_form(
+        client, "/officer/engagement/updates", entry, token_from="/officer/engagement/updates/new"
+    )
     assert response.status_code == 400
     soup = check_page(response.text, "en")
     assert "Enter what was done" in soup.select_one("#did_en-error").get_text()

@@ -36,6 +36,8 @@ PATH_EXAMPLES = {
     "booking_id": "1",
     "feedback_id": "1",
     "entry_id": "1",
+    "question_id": "1",
+    "answer_id": "1",
 }
 VIEWERS = ("anonymous", *[role.value for role in Role])
 

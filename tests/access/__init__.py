@@ -1,0 +1,1 @@
+"""Who may reach what, written down once per domain (one module each, exporting `EXPECTED`)."""
