@@ -37,7 +37,7 @@ def settings(settings: Settings) -> Settings:
 
 
 def engagement_routes(app: Litestar) -> list[tuple[str, str]]:
-    found = []
+    found: list[tuple[str, str]] = []
     for route in app.routes:
         if route.path.startswith(DOMAIN_PREFIXES):
             found.extend(

@@ -41,12 +41,15 @@ async def test_bad_answers_get_translated_field_errors(client: Client, clock: Se
     assert too_long.status_code == 400
     ranking = await make_question(clock, "ranking")
     repeated = await client.post(f"/api/v1/questions/{ranking}/answers", json={"choices": [1, 1]})
-    assert repeated.status_code == 400 and "choices" in repeated.json()["errors"]
+    assert repeated.status_code == 400
+    assert "choices" in repeated.json()["errors"]
     ranked = await client.post(f"/api/v1/questions/{ranking}/answers", json={"choices": [2, 0]})
-    assert ranked.status_code == 201 and ranked.json()["status"] == "private"
+    assert ranked.status_code == 201
+    assert ranked.json()["status"] == "private"
     closed = await make_question(clock, closed=True)
     late = await client.post(f"/api/v1/questions/{closed}/answers", json={"text": "late", "consent": "publish"})
-    assert late.status_code == 410 and late.json()["code"] == "closed"
+    assert late.status_code == 410
+    assert late.json()["code"] == "closed"
     assert (await client.post("/api/v1/questions/999999/answers", json={"text": "x"})).status_code == 404
 
 
@@ -80,7 +83,8 @@ async def test_moderation_needs_an_officers_session(
     no_reason = await client.post(
         f"/api/v1/engagement/answers/{answer_id}/publish", json={"text": "Benches by [redacted]"}, headers=SAME_ORIGIN
     )
-    assert no_reason.status_code == 400 and "reason" in no_reason.json()["errors"]
+    assert no_reason.status_code == 400
+    assert "reason" in no_reason.json()["errors"]
     published = await client.post(
         f"/api/v1/engagement/answers/{answer_id}/publish",
         json={"text": "Benches by [redacted]", "reason": "A name"},

@@ -51,7 +51,8 @@ async def test_a_better_translation_records_the_page_language_and_text(client: C
     client.cookies.set(LANGUAGE_COOKIE, "ur")
     form = check_page((await client.get("/feedback?page=/events&kind=translation")).text, "ur")
     chosen = form.select_one("input[name=kind][checked]")
-    assert chosen is not None and chosen["value"] == "translation"
+    assert chosen is not None
+    assert chosen["value"] == "translation"
     status = await send(client, "/events", kind="translation", text="تقریبات", quoted="واقعات")
     assert status == 303
     rows = await SiteFeedback.select(
@@ -107,15 +108,21 @@ async def test_officers_see_site_and_event_feedback_together_with_filters(
 
     await sign_in(client, await people(Role.OFFICER), clock)
     everything = check_page((await client.get("/officer/engagement/feedback")).text, "en").get_text()
-    assert "The map is empty" in everything and "Twoja okolica" in everything and "Lovely tea" in everything
+    assert "The map is empty" in everything
+    assert "Twoja okolica" in everything
+    assert "Lovely tea" in everything
     assert "Cowley coffee morning" in everything
 
     polish = check_page((await client.get("/officer/engagement/feedback?lang=pl")).text, "en").get_text()
-    assert "Twoja okolica" in polish and "The map is empty" not in polish and "Lovely tea" not in polish
+    assert "Twoja okolica" in polish
+    assert "The map is empty" not in polish
+    assert "Lovely tea" not in polish
     events = check_page((await client.get("/officer/engagement/feedback?source=event")).text, "en").get_text()
-    assert "Lovely tea" in events and "The map is empty" not in events
+    assert "Lovely tea" in events
+    assert "The map is empty" not in events
     by_page = check_page((await client.get("/officer/engagement/feedback?page=/events")).text, "en").get_text()
-    assert "The map is empty" in by_page and "Twoja okolica" not in by_page
+    assert "The map is empty" in by_page
+    assert "Twoja okolica" not in by_page
 
 
 async def test_anonymous_feedback_is_rate_limited(app: Litestar, client: Client, settings: Settings) -> None:

@@ -93,7 +93,8 @@ async def test_the_page_shows_entries_in_the_visitors_language(
     assert card is not None
     assert "شام کو ملنے کی کوئی جگہ نہیں۔" in card.get_text()
     english = card.select_one("span[lang=en]")  # no Urdu "we did": the English, marked as English
-    assert english is not None and english.get_text() == "The school hall opens on Thursdays."
+    assert english is not None
+    assert english.get_text() == "The school hall opens on Thursdays."
     assert card.select_one("a[href='/events/1']") is not None
 
 
