@@ -28,6 +28,7 @@ from backend.core.forms import EMAIL_PATTERN
 from backend.core.guards import PUBLIC, requires_roles, requires_same_origin
 from backend.core.i18n import N_, request_locale, translate
 from backend.core.roles import Role
+from backend.engagement.common import safe_page
 from backend.engagement.moderation import ModerationService
 from backend.engagement.schemas import (
     MAX_ANSWER,
@@ -38,6 +39,7 @@ from backend.engagement.schemas import (
     ApiError,
     Consent,
     FeedbackIn,
+    FieldError,
     FollowIn,
     HideIn,
     PublicAnswerOut,
@@ -75,9 +77,9 @@ JSON_WRITES = "Writes need `Content-Type: application/json` and must not come fr
 
 
 def _error(request: Request[Any, Any, Any], status: int, code: str, message: str, **errors: str) -> Response[Any]:
-    return Response(
-        ApiError(status_code=status, detail=translate(request, message), code=code, errors=errors), status_code=status
-    )
+    fields = [FieldError(key=key, source="body", message=text) for key, text in errors.items()]
+    body = ApiError(status_code=status, detail=translate(request, message), code=code, errors=fields)
+    return Response(body, status_code=status)
 
 
 def _question_out(question: QuestionView) -> QuestionOut:
@@ -163,12 +165,18 @@ class EngagementApi(Controller):
             "`choices` are option indexes (from 0): one for `single`, any for `multiple`, in order of priority for "
             "`ranking`; `text` is required for `open` questions. `consent` says what may be done with the text: "
             "`publish` (with the area), `publish_no_area`, or `private` (never shown publicly). Text to be "
-            "published waits for moderation (`status` = `pending`). Send an `Idempotency-Key` to retry safely."
+            "published waits for moderation (`status` = `pending`). An answer that does not fit its question "
+            "answers 409 with a translated message per field. Send an `Idempotency-Key` to retry safely."
         ),
         status_code=HTTP_201_CREATED,
         responses={
             HTTP_201_CREATED: ResponseSpec(data_container=AnswerCreatedOut, description="Stored"),
-            HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiError, description="The answer is not valid"),
+            HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiError, description="The body is not valid"),
+            HTTP_409_CONFLICT: ResponseSpec(
+                data_container=ApiError,
+                description="The answer does not fit the question (choices for its kind, text it needs, an unknown "
+                "area); `errors` says which field, translated",
+            ),
             HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiError, description="No such question"),
             HTTP_410_GONE: ResponseSpec(data_container=ApiError, description="The question is closed"),
         },
@@ -187,6 +195,9 @@ class EngagementApi(Controller):
         if question is None:
             return _error(request, HTTP_404_NOT_FOUND, "not_found", N_("There is no such question"))
         text = data.text.strip()
+        if any(not 0 <= index < len(question.options) for index in data.choices):
+            message = N_("Choose from the options given")
+            return _error(request, HTTP_409_CONFLICT, "invalid", message, choices=translate(request, message))
         if question.kind == "ranking":
             ranks = {index: str(position) for position, index in enumerate(data.choices, start=1)}
             if len(ranks) != len(data.choices):
@@ -208,7 +219,7 @@ class EngagementApi(Controller):
                 ("choices" if name in {"choice", "rank-0"} else name): translate(request, message, **params)
                 for name, (message, params) in errors.items()
             }
-            return _error(request, HTTP_400_BAD_REQUEST, "invalid", N_("There is a problem with your answer"), **fields)
+            return _error(request, HTTP_409_CONFLICT, "invalid", N_("There is a problem with your answer"), **fields)
         user = current_user(request)
         result = await questions_service.answer(
             AnswerRequest(
@@ -286,7 +297,9 @@ class EngagementApi(Controller):
         description="A confirmation link is emailed; nothing is sent until it is used. The answer is the same "
         "whether or not the address already follows.",
         status_code=HTTP_202_ACCEPTED,
-        responses={HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiError, description="Not an email address")},
+        responses={
+            HTTP_409_CONFLICT: ResponseSpec(data_container=ApiError, description="Not an email address we can use")
+        },
     )
     async def follow(
         self,
@@ -298,7 +311,7 @@ class EngagementApi(Controller):
         email = data.email.strip().lower()
         if not EMAIL_PATTERN.match(email):
             message = N_("Enter an email address in the correct format, like name@example.com")
-            return _error(request, HTTP_400_BAD_REQUEST, "invalid", message, email=translate(request, message))
+            return _error(request, HTTP_409_CONFLICT, "invalid", message, email=translate(request, message))
         await updates_service.follow(email, request_locale(request))
         return Response(None, status_code=HTTP_202_ACCEPTED)
 
@@ -310,7 +323,11 @@ class EngagementApi(Controller):
         description="`kind`: `useful`, `not_useful`, `problem` (say what in `text`) or `translation` (the better "
         "wording in `text`, the text concerned in `quoted`). The request's language is recorded.",
         status_code=HTTP_202_ACCEPTED,
-        responses={HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiError, description="Text is missing")},
+        responses={
+            HTTP_409_CONFLICT: ResponseSpec(
+                data_container=ApiError, description="A problem or translation without text"
+            )
+        },
     )
     async def feedback(
         self,
@@ -323,11 +340,11 @@ class EngagementApi(Controller):
         text = data.text.strip()
         if data.kind in {"problem", "translation"} and not text:
             message = N_("Tell us what the problem is")
-            return _error(request, HTTP_400_BAD_REQUEST, "invalid", message, text=translate(request, message))
+            return _error(request, HTTP_409_CONFLICT, "invalid", message, text=translate(request, message))
         await site_feedback_service.record(
             SiteFeedbackRequest(
                 kind=data.kind,
-                page=data.page,
+                page=safe_page(data.page),
                 locale=request_locale(request),
                 text=text,
                 quoted=data.quoted.strip(),

@@ -10,6 +10,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 
 from backend.areas.services import AreasService
+from backend.engagement.schemas import MAX_PAGE
 
 
 def json_list(value: Any) -> list[Any]:
@@ -42,3 +43,10 @@ def in_language(texts: dict[str, Any], locale: str) -> tuple[str, str]:
 async def district_names(engine: Engine[Any]) -> dict[str, str]:
     """District code → name, in the areas domain's order."""
     return {district.code: district.name for district in await AreasService(engine).list_districts()}
+
+
+def safe_page(value: str | None) -> str:
+    """A path on this site (never another site's address): what the feedback is about, and where to go back."""
+    if not value or not value.startswith("/") or value.startswith("//") or len(value) > MAX_PAGE:
+        return "/"
+    return "".join(character for character in value if character.isprintable() and not character.isspace()) or "/"

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 from backend.core.forms import Form, check_email, check_length, read_form
 from backend.core.guards import PUBLIC
 from backend.core.i18n import N_, request_locale
+from backend.engagement.common import safe_page
 from backend.engagement.pages import nonce, page, see_other
 from backend.engagement.schemas import (
     FEEDBACK_LABELS,
@@ -30,13 +31,6 @@ Token = Annotated[str, PathParameter(min_length=20, max_length=100, pattern=r"^[
 PagePath = Annotated[str | None, QueryParameter(max_length=MAX_PAGE)]
 KindParam = Annotated[str | None, QueryParameter(max_length=12)]
 HONEYPOT = "website"  # hidden from people; a bot that fills every field fills it
-
-
-def safe_page(value: str | None) -> str:
-    """A path on this site (never another site's address): what the feedback is about, and where to go back."""
-    if not value or not value.startswith("/") or value.startswith("//") or len(value) > MAX_PAGE:
-        return "/"
-    return "".join(character for character in value if character.isprintable() and not character.isspace()) or "/"
 
 
 class YouSaidWeDidPages(Controller):

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
-from backend.core.forms import EMAIL_PATTERN
 from backend.core.i18n import N_
 
 MAX_QUESTION = 300
@@ -263,8 +262,17 @@ class QuestionDraft:
 AnswerText = Annotated[str, msgspec.Meta(max_length=MAX_ANSWER)]
 AreaCode = Annotated[str, msgspec.Meta(max_length=12, pattern=r"^[A-Za-z0-9]*$")]
 ConsentValue = Annotated[str, msgspec.Meta(pattern=r"^(publish|publish_no_area|private)$")]
-Email = Annotated[str, msgspec.Meta(min_length=6, max_length=320, pattern=EMAIL_PATTERN.pattern)]
-ChoiceIndex = Annotated[int, msgspec.Meta(ge=0, lt=MAX_OPTIONS)]
+# The HTML forms' rule (backend.core.forms.EMAIL_PATTERN) without `\s`, which JSON Schema (ECMA) and Python read
+# differently; the API applies the forms' rule too, answering 409 in the rare case they disagree.
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=6, max_length=320, pattern=r"^[^@\x00-\x20\x7f<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$"
+    ),
+]
+ThemeName = Literal[
+    "shared_identity", "trust", "community_sector", "social_mixing", "inclusive_engagement", "reducing_tension", "other"
+]
 
 
 class QuestionOut(msgspec.Struct):
@@ -282,13 +290,13 @@ class QuestionOut(msgspec.Struct):
     is_open: bool
 
 
-class AnswerIn(msgspec.Struct, forbid_unknown_fields=True):
+class AnswerIn(msgspec.Struct):
     """An answer: option indexes (in priority order for a ranking), free text, area, and what to do with the text.
 
     `consent` is `publish` (with the area), `publish_no_area`, or `private` (never shown publicly).
     """
 
-    choices: Annotated[list[ChoiceIndex], msgspec.Meta(max_length=MAX_OPTIONS)] = []
+    choices: Annotated[list[int], msgspec.Meta(max_length=MAX_OPTIONS)] = []
     text: AnswerText = ""
     area_code: AreaCode = ""
     consent: ConsentValue = "private"
@@ -323,17 +331,17 @@ class UpdateOut(msgspec.Struct):
     happened_on: date
 
 
-class FollowIn(msgspec.Struct, forbid_unknown_fields=True):
+class FollowIn(msgspec.Struct):
     """Follow "You said, we did" by email (a confirmation link is sent first)."""
 
     email: Email
 
 
-class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
+class FeedbackIn(msgspec.Struct):
     """Feedback on a page of Hearby."""
 
     kind: Annotated[str, msgspec.Meta(pattern=r"^(useful|not_useful|problem|translation)$")]
-    page: Annotated[str, msgspec.Meta(max_length=MAX_PAGE, pattern=r"^/[^\s]*$")] = "/"
+    page: Annotated[str, msgspec.Meta(max_length=MAX_PAGE, pattern=r"^/")] = "/"
     text: Annotated[str, msgspec.Meta(max_length=MAX_FEEDBACK)] = ""
     quoted: Annotated[str, msgspec.Meta(max_length=MAX_QUOTED)] = ""
 
@@ -354,34 +362,23 @@ class StaffAnswerOut(msgspec.Struct):
     created_at: datetime
 
 
-class PublishIn(msgspec.Struct, forbid_unknown_fields=True):
+class PublishIn(msgspec.Struct):
     """Publish an answer; send `text` with part redacted (and a `reason`) to publish less than was written."""
 
     text: Annotated[str, msgspec.Meta(max_length=MAX_ANSWER)] | None = None
     reason: Annotated[str, msgspec.Meta(max_length=MAX_REASON)] = ""
 
 
-class HideIn(msgspec.Struct, forbid_unknown_fields=True):
+class HideIn(msgspec.Struct):
     """Hide an abusive answer (the reason is required)."""
 
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_REASON, pattern=r"\S")]
 
 
-class ThemesIn(msgspec.Struct, forbid_unknown_fields=True):
+class ThemesIn(msgspec.Struct):
     """The themes an answer is about (replaces its tags)."""
 
-    themes: Annotated[
-        list[
-            Annotated[
-                str,
-                msgspec.Meta(
-                    pattern=r"^(shared_identity|trust|community_sector|social_mixing|inclusive_engagement"
-                    r"|reducing_tension|other)$"
-                ),
-            ]
-        ],
-        msgspec.Meta(max_length=len(THEMES)),
-    ]
+    themes: Annotated[list[ThemeName], msgspec.Meta(max_length=len(THEMES))]
 
 
 class ThemeCountOut(msgspec.Struct):
@@ -393,10 +390,19 @@ class ThemeCountOut(msgspec.Struct):
     suppressed: bool
 
 
+class FieldError(msgspec.Struct):
+    """Which field failed and why (translated)."""
+
+    key: str | None
+    source: str | None
+    message: str
+
+
 class ApiError(msgspec.Struct):
-    """An error: a translated `detail`, a machine-readable `code`, and per-field messages."""
+    """An error (the same shape as the app's error handler): a translated `detail`, a machine-readable `code`,
+    and a translated message per field."""
 
     status_code: int
     detail: str
-    code: str
-    errors: dict[str, str] = {}
+    code: str = ""
+    errors: list[FieldError] = msgspec.field(default_factory=list)
