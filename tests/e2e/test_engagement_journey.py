@@ -30,7 +30,7 @@ def answer_in_polish(browser: Browser, stack: Stack, text: str, choice: str) -> 
     page.goto("/")
     page.get_by_role("link", name="Wyraź swoje zdanie").first.click()
     expect(page.locator("h1")).to_have_text("Wyraź swoje zdanie")
-    page.get_by_role("link", name=QUESTION_PL).click()
+    page.get_by_role("link", name=QUESTION_PL, exact=True).click()
     expect(page.locator("h1")).to_have_text(QUESTION_PL)
     page.get_by_label("Twoja odpowiedź").fill(text)
     page.get_by_label("Twój obszar (opcjonalnie)").select_option(label="Oxford")
