@@ -72,6 +72,7 @@ DOMAIN_CONTROLLERS = (
     "backend.events.controllers",
     "backend.events.discovery_controllers",
     "backend.bookings.controllers",
+    "backend.engagement.controllers",
 )
 
 

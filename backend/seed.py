@@ -20,6 +20,7 @@ from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.core.i18n import load_translations
 from backend.core.mail import EmailRenderer
 from backend.core.templating import build_environment
+from backend.engagement import demo as engagement_demo
 from backend.events import demo as events_demo
 from backend.events import reference as events_reference
 from backend.settings import Settings
@@ -60,6 +61,9 @@ async def seed_demo_content(settings: Settings, clock: Clock | None = None) -> N
     async def accounts(_engine: Engine[Any]) -> None:
         await accounts_demo.load_demo(settings, clock)
 
-    loaders = [accounts, events]
+    async def engagement(_engine: Engine[Any]) -> None:
+        await engagement_demo.load_demo(settings)
+
+    loaders = [accounts, events, engagement]
     await _with_engine(settings, loaders)
     logger.info("demo content loaded for %d domains", len(loaders))

@@ -54,6 +54,8 @@ const QUEUEABLE = [
   /^\/bookings\/[\w-]+\/(feedback|cancel)$/,
   /^\/waitlist\/[\w-]+\/(accept|decline)$/,
   /^\/waitlist\/place\/[\w-]+\/leave$/,
+  /^\/have-your-say\/\d+$/, // an answer (its form's nonce stores it once)
+  /^\/feedback$/, // feedback on a page (nonce too)
 ];
 const QUEUE_DB = "hearby-queue";
 const QUEUE_STORE = "submissions";

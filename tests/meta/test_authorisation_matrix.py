@@ -43,6 +43,8 @@ PATH_EXAMPLES = {
     "booking_id": "1",
     "feedback_id": "1",
     "entry_id": "1",
+    "question_id": "1",
+    "answer_id": "1",
 }
 # They end or change this viewer's session; their access is checked with a session of their own below.
 SESSION_ENDING = frozenset(

@@ -54,6 +54,13 @@ EXAMPLES: dict[str, str] = {
     "/waitlist/{token:str}": "/waitlist/not-a-real-offer-token-xyz",
     "/waitlist/place/{token:str}": "/waitlist/place/not-a-real-place-token-xyz",
     "/partner/events/{event_id:int}/feedback": "/partner/events/1/feedback",
+    "/have-your-say/{question_id:int}": "/have-your-say/1",
+    "/have-your-say/{question_id:int}/thanks": "/have-your-say/1/thanks",
+    "/have-your-say/{question_id:int}/answers": "/have-your-say/1/answers",
+    "/you-said-we-did/confirm/{token:str}": "/you-said-we-did/confirm/not-a-real-confirm-token",
+    "/you-said-we-did/unsubscribe/{token:str}": "/you-said-we-did/unsubscribe/not-a-real-unsubscribe-token",
+    "/officer/engagement/questions/{question_id:int}": "/officer/engagement/questions/1",
+    "/officer/engagement/answers/{answer_id:int}": "/officer/engagement/answers/1",
 }
 
 
