@@ -11,7 +11,7 @@ from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER
 
@@ -30,6 +30,7 @@ DEVICE_COOKIE = "hearby_device"
 DEVICE_COOKIE_SECONDS = 2 * 365 * 86400
 
 JobId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+Flag = Annotated[bool, QueryParameter()]
 
 
 def dev_tools_only(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
@@ -125,7 +126,7 @@ class PushPages(Controller):
     include_in_schema = False
 
     @get("/", name="notifications_start", opt=PUBLIC)
-    async def start(self, request: Request[Any, Any, Any], stopped: bool = False) -> Template:
+    async def start(self, request: Request[Any, Any, Any], stopped: Flag = False) -> Template:
         """What notifications bring, the button that asks the browser, and how on iPhone and iPad."""
         settings: Settings = request.app.state["settings"]
         keys = vapid.resolve(settings)
@@ -144,7 +145,7 @@ class PushPages(Controller):
         self,
         request: Request[Any, Any, Any],
         subscription_service: NamedDependency[SubscriptionService],
-        saved: bool = False,
+        saved: Flag = False,
     ) -> Template:
         """This device's choices, in a form that works without JavaScript."""
         device = await subscription_service.device(device_token(request))
@@ -199,7 +200,7 @@ class PushApi(Controller):
         self,
         request: Request[Any, Any, Any],
         subscription_service: NamedDependency[SubscriptionService],
-        data: SubscribeIn,
+        data: JSONBody[SubscribeIn],
     ) -> Response[SubscribeOut]:
         """Subscribe this device (no account needed) to the topics chosen; refuses a malformed subscription
         (bad keys, an endpoint that is not https, too large) with a 4xx and stores nothing. Sets the device's
