@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "vapid-keys":
-        from backend.notifications.vapid import generate_keys  # noqa: PLC0415 - only this command needs it
+        from backend.notifications.vapid import generate_keys
 
         private_key, public_key = generate_keys()
         print(f"VAPID_PRIVATE_KEY={private_key}\nVAPID_PUBLIC_KEY={public_key}")

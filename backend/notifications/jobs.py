@@ -26,7 +26,7 @@ def _engine() -> Engine[Any]:
 async def run_fanout(job: ClaimedJob, context: JobContext) -> None:
     """One `push` job per matching device, rendered in its language (idempotent)."""
     async with write_transaction(_engine()):
-        await push.fan_out(job.payload, context.settings)
+        await push.fan_out(job.payload, context.settings, context.clock.now())
 
 
 async def send_pushes(jobs: list[ClaimedJob], context: JobContext) -> list[JobOutcome]:

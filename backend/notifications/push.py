@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,7 +34,6 @@ from babel.support import NullTranslations
 
 from backend.accounts.audiences import members_of, users_with_role
 from backend.core import outbox
-from backend.core.db import like_literal
 from backend.core.i18n import N_, format_when, load_translations
 from backend.core.roles import Role
 from backend.notifications import topics
@@ -41,6 +41,7 @@ from backend.notifications.tables import PushSubscription
 from backend.settings import RTL_LOCALES, SUPPORTED_LOCALES, Settings
 
 PUSH = outbox.PUSH
+_KEY = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 FANOUT = "push_fanout"
 SETTINGS_PATH = "/notifications/settings"
 FANOUT_PAGE = 1000
@@ -69,12 +70,10 @@ MESSAGES: dict[str, Message] = {
         N_("New level %(level)s report"), N_("A report needs triage: %(area)s."), topics.ALERT
     ),
     "officer_overdue_triage": Message(
-        N_("Triage overdue"), N_("%(count)s reports are waiting longer than they should."), topics.ALERT
+        N_("Triage overdue"), N_("Reports waiting longer than they should: %(count)s."), topics.ALERT
     ),
-    "partner_booking": Message(N_("New booking"), N_("%(places)s place(s) booked for %(title)s."), topics.UPDATE),
-    "partner_cancellation": Message(
-        N_("Booking cancelled"), N_("%(places)s place(s) freed for %(title)s."), topics.UPDATE
-    ),
+    "partner_booking": Message(N_("New booking: %(title)s"), N_("Places booked: %(places)s."), topics.UPDATE),
+    "partner_cancellation": Message(N_("Booking cancelled: %(title)s"), N_("Places freed: %(places)s."), topics.UPDATE),
     "partner_event_approved": Message(N_("Event approved"), N_("%(title)s is now published."), topics.UPDATE),
     "partner_event_rejected": Message(N_("Event not approved"), N_("%(title)s was not approved."), topics.UPDATE),
     "test": Message(N_("Notifications are on"), N_("This is how Hearby will tell you things."), topics.UPDATE),
@@ -101,6 +100,8 @@ class Audience:
     def __post_init__(self) -> None:
         if self.topic not in topics.TOPICS:
             raise ValueError(f"unknown push topic {self.topic!r}")
+        if not all(_KEY.match(value) for value in (*self.areas, *self.categories)):
+            raise ValueError("areas and categories are codes or ids: letters, digits, - and _")
 
     @classmethod
     def from_payload(cls, value: dict[str, Any]) -> Audience:
@@ -232,10 +233,12 @@ async def _recipient_user_ids(audience: Audience) -> set[int] | None:
 
 
 def _contains(column: Any, value: str) -> Any:
-    return column.like(f"%,{like_literal(value)},%")
+    """Rows whose comma-wrapped list holds this value (a key checked by `Audience`: no `%` or `,`; a `_`
+    matches itself among our keys)."""
+    return column.like(f"%,{value},%")
 
 
-async def fan_out(payload: dict[str, Any], settings: Settings) -> int:
+async def fan_out(payload: dict[str, Any], settings: Settings, now: datetime) -> int:
     """Turn a `push_fanout` job into one `push` job per matching device; returns how many were added.
 
     Idempotent: the keys are `push:<dedupe key>:<subscription id>`, so a fan-out run again after a crash adds
@@ -290,5 +293,5 @@ async def fan_out(payload: dict[str, Any], settings: Settings) -> int:
                 data={"settings_label": settings_label},
             )
             jobs.append((f"{PUSH}:{dedupe_key}:{row['id']}", asdict(job)))
-        added += await outbox.enqueue_many(PUSH, jobs, max_attempts=delivery.max_attempts)
+        added += await outbox.enqueue_many(PUSH, jobs, due_at=now, max_attempts=delivery.max_attempts)
         last_id = rows[-1]["id"]

@@ -37,7 +37,9 @@ def checked(html: str) -> set[str]:
 async def test_a_device_subscribes_without_an_account_in_its_language_and_gets_its_settings(client: Client) -> None:
     device = Device.derive("subscriptions", 1)
     client.cookies.set("hearby_lang", "pl")
-    answer = await client.post(SUBSCRIBE, json=body(device, ["reminders", "new_events", "partner_bookings", "nonsense"]))
+    answer = await client.post(
+        SUBSCRIBE, json=body(device, ["reminders", "new_events", "partner_bookings", "nonsense"])
+    )
     assert answer.status_code == 201, answer.text
     # Staff topics need the role, unknown ones are dropped.
     assert answer.json() == {"settings_url": "/notifications/settings", "topics": ["new_events", "reminders"]}

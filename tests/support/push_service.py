@@ -71,7 +71,10 @@ class Device:
 
     def subscription(self, base_url: str) -> dict[str, Any]:
         """What `PushSubscription.toJSON()` would give for this device."""
-        return {"endpoint": f"{base_url}/push/{self.number}", "keys": {"p256dh": self.p256dh, "auth": b64url(self.auth)}}
+        return {
+            "endpoint": f"{base_url}/push/{self.number}",
+            "keys": {"p256dh": self.p256dh, "auth": b64url(self.auth)},
+        }
 
 
 @dataclass
@@ -106,7 +109,7 @@ def verify_vapid(header: str, expected_key: str, audience: str, now: float) -> d
         signature = unb64url(signature_b64)
     except ValueError as exc:
         raise VapidError("malformed JWT") from exc
-    if head.get("alg") != "ES256" or len(signature) != 64:  # noqa: PLR2004 - r || s
+    if head.get("alg") != "ES256" or len(signature) != 64:
         raise VapidError("not ES256")
     public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64url(key))
     der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
@@ -149,7 +152,7 @@ class PushService:
 
     def delivered(self, number: int | None = None) -> list[Received]:
         """Messages accepted (2xx), for one device or all."""
-        return [r for r in self.received if 200 <= r.status < 300 and (number is None or r.device == number)]  # noqa: PLR2004
+        return [r for r in self.received if 200 <= r.status < 300 and (number is None or r.device == number)]
 
     async def handle(self, request: web.Request) -> web.Response:
         number = int(request.match_info["number"])
@@ -166,7 +169,9 @@ class PushService:
         if self.decrypt:
             device = self.device(number)
             try:
-                plain = http_ece.decrypt(body, private_key=device.private_key, auth_secret=device.auth, version="aes128gcm")
+                plain = http_ece.decrypt(
+                    body, private_key=device.private_key, auth_secret=device.auth, version="aes128gcm"
+                )
                 notification = json.loads(plain)
             except Exception as exc:  # noqa: BLE001 - any decryption failure is the sender's fault
                 self.rejected.append(f"{number}: cannot decrypt: {type(exc).__name__}")
@@ -182,10 +187,10 @@ class PushService:
             at=time.time(),
         )
         self.received.append(item)
-        if self.record is not None and 200 <= status < 300:  # noqa: PLR2004
+        if self.record is not None and 200 <= status < 300:
             with self.record.open("a") as out:
                 out.write(json.dumps(item.__dict__) + "\n")
-        headers = {"Location": f"{self.base_url}/message/{len(self.received)}"} if status == 201 else {}  # noqa: PLR2004
+        headers = {"Location": f"{self.base_url}/message/{len(self.received)}"} if status == 201 else {}
         return web.Response(status=status, headers=headers)
 
     def app(self) -> web.Application:
@@ -208,8 +213,8 @@ class RunningPushService:
             self.loop.run_until_complete(self.runner.setup())
             site = web.TCPSite(self.runner, "127.0.0.1", port)
             self.loop.run_until_complete(site.start())
-            server = site._server  # noqa: SLF001 - the bound port
-            assert server is not None  # noqa: S101
+            server = site._server
+            assert server is not None
             self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             service.base_url = f"http://127.0.0.1:{self.port}"
             started.set()
@@ -224,6 +229,8 @@ class RunningPushService:
         return self.service.base_url
 
     def stop(self) -> None:
+        if not self.thread.is_alive():
+            return
         asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
