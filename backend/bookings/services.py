@@ -63,6 +63,7 @@ from backend.core.db import write_transaction
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
 from backend.events.capacity import CapacityService, OccurrenceForBooking
+from backend.notifications import partners
 from backend.settings import Settings
 
 logger = logging.getLogger("hearby.bookings")
@@ -324,6 +325,7 @@ class BookingsService:
             {"booking_id": booking_id, "email": prepared.feedback_invite},
             due_at=occurrence.ends_at + FEEDBACK_DELAY,
         )
+        await partners.booking_made(occurrence, booking_id, request.places)
         return booking_id
 
     # --- the manage link -------------------------------------------------------------------------------
@@ -398,6 +400,7 @@ class BookingsService:
                     event_link=self._url(f"/events/{occurrence.event_id}"),
                 )
                 await enqueue(EMAIL, f"booking-cancelled:{row['id']}", payload)
+                await partners.booking_cancelled(occurrence, row["id"], row["places"])
             await self.offer_free_places(row["occurrence_id"])
         return True
 

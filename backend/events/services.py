@@ -47,6 +47,7 @@ from backend.events.schemas import (
     mask_of,
 )
 from backend.events.tables import Category, Event, EventDecision, EventTranslation, Occurrence
+from backend.notifications import partners
 from backend.settings import Settings
 
 MAX_TITLE = 150
@@ -1476,6 +1477,7 @@ class EventsService:
             reason=reason,
             details={"fields": sorted(changes)} if changes else None,
         )
+        await partners.event_decided(view.organisation_id, view.id, view.title, decision, int(rows[0]["id"]))
         return int(rows[0]["id"])
 
     async def _tell_partner(self, view: EventView, template: str, decision_id: int, **context: Any) -> None:

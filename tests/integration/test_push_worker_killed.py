@@ -39,7 +39,7 @@ def start_push_service(port: int, public_key: str, record: Path) -> subprocess.P
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
-            import socket  # noqa: PLC0415
+            import socket
 
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return process
@@ -127,7 +127,7 @@ async def test_a_worker_killed_mid_broadcast_then_restarted_delivers_every_messa
         repeated = [device for device, count in per_device.items() if count > 1]
         # Only what the killed worker had in flight (its batch, sent concurrently) can come twice, and once more.
         assert len(repeated) <= BATCH
-        assert all(per_device[device] == 2 for device in repeated)  # noqa: PLR2004
+        assert all(per_device[device] == 2 for device in repeated)
         tags = {(item["device"], item["notification"]["tag"]) for item in received}  # type: ignore[index]
         assert len(tags) == DEVICES  # a repeat carries the same tag as the first
         for _ in range(200):  # the second worker records its last batch
