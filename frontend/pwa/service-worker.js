@@ -364,8 +364,13 @@ async function openPage(target) {
   if (exact) return exact.focus();
   const ours = windows.find((client) => new URL(client.url).origin === self.location.origin);
   if (ours) {
-    const focused = await ours.focus();
-    return (focused || ours).navigate(target);
+    let focused = ours;
+    try {
+      focused = (await ours.focus()) || ours;
+    } catch (error) {
+      // focus() needs the click's user activation; navigate the window even without it.
+    }
+    return focused.navigate(target);
   }
   return self.clients.openWindow(target);
 }

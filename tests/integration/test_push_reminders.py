@@ -65,7 +65,7 @@ async def book(client: Client, event_id: int, occurrence_id: int, email: str, us
 
 
 async def device_for(
-    client: Client, service: RunningPushService, number: int, user_id: int, roles: set[Role], chosen: list[str]
+    client: Client, service: RunningPushService, number: int, user_id: int, *, roles: set[Role], chosen: list[str]
 ) -> None:
     state = client.app.state
     user = CurrentUser(id=user_id, email="", display_name="", roles=frozenset(roles), organisation_ids=frozenset())
@@ -86,7 +86,7 @@ async def test_reminders_come_24_hours_before_once_by_push_or_email_and_move_wit
     event = await make_event(await make_organisation(), starts, capacity=20)
     occurrence_id = event.occurrences[0]
     resident = await people(Role.RESIDENT)
-    await device_for(client, push_service, 1, resident.id, {Role.RESIDENT}, ["reminders"])
+    await device_for(client, push_service, 1, resident.id, roles={Role.RESIDENT}, chosen=["reminders"])
     await book(client, event.id, occurrence_id, "anon@example.org")  # no device: by email
     await book(client, event.id, occurrence_id, resident.email, resident.id)  # a device asked: by push
     cancelled = await book(client, event.id, occurrence_id, "changed-mind@example.org")
@@ -147,8 +147,10 @@ async def test_partners_hear_of_bookings_and_cancellations_on_their_events(
     organisation = await make_organisation()
     partner = await partner_of(people, organisation)
     other = await partner_of(people, await make_organisation())
-    await device_for(client, push_service, 1, partner.id, {Role.PARTNER}, ["partner_bookings", "partner_cancellations"])
-    await device_for(client, push_service, 2, other.id, {Role.PARTNER}, ["partner_bookings"])
+    await device_for(
+        client, push_service, 1, partner.id, roles={Role.PARTNER}, chosen=["partner_bookings", "partner_cancellations"]
+    )
+    await device_for(client, push_service, 2, other.id, roles={Role.PARTNER}, chosen=["partner_bookings"])
     event = await make_event(organisation, clock.now() + timedelta(days=3), capacity=20)
     booking_id = await book(client, event.id, event.occurrences[0], "ada@example.org")
     assert await bookings(client).cancel_for_user(booking_id, 0, "ada@example.org")

@@ -1,0 +1,1 @@
+"""Expected access per domain: the authorisation matrix compares real answers with these tables."""
