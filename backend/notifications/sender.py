@@ -1,5 +1,5 @@
-"""Handing push jobs to push services: `webpush_async` (pywebpush) with bounded concurrency, a fresh VAPID claims
-dict per send, TTL, urgency and topic per message, and an outcome per job the worker records.
+"""Handing push jobs to push services: `webpush_async` (pywebpush) with bounded concurrency, a VAPID JWT signed
+from a fresh claims dict per push service, TTL, urgency and topic per message, and an outcome per job.
 
 Outcomes: 201/202 → delivered; 404/410 → the subscription is gone (deleted; the job is finished); 429, 5xx and
 network errors → retried with backoff (the outbox's), dead after the kind's attempts; any other 4xx → dead (the
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import aiohttp
 from pywebpush import WebPushException, webpush_async
@@ -30,6 +32,8 @@ DELIVERED, RETRY, GONE, FAILED = "delivered", "retry", "gone", "failed"
 GONE_STATUSES = frozenset({404, 410})
 RETRY_STATUSES = frozenset({429})
 DEFAULT_CONCURRENCY = 100
+JWT_LIFETIME = 12 * 3600
+JWT_RENEW_BEFORE = 3600
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,23 @@ class WebPushSender:
         self.semaphore = asyncio.Semaphore(concurrency)
         self.concurrency = concurrency
         self._session: aiohttp.ClientSession | None = None
+        self._authorisation: dict[str, tuple[float, dict[str, str]]] = {}  # push service origin -> (exp, headers)
+
+    def vapid_headers(self, endpoint: str, now: float | None = None) -> dict[str, str]:
+        """The VAPID `Authorization` header for a push service: a JWT with `aud` = the endpoint's origin, `sub`
+        = VAPID_SUBJECT and `exp` 12 hours ahead, signed from a fresh claims dict for each push service (pywebpush
+        would write `aud` and `exp` into a shared dict) and reused until an hour before it expires, instead of
+        signing the same claims again for every message (ECDSA signing was a third of a send's time)."""
+        now = time.time() if now is None else now
+        parts = urlsplit(endpoint)
+        audience = f"{parts.scheme}://{parts.netloc}"
+        cached = self._authorisation.get(audience)
+        if cached is not None and cached[0] - now > JWT_RENEW_BEFORE:
+            return cached[1]
+        claims: dict[str, str | int] = {"sub": self.keys.subject, "aud": audience, "exp": int(now) + JWT_LIFETIME}
+        headers = {str(k): str(v) for k, v in self.signer.sign(claims).items()}
+        self._authorisation[audience] = (float(claims["exp"]), headers)
+        return headers
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -77,13 +98,12 @@ class WebPushSender:
         """Encrypt (aes128gcm), sign a VAPID JWT (aud from the endpoint, exp in 12 h) and POST."""
         async with self.semaphore:
             try:
+                headers = {**self.vapid_headers(subscription["endpoint"]), "Urgency": urgency, "Topic": topic}
                 response = await webpush_async(
                     subscription_info=subscription,
                     data=data,
-                    vapid_private_key=self.signer,
-                    vapid_claims={"sub": self.keys.subject},  # fresh per send: pywebpush writes aud/exp into it
                     ttl=ttl,
-                    headers={"Urgency": urgency, "Topic": topic},
+                    headers=headers,
                     timeout=aiohttp.ClientTimeout(total=self.timeout),
                     aiohttp_session=self._client(),
                 )

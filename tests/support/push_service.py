@@ -243,8 +243,9 @@ def main() -> None:
     parser.add_argument("--vapid-public-key", required=True)
     parser.add_argument("--seed", default="hearby-tests")
     parser.add_argument("--record", type=Path, required=True)
+    parser.add_argument("--no-decrypt", action="store_true", help="verify VAPID only (the benchmark's lighter mode)")
     args = parser.parse_args()
-    service = PushService(args.vapid_public_key, seed=args.seed, record=args.record)
+    service = PushService(args.vapid_public_key, seed=args.seed, record=args.record, decrypt=not args.no_decrypt)
     service.base_url = f"http://127.0.0.1:{args.port}"
     web.run_app(service.app(), host="127.0.0.1", port=args.port, access_log=None, print=None)
 
