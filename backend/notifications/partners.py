@@ -22,10 +22,20 @@ DECISION_MESSAGES = {
 class BookedDate(Protocol):
     """What these pushes need of a date (events' OccurrenceForBooking has it)."""
 
-    organisation_id: int
-    event_id: int
-    occurrence_id: int
-    title: str
+    @property
+    def organisation_id(self) -> int:
+        """The organisation that runs the event."""
+        ...
+
+    @property
+    def event_id(self) -> int:
+        """The event."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """The event's title."""
+        ...
 
 
 async def booking_made(occurrence: BookedDate, booking_id: int, places: int) -> bool:

@@ -12,14 +12,14 @@ MAX_SUBSCRIBE_BYTES = 4096  # a real subscription is about 500 bytes
 class PushKeys(msgspec.Struct):
     """The browser's keys: its P-256 public key and its auth secret, base64url."""
 
-    p256dh: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    auth: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    p256dh: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern="^[A-Za-z0-9_=-]+$")]
+    auth: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern="^[A-Za-z0-9_=-]+$")]
 
 
 class BrowserSubscription(msgspec.Struct):
     """`PushSubscription.toJSON()` as the browser gives it."""
 
-    endpoint: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
+    endpoint: Annotated[str, msgspec.Meta(min_length=1, max_length=2048, pattern="^https?://")]
     keys: PushKeys
     expiration_time: int | None = msgspec.field(default=None, name="expirationTime")
 

@@ -31,7 +31,7 @@ class NoEmail:
 
 
 def worker(settings: Settings, clock: SettableClock) -> Worker:
-    context = JobContext(settings, NoEmail(), clock, WorkerOptions(batch=50))  # type: ignore[arg-type]
+    context = JobContext(settings, NoEmail(), clock, WorkerOptions(batch=50))
     return Worker(
         "push-test",
         context,

@@ -128,7 +128,7 @@ async def test_a_worker_killed_mid_broadcast_then_restarted_delivers_every_messa
         # Only what the killed worker had in flight (its batch, sent concurrently) can come twice, and once more.
         assert len(repeated) <= BATCH
         assert all(per_device[device] == 2 for device in repeated)
-        tags = {(item["device"], item["notification"]["tag"]) for item in received}  # type: ignore[index]
+        tags = {(item["device"], item["notification"]["tag"]) for item in received}
         assert len(tags) == DEVICES  # a repeat carries the same tag as the first
         for _ in range(200):  # the second worker records its last batch
             if await push_statuses() == {"sent": DEVICES}:

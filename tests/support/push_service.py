@@ -124,7 +124,7 @@ def verify_vapid(header: str, expected_key: str, audience: str, now: float) -> d
         raise VapidError("exp is not within the next 24 hours")
     if not str(claims.get("sub", "")).startswith(("mailto:", "https:")):
         raise VapidError("sub is not a mailto: or https: contact")
-    return claims
+    return dict(claims)
 
 
 @dataclass
@@ -215,7 +215,7 @@ class RunningPushService:
             self.loop.run_until_complete(site.start())
             server = site._server
             assert server is not None
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
             service.base_url = f"http://127.0.0.1:{self.port}"
             started.set()
             self.loop.run_forever()
