@@ -167,10 +167,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "delete-account", help="delete a person's account and what they hold (bookings…), e.g. on an erasure request"
     )
     delete.add_argument("email")
+    commands.add_parser("vapid-keys", help="print a new VAPID key pair for web push (as environment variables)")
     i18n = commands.add_parser("i18n", help="translation catalogues")
     i18n.add_argument("action", choices=["extract", "update", "compile"])
     args = parser.parse_args(argv)
 
+    if args.command == "vapid-keys":
+        from backend.notifications.vapid import generate_keys
+
+        private_key, public_key = generate_keys()
+        print(f"VAPID_PRIVATE_KEY={private_key}\nVAPID_PUBLIC_KEY={public_key}")
+        return 0
     if args.command == "i18n":
         {"extract": i18n_extract, "update": i18n_update, "compile": i18n_compile}[args.action]()
         return 0

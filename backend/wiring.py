@@ -4,8 +4,8 @@ Nothing in the project registers itself on import. `create_app` and the worker (
 act on accounts) call these functions, so the same reactions run in every process whatever it imported:
 
 - `JOB_MODULES`: each `backend/<domain>/jobs.py`, exporting `JOB_HANDLERS` (outbox kind -> `Handler`) and
-  `CLEANUPS` (name -> `CleanupHook`, run by the daily purge). A new domain with background work adds its
-  module here.
+  `CLEANUPS` (name -> `CleanupHook`, run by the daily purge), and optionally `BATCH_JOB_HANDLERS` (kinds run
+  together, concurrently: web push). A new domain with background work adds its module here.
 - `account_hooks(clock)`: what the other domains do when an account is deleted (bookings: release and delete the
   person's places) or an organisation is verified or rejected (events: its dates enter or leave the search).
 - `bookings_for_events(...)`: the bookings service that the events domain calls when a date is cancelled or
@@ -31,10 +31,11 @@ from backend.core.mail import EmailRenderer
 from backend.events import jobs as events_jobs
 from backend.events import listing
 from backend.events.ports import BookingsPort
-from backend.notifications.delivery import CleanupHook, Handler, core_handlers
+from backend.notifications import jobs as notifications_jobs
+from backend.notifications.delivery import BatchHandler, CleanupHook, Handler, core_handlers
 from backend.settings import Settings
 
-JOB_MODULES: tuple[ModuleType, ...] = (accounts_jobs, events_jobs, bookings_jobs)
+JOB_MODULES: tuple[ModuleType, ...] = (accounts_jobs, events_jobs, bookings_jobs, notifications_jobs)
 
 
 def cleanups() -> dict[str, CleanupHook]:
@@ -55,6 +56,17 @@ def job_handlers() -> dict[str, Handler]:
         for kind, handler in module.JOB_HANDLERS.items():
             if kind in handlers:
                 raise ValueError(f"job kind {kind!r} is declared twice ({module.__name__})")
+            handlers[kind] = handler
+    return handlers
+
+
+def batch_job_handlers() -> dict[str, BatchHandler]:
+    """The kinds whose jobs the worker runs together, concurrently (web push): from `BATCH_JOB_HANDLERS`."""
+    handlers: dict[str, BatchHandler] = {}
+    for module in JOB_MODULES:
+        for kind, handler in getattr(module, "BATCH_JOB_HANDLERS", {}).items():
+            if kind in handlers:
+                raise ValueError(f"batch job kind {kind!r} is declared twice ({module.__name__})")
             handlers[kind] = handler
     return handlers
 

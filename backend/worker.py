@@ -22,8 +22,10 @@ from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.core.logging import configure_logging
 from backend.notifications.delivery import JobContext, Worker, WorkerOptions
 from backend.notifications.email import make_email_sender
+from backend.notifications.reminders import schedule_next as schedule_reminders
+from backend.notifications.sender import make_push_sender
 from backend.settings import Settings
-from backend.wiring import JOB_MODULES, job_handlers
+from backend.wiring import JOB_MODULES, batch_job_handlers, job_handlers
 
 logger = logging.getLogger("hearby.worker")
 
@@ -97,11 +99,13 @@ async def run(settings: Settings, options: WorkerOptions) -> None:
     await open_engine(engine)
     sender = make_email_sender(settings)
     clock = SystemClock()
-    context = JobContext(settings=settings, email_sender=sender, clock=clock, options=options)
-    worker = Worker(worker_id(), context, job_handlers())
+    push_sender = make_push_sender(settings)
+    context = JobContext(settings=settings, email_sender=sender, clock=clock, options=options, push_sender=push_sender)
+    worker = Worker(worker_id(), context, job_handlers(), batch_job_handlers())
     try:
         modules = [module.__name__ for module in JOB_MODULES]
         await outbox.schedule_purge(clock.now())
+        await schedule_reminders(clock.now())
         logger.info(
             "worker started",
             extra={"fields": {"worker": worker.worker_id, "mail_backend": settings.mail_backend, "modules": modules}},
@@ -113,6 +117,8 @@ async def run(settings: Settings, options: WorkerOptions) -> None:
             await worker.run_forever(stop)
     finally:
         await sender.close()
+        if push_sender is not None:
+            await push_sender.close()
         await close_engine(engine)
         logger.info("worker stopped", extra={"fields": {"worker": worker.worker_id}})
 

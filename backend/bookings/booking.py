@@ -43,6 +43,7 @@ from backend.core.db import write_transaction
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
 from backend.events.capacity import CapacityService, OccurrenceForBooking
+from backend.notifications import partners
 from backend.settings import Settings
 
 logger = logging.getLogger("hearby.bookings")
@@ -252,6 +253,7 @@ class BookingService:
             {"booking_id": booking_id, "email": prepared.feedback_invite},
             due_at=occurrence.ends_at + FEEDBACK_DELAY,
         )
+        await partners.booking_made(occurrence, booking_id, request.places)
         return booking_id
 
     async def booking_view(self, booking_id: int, locale: str = "en") -> BookingView | None:
@@ -324,6 +326,7 @@ class BookingService:
                     event_link=self._url(f"/events/{occurrence.event_id}"),
                 )
                 await enqueue(EMAIL, f"booking-cancelled:{row['id']}", payload)
+                await partners.booking_cancelled(occurrence, row["id"], row["places"])
             await self.offers.offer_free_places(row["occurrence_id"])
         return True
 

@@ -388,3 +388,48 @@ async def schedule_purge(after: datetime) -> bool:
     day = (_utc(after) + timedelta(days=1)).date()
     due = datetime(day.year, day.month, day.day, PURGE_HOUR_UTC, tzinfo=UTC)
     return await enqueue(PURGE, purge_key(day.isoformat()), {"day": day.isoformat()}, due_at=due)
+
+
+async def enqueue_many(
+    kind: str, jobs: list[tuple[str, dict[str, Any]]], *, due_at: datetime | None = None, max_attempts: int = 8
+) -> int:
+    """Add many jobs of one kind in one statement, skipping keys that exist (a broadcast's fan-out). Returns how
+    many were added. Like `enqueue`, call it inside the transaction that makes the change."""
+    if not jobs:
+        return 0
+    rows = []
+    for key, payload in jobs:
+        values: dict[Any, Any] = {
+            OutboxJob.kind: kind,
+            OutboxJob.idempotency_key: key[:200],
+            OutboxJob.payload: payload,
+            OutboxJob.max_attempts: max_attempts,
+        }
+        if due_at is not None:
+            values[OutboxJob.due_at] = _utc(due_at)
+        rows.append(OutboxJob(_data=values))
+    inserted = (
+        await OutboxJob.insert(*rows)
+        .on_conflict(target=OutboxJob.idempotency_key, action="DO NOTHING")
+        .returning(OutboxJob.id)
+    )
+    return len(inserted)
+
+
+async def mark_sent_many(job_ids: list[int], worker_id: str, *, now: datetime) -> list[int]:
+    """Record success for many jobs at once (a batch of pushes); returns the ids this worker still held."""
+    if not job_ids:
+        return []
+    rows = (
+        await OutboxJob.update(
+            {
+                OutboxJob.status: SENT,
+                OutboxJob.finished_at: _utc(now),
+                OutboxJob.lease_until: None,
+                OutboxJob.last_error: "",
+            }
+        )
+        .where(OutboxJob.id.is_in(job_ids) & (OutboxJob.claimed_by == worker_id[:80]) & (OutboxJob.status == SENDING))
+        .returning(OutboxJob.id)
+    )
+    return [row["id"] for row in rows]

@@ -35,6 +35,7 @@ from backend.events.views import (
     Problems,
     QueueItem,
 )
+from backend.notifications import partners
 from backend.settings import Settings
 
 
@@ -227,6 +228,7 @@ class ModerationService:
             reason=reason,
             details={"fields": sorted(changes)} if changes else None,
         )
+        await partners.event_decided(view.organisation_id, view.id, view.title, decision, int(rows[0]["id"]))
         return int(rows[0]["id"])
 
     async def _tell_partner(self, view: EventView, template: str, decision_id: int, **context: Any) -> None:

@@ -1,25 +1,36 @@
-"""Routes of the notifications domain: the developer mail page and the admins' dead-job list."""
+"""Routes of the notifications domain: web push opt-in and per-device settings, the subscription API, the
+developer mail page and the admins' dead-job list."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
+from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER
+from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER
 
 from backend.core.auth import current_user
-from backend.core.guards import PUBLIC, requires_roles
+from backend.core.forms import read_form
+from backend.core.guards import PUBLIC, requires_roles, requires_same_origin
+from backend.core.i18n import request_locale, translate
 from backend.core.roles import Role
+from backend.notifications import topics, vapid
+from backend.notifications.schemas import MAX_SUBSCRIBE_BYTES, SubscribeIn, SubscribeOut
 from backend.notifications.services import NotificationsService
+from backend.notifications.subscriptions import InvalidSubscription, SubscriptionService
+from backend.settings import Settings
+
+DEVICE_COOKIE = "hearby_device"
+DEVICE_COOKIE_SECONDS = 2 * 365 * 86400
 
 JobId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+Flag = Annotated[bool, QueryParameter()]
 
 
 def dev_tools_only(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
@@ -84,12 +95,152 @@ class OutboxAdmin(Controller):
         return Redirect(path="/admin/outbox/dead", query_params=query, status_code=HTTP_303_SEE_OTHER)
 
 
+def device_token(request: Request[Any, Any, Any]) -> str | None:
+    """The device's settings token, from its cookie (other domains pass it to `subscriptions.device_id`)."""
+    settings: Settings = request.app.state["settings"]
+    return request.cookies.get(settings.cookie_name(DEVICE_COOKIE)) or None
+
+
+def _device_cookie(settings: Settings, token: str, max_age: int = DEVICE_COOKIE_SECONDS) -> Cookie:
+    return Cookie(
+        key=settings.cookie_name(DEVICE_COOKIE),
+        value=token,
+        max_age=max_age,
+        path="/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def _topic_choices(request: Request[Any, Any, Any]) -> list[topics.Topic]:
+    user = current_user(request)
+    return topics.topics_for(set(user.roles) if user is not None else set())
+
+
+class PushPages(Controller):
+    """Turning notifications on for this device, and its settings (also linked from every notification)."""
+
+    path = "/notifications"
+    include_in_schema = False
+
+    @get("/", name="notifications_start", opt=PUBLIC)
+    async def start(self, request: Request[Any, Any, Any], stopped: Flag = False) -> Template:
+        """What notifications bring, the button that asks the browser, and how on iPhone and iPad."""
+        settings: Settings = request.app.state["settings"]
+        keys = vapid.resolve(settings)
+        return Template(
+            "notifications/start.html",
+            context={
+                "choices": _topic_choices(request),
+                "public_key": keys.public_key if keys else "",
+                "subscribed": device_token(request) is not None,
+                "stopped": stopped,
+            },
+        )
+
+    @get("/settings", name="notifications_settings", opt=PUBLIC)
+    async def settings_page(
+        self,
+        request: Request[Any, Any, Any],
+        subscription_service: NamedDependency[SubscriptionService],
+        saved: Flag = False,
+    ) -> Template:
+        """This device's choices, in a form that works without JavaScript."""
+        device = await subscription_service.device(device_token(request))
+        return Template(
+            "notifications/settings.html",
+            context={"device": device, "choices": _topic_choices(request), "saved": saved},
+        )
+
+    @post("/settings", name="notifications_settings_save", opt=PUBLIC)
+    async def save(
+        self, request: Request[Any, Any, Any], subscription_service: NamedDependency[SubscriptionService]
+    ) -> Redirect:
+        """Save the chosen topics (and this page's language), then show the settings again."""
+        form = await read_form(request, list_names=("topics",))
+        saved = await subscription_service.save_preferences(
+            device_token(request), form.lists["topics"], request_locale(request), current_user(request)
+        )
+        query = {"saved": "true"} if saved else {}
+        return Redirect(path="/notifications/settings", query_params=query, status_code=HTTP_303_SEE_OTHER)
+
+    @post("/settings/stop", name="notifications_stop", opt=PUBLIC)
+    async def stop(
+        self, request: Request[Any, Any, Any], subscription_service: NamedDependency[SubscriptionService]
+    ) -> Redirect:
+        """Stop every notification to this device and forget it."""
+        settings: Settings = request.app.state["settings"]
+        await subscription_service.stop(device_token(request))
+        return Redirect(
+            path="/notifications",
+            query_params={"stopped": "true"},
+            status_code=HTTP_303_SEE_OTHER,
+            cookies=[_device_cookie(settings, "", max_age=0)],
+        )
+
+
+class PushApi(Controller):
+    """The subscription API the opt-in page's script calls with the browser's PushSubscription."""
+
+    path = "/api/v1/push"
+    tags = ["notifications"]
+
+    @post(
+        "/subscriptions",
+        name="push_subscribe",
+        opt=PUBLIC,
+        guards=[requires_same_origin],
+        status_code=HTTP_201_CREATED,
+        security=[{}],
+        request_max_body_size=MAX_SUBSCRIBE_BYTES,
+    )
+    async def subscribe(
+        self,
+        request: Request[Any, Any, Any],
+        subscription_service: NamedDependency[SubscriptionService],
+        data: JSONBody[SubscribeIn],
+    ) -> Response[SubscribeOut]:
+        """Subscribe this device (no account needed) to the topics chosen; refuses a malformed subscription
+        (bad keys, an endpoint that is not https, too large) with a 4xx and stores nothing. Sets the device's
+        settings cookie."""
+        settings: Settings = request.app.state["settings"]
+        user = current_user(request)
+        try:
+            token = await subscription_service.subscribe(
+                data.subscription.endpoint,
+                data.subscription.keys.p256dh,
+                data.subscription.keys.auth,
+                data.topics,
+                request_locale(request),
+                user,
+            )
+        except InvalidSubscription as exc:
+            message = translate(request, exc.message)
+            raise ValidationException(
+                detail=message, extra=[{"key": exc.field, "source": "body", "message": message}]
+            ) from exc
+        device = await subscription_service.device(token)
+        chosen = sorted(device.topics) if device else []
+        return Response(
+            SubscribeOut(settings_url="/notifications/settings", topics=chosen),
+            status_code=HTTP_201_CREATED,
+            cookies=[_device_cookie(settings, token)],
+        )
+
+
+def provide_subscription_service(state: State) -> SubscriptionService:
+    """The push subscription service, bound to the app's engine, clock and settings."""
+    return SubscriptionService(state["engine"], state["clock"], state["settings"])
+
+
 def provide_notifications_service(state: State) -> NotificationsService:
     """The notifications service, bound to the app's engine and clock."""
     return NotificationsService(state["engine"], state["clock"])
 
 
-ROUTE_HANDLERS: list[Any] = [DevMail, OutboxAdmin]
+ROUTE_HANDLERS: list[Any] = [DevMail, OutboxAdmin, PushPages, PushApi]
 DEPENDENCIES: dict[str, Provide] = {
-    "notifications_service": Provide(provide_notifications_service, sync_to_thread=False)
+    "notifications_service": Provide(provide_notifications_service, sync_to_thread=False),
+    "subscription_service": Provide(provide_subscription_service, sync_to_thread=False),
 }

@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from backend.core import outbox
 from backend.core.clock import Clock
@@ -57,12 +58,26 @@ class JobContext:
     email_sender: EmailSender
     clock: Clock
     options: WorkerOptions
+    push_sender: Any = None  # a backend.notifications.sender.PushSender; None: made from settings when needed
 
 
 # Runs one claimed job; raises DeliveryError (or any exception) to have it retried, PermanentJobError to give up.
 Handler = Callable[[ClaimedJob, JobContext], Awaitable[None]]
 # Run by the daily purge with the current time (e.g. "delete spent sign-in links").
 CleanupHook = Callable[[datetime, JobContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """How one job of a batch went: `error` empty when done; `permanent` sends it to the dead jobs at once."""
+
+    job_id: int
+    error: str = ""
+    permanent: bool = False
+
+
+# Kinds whose jobs are run together (a batch of pushes is sent concurrently, then recorded in one statement).
+BatchHandler = Callable[[list[ClaimedJob], JobContext], Awaitable[list[JobOutcome]]]
 
 
 async def send_email(job: ClaimedJob, context: JobContext) -> None:
@@ -99,10 +114,17 @@ def core_handlers(cleanups: Mapping[str, CleanupHook]) -> dict[str, Handler]:
 class Worker:
     """Claims batches of due jobs and runs them one at a time, recording each outcome."""
 
-    def __init__(self, worker_id: str, context: JobContext, handlers: Mapping[str, Handler]) -> None:
+    def __init__(
+        self,
+        worker_id: str,
+        context: JobContext,
+        handlers: Mapping[str, Handler],
+        batch_handlers: Mapping[str, BatchHandler] | None = None,
+    ) -> None:
         self.worker_id = worker_id
         self.context = context
         self.handlers = dict(handlers)
+        self.batch_handlers = dict(batch_handlers or {})
         self._last_sweep = float("-inf")
 
     @property
@@ -117,12 +139,73 @@ class Worker:
             self._last_sweep = time.monotonic()
             await outbox.bury_abandoned(now)
         jobs = await outbox.claim_batch(self.worker_id, now, self.options.batch, self.options.lease_seconds)
-        for index, job in enumerate(jobs):
+        together: dict[str, list[ClaimedJob]] = {}
+        alone = []
+        for job in jobs:
+            if job.kind in self.batch_handlers:
+                together.setdefault(job.kind, []).append(job)
+            else:
+                alone.append(job)
+        for kind, group in together.items():
             if stop is not None and stop.is_set():
-                await outbox.release([later.id for later in jobs[index:]], self.worker_id)
+                await outbox.release([job.id for job in group], self.worker_id)
+                continue
+            await self.run_together(kind, group)
+        for index, job in enumerate(alone):
+            if stop is not None and stop.is_set():
+                await outbox.release([later.id for later in alone[index:]], self.worker_id)
                 break
             await self.run_job(job)
         return len(jobs)
+
+    async def run_together(self, kind: str, jobs: list[ClaimedJob]) -> dict[str, int]:
+        """Run a batch of jobs of one kind with its batch handler; record successes in one statement and each
+        failure with its backoff. Returns how many ended sent, retry, dead or lost."""
+        started = time.perf_counter()
+        try:
+            outcomes = await self.batch_handlers[kind](jobs, self.context)
+        except Exception as exc:  # noqa: BLE001 - a failing batch is retried, never fatal
+            outcomes = [JobOutcome(job.id, f"{type(exc).__name__}: {exc}") for job in jobs]
+        now = self.context.clock.now()
+        done = [outcome.job_id for outcome in outcomes if not outcome.error]
+        recorded = await outbox.mark_sent_many(done, self.worker_id, now=now)
+        counts = {"sent": len(recorded), "lost": len(done) - len(recorded), "retry": 0, "dead": 0}
+        for outcome in outcomes:
+            if not outcome.error:
+                continue
+            status = await outbox.mark_failed(
+                outcome.job_id,
+                self.worker_id,
+                outcome.error,
+                outcome.permanent,
+                now,
+                retry_base=self.options.retry_base_seconds,
+                retry_cap=self.options.retry_cap_seconds,
+            )
+            result = {outbox.PENDING: "retry", outbox.DEAD: "dead"}.get(status or "", "lost")
+            counts[result] += 1
+            logger.log(
+                logging.WARNING if result == "dead" else logging.INFO,
+                "job",
+                extra={
+                    "fields": {
+                        "kind": kind,
+                        "job_id": outcome.job_id,
+                        "outcome": result,
+                        "worker": self.worker_id,
+                        "error": outbox.redact(outcome.error)[:300],
+                    }
+                },
+            )
+        fields: dict[str, object] = {
+            "kind": kind,
+            "jobs": len(jobs),
+            **counts,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "worker": self.worker_id,
+        }
+        logger.info("batch", extra={"fields": fields})
+        return counts
 
     async def run_job(self, job: ClaimedJob) -> str:
         """Run one claimed job and record the outcome: sent, retry, dead or lost (lease taken over)."""

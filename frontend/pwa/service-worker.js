@@ -316,3 +316,70 @@ self.addEventListener("fetch", (event) => {
   }
   // Anything else (feeds, JSON, downloads): the browser's normal behaviour.
 });
+
+// --- Web push -----------------------------------------------------------------
+// The server sends JSON (backend/notifications/push.py PushJob.notification):
+// {title, body, url, tag, lang, dir, settings_url}, already in the device's
+// language. The tag makes a re-sent message replace the first instead of
+// showing twice. A click opens the message's page, focusing a Hearby window
+// that is already open (navigated there) rather than opening another; the
+// "Settings" action opens this device's notification settings.
+
+function samePath(value, fallback) {
+  try {
+    const url = new URL(value || fallback, self.location.origin);
+    return url.origin === self.location.origin ? url.href : new URL(fallback, self.location.origin).href;
+  } catch (error) {
+    return new URL(fallback, self.location.origin).href;
+  }
+}
+
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = { body: event.data ? event.data.text() : "" };
+  }
+  const show = () => {
+    const options = {
+      body: message.body || "",
+      tag: message.tag || undefined,
+      lang: message.lang || undefined,
+      dir: message.dir === "rtl" ? "rtl" : "auto",
+      icon: "/icons/icon-192.png",
+      badge: "/icons/icon-192.png",
+      data: {
+        url: samePath(message.url, "/"),
+        settings_url: samePath(message.settings_url, "/notifications/settings"),
+      },
+      actions: [{ action: "settings", title: message.settings_label || "Settings" }],
+    };
+    return self.registration.showNotification(message.title || "Hearby", options);
+  };
+  event.waitUntil(show());
+});
+
+async function openPage(target) {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const exact = windows.find((client) => client.url === target);
+  if (exact) return exact.focus();
+  const ours = windows.find((client) => new URL(client.url).origin === self.location.origin);
+  if (ours) {
+    let focused = ours;
+    try {
+      focused = (await ours.focus()) || ours;
+    } catch (error) {
+      // focus() needs the click's user activation; navigate the window even without it.
+    }
+    return focused.navigate(target);
+  }
+  return self.clients.openWindow(target);
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const data = event.notification.data || {};
+  const target = event.action === "settings" ? data.settings_url : data.url;
+  event.waitUntil(openPage(samePath(target, "/")));
+});

@@ -1,5 +1,6 @@
-"""Notifications: the developer mail pages (open where DEV_TOOLS is on, as in tests; a 404 otherwise) and the
-admins' list of emails that failed for good."""
+"""Notifications: the developer mail pages (open where DEV_TOOLS is on, as in tests; a 404 otherwise), the
+admins' list of emails that failed for good, and web push (no account needed: a device subscribes, and its
+settings page is reached with its own cookie)."""
 
 from __future__ import annotations
 
@@ -10,4 +11,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/dev/mail/{job_id:int}"): frozenset({PUBLIC}),
     ("GET", "/admin/outbox/dead"): frozenset({ADMIN}),
     ("POST", "/admin/outbox/{job_id:int}/retry"): frozenset({ADMIN}),
+    ("GET", "/notifications"): frozenset({PUBLIC}),
+    ("GET", "/notifications/settings"): frozenset({PUBLIC}),
+    ("POST", "/notifications/settings"): frozenset({PUBLIC}),
+    ("POST", "/notifications/settings/stop"): frozenset({PUBLIC}),
+    ("POST", "/api/v1/push/subscriptions"): frozenset({PUBLIC}),
 }

@@ -98,3 +98,8 @@ try {
 }
 initOfflineIndicator();
 registerServiceWorker();
+if (document.querySelector("[data-push-form], [data-push-stopped]")) {
+  import("/static/js/push.js")
+    .then((push) => push.initPush())
+    .catch((error) => console.warn("Hearby: notifications script failed", error));
+}

@@ -1,0 +1,168 @@
+"""Web push in Debian's Chromium: the opt-in page and the real service worker.
+
+The page's script subscribes through the real service worker with the server's VAPID key when the browser can
+reach its push service; headless Chromium offline cannot (it has no push service to register with), so the
+subscribe path is also driven through the page's own script (`sendSubscription`) with a subscription of the local
+push service. A message then goes the whole way: queued on the server, sent by the worker (VAPID, aes128gcm) to the
+local push service, which decrypts it; the decrypted message is delivered to the service worker with CDP
+(`ServiceWorker.deliverPushMessage`), which shows the notification; its click opens the right page in the window
+already open.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import BrowserContext, Page
+
+from backend.notifications import vapid
+from backend.settings import REPO_ROOT, Settings
+from tests.support.browser import ContextFactory, wait_for_service_worker
+from tests.support.push_service import PushService, RunningPushService
+
+QUEUE = textwrap.dedent(
+    """
+    import asyncio
+    from backend.core.db import bind_tables, close_engine, make_engine, open_engine, write_transaction
+    from backend.notifications import topics
+    from backend.notifications.push import Audience, queue_push
+
+    async def main(url):
+        engine = make_engine(url)
+        bind_tables(engine)
+        await open_engine(engine)
+        async with write_transaction(engine):
+            await queue_push(
+                Audience(topic=topics.REMINDERS), "booking_reminder",
+                {"title": "Community coffee morning", "when": {"when": "2026-12-24T10:30:00+00:00"}},
+                url="/events", dedupe_key="e2e-reminder",
+            )
+        await close_engine(engine)
+
+    import sys
+    asyncio.run(main(sys.argv[1]))
+    """
+)
+
+
+def server_settings(live_server_data: tuple[str, Path]) -> Settings:
+    database_url, data_dir = live_server_data
+    return Settings.from_env({"DATABASE_URL": database_url, "HEARBY_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"})
+
+
+def run_worker_once(settings: Settings) -> None:
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "HEARBY_DATA_DIR": str(settings.data_dir)}
+    env["LOG_LEVEL"] = "WARNING"
+    subprocess.run([sys.executable, "-c", QUEUE, settings.database_url], cwd=REPO_ROOT, env=env, check=True, timeout=60)
+    subprocess.run([sys.executable, "-m", "backend.worker", "--once"], cwd=REPO_ROOT, env=env, check=True, timeout=60)
+
+
+def registration_id(context: BrowserContext, page: Page) -> tuple[Any, str]:
+    cdp = context.new_cdp_session(page)
+    found: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: found.extend(r["registrationId"] for r in event["registrations"] if not r["isDeleted"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 10
+    while not found and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert found, "no service worker registration reported"
+    return cdp, found[-1]
+
+
+NOTIFICATIONS = """async () => {
+  const registration = await navigator.serviceWorker.ready;
+  const shown = await registration.getNotifications();
+  return shown.map((n) => ({title: n.title, body: n.body, tag: n.tag, lang: n.lang, data: n.data}));
+}"""
+
+
+def test_the_service_worker_shows_a_pushed_message_and_its_click_opens_the_page(
+    new_context: ContextFactory, live_server: str, live_server_data: tuple[str, Path]
+) -> None:
+    settings = server_settings(live_server_data)
+    keys = vapid.resolve(settings)
+    assert keys is not None
+    service = RunningPushService(PushService(keys.public_key, seed="e2e"))
+    try:
+        context = new_context()
+        context.grant_permissions(["notifications"], origin=live_server)
+        page = context.new_page()
+        page.goto("/notifications")
+        wait_for_service_worker(page)
+        button = page.get_by_role("button", name="Turn on notifications")
+        assert button.is_visible()  # shown by the script; nothing was asked of the browser yet
+        # The real PushSubscription with the server's key, where the browser can reach its push service.
+        real = page.evaluate(
+            """async (key) => {
+              const registration = await navigator.serviceWorker.ready;
+              const push = await import("/static/js/push.js");
+              try {
+                const form = document.querySelector("[data-push-form]");
+                const answer = await push.subscribe(form);
+                const subscription = await registration.pushManager.getSubscription();
+                return {ok: true, answer, endpoint: subscription.endpoint};
+              } catch (error) {
+                return {ok: false, error: String(error)};
+              }
+            }""",
+            keys.public_key,
+        )
+        print("real PushSubscription:", real)
+        if not real["ok"]:
+            assert "push service" in real["error"].lower() or "abort" in real["error"].lower(), real
+        # The page's subscribe path against the server, with a subscription of the local push service.
+        device = service.service.device(1).subscription(service.base_url)
+        answer = page.evaluate(
+            """async (subscription) => {
+              const push = await import("/static/js/push.js");
+              return push.sendSubscription(subscription, document.querySelector("[data-push-form]"));
+            }""",
+            device,
+        )
+        assert answer == {"settings_url": "/notifications/settings", "topics": ["reminders"]}
+        page.goto("/notifications/settings")
+        assert page.locator("#topic-reminders").is_checked()
+        page.goto("/")
+        wait_for_service_worker(page)
+
+        run_worker_once(settings)
+        delivered = service.service.delivered(1)
+        assert service.service.rejected == []
+        assert len(delivered) == 1
+        message = delivered[0].notification
+        assert message["title"] == "Tomorrow: Community coffee morning"
+
+        cdp, registration = registration_id(context, page)
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {"origin": live_server, "registrationId": registration, "data": json.dumps(message)},
+        )
+        page.wait_for_function(f"({NOTIFICATIONS})().then((shown) => shown.length === 1)", polling=100)
+        shown = page.evaluate(NOTIFICATIONS)
+        assert shown[0]["title"] == "Tomorrow: Community coffee morning"
+        assert shown[0]["tag"] == message["tag"]
+        assert shown[0]["data"]["url"] == f"{live_server}/events"
+
+        # The click: the open Hearby window is brought to the message's page (no second window).
+        worker = context.service_workers[0]
+        worker.evaluate(
+            """async () => {
+              const [notification] = await self.registration.getNotifications();
+              self.dispatchEvent(new NotificationEvent("notificationclick", {notification}));
+            }"""
+        )
+        page.wait_for_url(f"{live_server}/events", timeout=10_000)
+        assert len(context.pages) == 1
+        assert page.evaluate(NOTIFICATIONS) == []  # the click closed it
+    finally:
+        service.stop()
