@@ -1,1 +1,1 @@
-"""Tension reports: residents report safely and anonymously; officers triage and act; insight for officers and members."""
+"""Tension reports: residents report safely and anonymously; officers triage and act; insight for staff."""

@@ -60,7 +60,7 @@ IdempotencyKey = Annotated[
         ),
     ),
 ]
-SESSION = [{"session": []}]
+SESSION: list[dict[str, list[str]]] = [{"session": []}]
 OFFICER_GUARDS = [requires_roles(Role.OFFICER, Role.ADMIN), requires_same_origin]
 
 
@@ -76,7 +76,9 @@ class ReplyIn(msgspec.Struct):
     template: str
 
 
-def _error(request: Request[Any, Any, Any], status: int, detail: str, errors: list[FieldErrorOut] | None = None) -> Response[Any]:
+def _error(
+    request: Request[Any, Any, Any], status: int, detail: str, errors: list[FieldErrorOut] | None = None
+) -> Response[Any]:
     return Response(
         ApiErrorOut(status_code=status, detail=translate(request, detail), errors=errors or []), status_code=status
     )
@@ -121,7 +123,9 @@ class ReportsApi(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Any]:
         """Make a report; 201 with the receipt."""
-        raw = {name: str(value).strip() for name, value in msgspec.structs.asdict(data).items() if isinstance(value, str)}
+        raw = {
+            name: str(value).strip() for name, value in msgspec.structs.asdict(data).items() if isinstance(value, str)
+        }
         raw["police_opt_in"] = "yes" if data.police_opt_in else ""
         submission, errors = await check_submission(raw, areas_service, request_locale(request))
         if submission is None:
@@ -191,7 +195,9 @@ class ReportsApi(Controller):
         text = data.information.strip()
         if not text or len(text) > MAX_MESSAGE:
             message = N_("Enter the information you want to add")
-            return _error(request, HTTP_400_BAD_REQUEST, message, [FieldErrorOut("information", translate(request, message))])
+            return _error(
+                request, HTTP_400_BAD_REQUEST, message, [FieldErrorOut("information", translate(request, message))]
+            )
         if not await reporting_service.add_information(token, text):
             return _error(request, HTTP_404_NOT_FOUND, N_("Not found"))
         return Response(None, status_code=HTTP_201_CREATED)
@@ -202,9 +208,11 @@ class ReportsApi(Controller):
         guards=OFFICER_GUARDS,
         security=SESSION,
         summary="The officers' queue",
-        description="Reports (no text) with filters, most urgent first, 50 a page; with counts by status. Officers and admins.",
+        description=(
+            "Reports (no text) with filters, most urgent first, 50 a page; with counts by status. Officers and admins."
+        ),
     )
-    async def queue(  # noqa: PLR0913 - one parameter per filter
+    async def queue(  # noqa: PLR0917 - Litestar injects each parameter by name
         self,
         request: Request[Any, Any, Any],
         desk_service: NamedDependency[DeskService],

@@ -52,7 +52,9 @@ class CaseworkService:
                     Report.updated_at: self.clock.now(),
                 }
             ).where(Report.id == report_id)
-            await audit.record("reports.redacted", actor=officer, subject_type=SUBJECT, subject_id=report_id, reason=reason)
+            await audit.record(
+                "reports.redacted", actor=officer, subject_type=SUBJECT, subject_id=report_id, reason=reason
+            )
 
     # --- rumour threads --------------------------------------------------------------------------------
 
@@ -86,7 +88,9 @@ class CaseworkService:
                 RumourThread(title=title, claim=claim, created_by=officer.id, created_at=self.clock.now())
             ).returning(RumourThread.id)
             thread_id = int(rows[0]["id"])
-            await audit.record("reports.thread_started", actor=officer, subject_type="rumour_thread", subject_id=thread_id)
+            await audit.record(
+                "reports.thread_started", actor=officer, subject_type="rumour_thread", subject_id=thread_id
+            )
             if report_id is not None:
                 await self._link(officer, report_id, thread_id)
         return thread_id
@@ -111,12 +115,18 @@ class CaseworkService:
         now = self.clock.now()
         told = 0
         async with write_transaction(self.engine):
-            updated = await RumourThread.update(
-                {RumourThread.counter_message: message, RumourThread.counter_published_at: now}
-            ).where(RumourThread.id == thread_id).returning(RumourThread.id)
+            updated = (
+                await RumourThread.update(
+                    {RumourThread.counter_message: message, RumourThread.counter_published_at: now}
+                )
+                .where(RumourThread.id == thread_id)
+                .returning(RumourThread.id)
+            )
             if not updated:
                 raise DeskError("not_found")
-            reports = await Report.select(Report.id, Report.locale, Report.reference).where(Report.thread_id == thread_id)
+            reports = await Report.select(Report.id, Report.locale, Report.reference).where(
+                Report.thread_id == thread_id
+            )
             by_id = {row["id"]: row for row in reports}
             contacts = await ReportContact.select(ReportContact.report_id, ReportContact.email).where(
                 ReportContact.report_id.is_in(list(by_id) or [0]), ReportContact.email != ""
@@ -143,7 +153,7 @@ class CaseworkService:
 
     # --- referrals -------------------------------------------------------------------------------------
 
-    async def refer(  # noqa: PLR0913 - what a referral records
+    async def refer(
         self,
         officer: CurrentUser,
         report_id: int,
@@ -213,7 +223,12 @@ class CaseworkService:
             if row is None or row["status"] != REQUESTED:
                 raise DeskError("not_allowed")
             await Referral.update(
-                {Referral.status: MADE, Referral.referred_by: officer.id, Referral.shared: shared, Referral.made_at: self.clock.now()}
+                {
+                    Referral.status: MADE,
+                    Referral.referred_by: officer.id,
+                    Referral.shared: shared,
+                    Referral.made_at: self.clock.now(),
+                }
             ).where(Referral.id == referral_id)
             await audit.record(
                 "reports.referred",

@@ -32,10 +32,10 @@ from backend.reports.schemas import (
     CATEGORY_LABELS,
     HATE_KINDS,
     MAX_MESSAGE,
+    OUTCOMES,
     PERIODS,
     SOURCES,
     STATUS_LABELS,
-    OUTCOMES,
 )
 from backend.reports.services import check_submission, new_key
 

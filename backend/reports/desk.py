@@ -120,7 +120,7 @@ class DeskService:
             .limit(PAGE_SIZE)
             .offset((page - 1) * PAGE_SIZE)
         )
-        others = [c for c in self._conditions(QueueFilters(**{**filters.__dict__, "status": ""}), officer)]
+        others = list(self._conditions(QueueFilters(**{**filters.__dict__, "status": ""}), officer))
         by_status = Report.select(Report.status, Count(Report.id, alias="n")).group_by(Report.status)
         for condition in others:
             by_status = by_status.where(condition)
@@ -274,7 +274,9 @@ class DeskService:
             await Report.update(
                 {Report.status: Status.IN_PROGRESS, Report.outcome: "", Report.closed_at: None, Report.updated_at: now}
             ).where(Report.id == report_id)
-            await audit.record("reports.reopened", actor=officer, subject_type=SUBJECT, subject_id=report_id, reason=reason)
+            await audit.record(
+                "reports.reopened", actor=officer, subject_type=SUBJECT, subject_id=report_id, reason=reason
+            )
 
     async def reply(self, report_id: int, officer: CurrentUser, template: str) -> bool:
         """Send a templated reply, in the reporter's language: on their private link, and by email if they gave one.
@@ -292,10 +294,17 @@ class DeskService:
             body = catalogue.gettext(REPLY_TEMPLATES[template])
             inserted = await ReportMessage.insert(
                 ReportMessage(
-                    report_id=report_id, author="officer", template=template, body=body, author_id=officer.id, created_at=now
+                    report_id=report_id,
+                    author="officer",
+                    template=template,
+                    body=body,
+                    author_id=officer.id,
+                    created_at=now,
                 )
             ).returning(ReportMessage.id)
-            contact = await ReportContact.select(ReportContact.email).where(ReportContact.report_id == report_id).first()
+            contact = (
+                await ReportContact.select(ReportContact.email).where(ReportContact.report_id == report_id).first()
+            )
             emailed = bool(contact and contact["email"])
             if emailed:
                 assert contact is not None

@@ -74,7 +74,7 @@ class DeskPages(Controller):
     guards = OFFICERS
 
     @get("/reports", name="desk_queue")
-    async def queue(  # noqa: PLR0913 - one parameter per filter
+    async def queue(  # noqa: PLR0917 - Litestar injects each parameter by name
         self,
         request: Request[Any, Any, Any],
         desk_service: NamedDependency[DeskService],
@@ -131,7 +131,7 @@ class DeskPages(Controller):
         return await render_report(request, desk_service, areas_service, report_id)
 
 
-async def render_report(
+async def render_report(  # noqa: PLR0917 - the page and what to show on it
     request: Request[Any, Any, Any],
     desk: DeskService,
     areas: AreasService,
@@ -178,7 +178,7 @@ class DeskActions(Controller):
     include_in_schema = False
     guards = OFFICERS
 
-    async def _failed(
+    async def _failed(  # noqa: PLR0917 - the page, the form and what went wrong
         self,
         request: Request[Any, Any, Any],
         desk: DeskService,
@@ -417,11 +417,17 @@ class ReferralActions(Controller):
                 raise NotFoundException() from error
             return Template(
                 "reports/desk/refused.html",
-                context={"message": DESK_MESSAGES.get(error.message, DESK_MESSAGES["invalid"]), "report_id": form.values.get("report_id", "")},
+                context={
+                    "message": DESK_MESSAGES.get(error.message, DESK_MESSAGES["invalid"]),
+                    "report_id": form.values.get("report_id", ""),
+                },
                 status_code=HTTP_409_CONFLICT,
             )
         report_id = form.values.get("report_id", "")
-        return Redirect(path=f"/desk/reports/{report_id}#referrals" if report_id.isdigit() else "/desk/reports", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            path=f"/desk/reports/{report_id}#referrals" if report_id.isdigit() else "/desk/reports",
+            status_code=HTTP_303_SEE_OTHER,
+        )
 
     @post("/make")
     async def make(
@@ -430,15 +436,23 @@ class ReferralActions(Controller):
         """Pass on a referral the reporter asked for (their consent is the basis)."""
         form = await read_form(request, "report_id", "shared")
         try:
-            await casework_service.make_requested_referral(_user(request), referral_id, form.values.get("shared", "")[:MAX_MESSAGE])
+            await casework_service.make_requested_referral(
+                _user(request), referral_id, form.values.get("shared", "")[:MAX_MESSAGE]
+            )
         except DeskError as error:
             return Template(
                 "reports/desk/refused.html",
-                context={"message": DESK_MESSAGES.get(error.message, DESK_MESSAGES["invalid"]), "report_id": form.values.get("report_id", "")},
+                context={
+                    "message": DESK_MESSAGES.get(error.message, DESK_MESSAGES["invalid"]),
+                    "report_id": form.values.get("report_id", ""),
+                },
                 status_code=HTTP_409_CONFLICT,
             )
         report_id = form.values.get("report_id", "")
-        return Redirect(path=f"/desk/reports/{report_id}#referrals" if report_id.isdigit() else "/desk/reports", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            path=f"/desk/reports/{report_id}#referrals" if report_id.isdigit() else "/desk/reports",
+            status_code=HTTP_303_SEE_OTHER,
+        )
 
 
 class ThreadPages(Controller):
@@ -451,7 +465,9 @@ class ThreadPages(Controller):
     @get("/", name="desk_threads")
     async def threads(self, casework_service: NamedDependency[CaseworkService]) -> Template:
         """Every thread, with how many reports it links."""
-        return Template("reports/desk/threads.html", context={"threads": await casework_service.threads()}, headers=NO_STORE)
+        return Template(
+            "reports/desk/threads.html", context={"threads": await casework_service.threads()}, headers=NO_STORE
+        )
 
     @get("/{thread_id:int}", name="desk_thread")
     async def thread(
@@ -468,7 +484,13 @@ class ThreadPages(Controller):
         thread, reports = found
         return Template(
             "reports/desk/thread.html",
-            context={"thread": thread, "reports": reports, "form": Form(), "told": told, "area_names": await _area_names(areas_service)},
+            context={
+                "thread": thread,
+                "reports": reports,
+                "form": Form(),
+                "told": told,
+                "area_names": await _area_names(areas_service),
+            },
             headers=NO_STORE,
         )
 
@@ -492,7 +514,13 @@ class ThreadPages(Controller):
             thread, reports = found
             return Template(
                 "reports/desk/thread.html",
-                context={"thread": thread, "reports": reports, "form": form, "told": None, "area_names": await _area_names(areas_service)},
+                context={
+                    "thread": thread,
+                    "reports": reports,
+                    "form": form,
+                    "told": None,
+                    "area_names": await _area_names(areas_service),
+                },
                 status_code=HTTP_400_BAD_REQUEST,
                 headers=NO_STORE,
             )

@@ -16,12 +16,11 @@ from piccolo.query.functions.aggregate import Count
 
 from backend.core import audit
 from backend.core.auth import CurrentUser
-from backend.core.db import write_transaction
-
 from backend.core.clock import Clock
+from backend.core.db import write_transaction
 from backend.reports.services import week_start
 from backend.reports.tables import MemberDivision, Report
-from backend.reports.warning import BASELINE_WEEKS, Warning, early_warnings
+from backend.reports.warning import BASELINE_WEEKS, DivisionWarning, early_warnings
 from backend.settings import Settings
 
 SUPPRESS_BELOW = 5
@@ -44,7 +43,7 @@ class Dashboard:
     by_division: dict[str, int]
     by_week: dict[date, int]
     by_week_category: dict[str, dict[date, int]]
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[DivisionWarning] = field(default_factory=list)
 
 
 class InsightService:
@@ -103,7 +102,8 @@ class InsightService:
             series[week] += n
         warnings = (
             early_warnings(
-                ((row["division_code"], _as_date(row["week_start"]), row["category"], row["n"]) for row in rows), this_week
+                ((row["division_code"], _as_date(row["week_start"]), row["category"], row["n"]) for row in rows),
+                this_week,
             )
             if with_warnings
             else []
@@ -123,7 +123,6 @@ class InsightService:
         """The division a member represents (set by an admin), if any."""
         row = await MemberDivision.select(MemberDivision.division_code).where(MemberDivision.user_id == user_id).first()
         return str(row["division_code"]) if row else None
-
 
     async def assign_member_division(self, admin: CurrentUser, user_id: int, division_code: str) -> None:
         """Record the division a member represents (an admin's decision, audited)."""

@@ -32,6 +32,7 @@ async def _names(areas: AreasService) -> dict[str, str]:
 
 
 async def member_tables(request: Request[Any, Any, Any], insight: InsightService) -> dict[str, Any]:
+    """What a member may see: suppressed counts for the county and their division (never text)."""
     user = current_user(request)
     assert user is not None
     division = await insight.member_division(user.id)
@@ -115,7 +116,9 @@ class MemberInsight(Controller):
         fewer = translate(request, N_("fewer than 5"))
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([translate(request, N_("Area")), translate(request, N_("Category")), translate(request, N_("Reports"))])
+        writer.writerow(
+            [translate(request, N_("Area")), translate(request, N_("Category")), translate(request, N_("Reports"))]
+        )
 
         def cell(value: int | None) -> str:
             return fewer if value is None else str(value)

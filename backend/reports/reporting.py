@@ -169,8 +169,6 @@ class ReportingService:
             if row is None:
                 return False
             now = self.clock.now()
-            await ReportMessage.insert(
-                ReportMessage(report_id=row["id"], author="reporter", body=text, created_at=now)
-            )
+            await ReportMessage.insert(ReportMessage(report_id=row["id"], author="reporter", body=text, created_at=now))
             await Report.update({Report.updated_at: now}).where(Report.id == row["id"])
         return True

@@ -28,13 +28,11 @@ class RetentionResult:
 
 
 async def apply_retention(engine: Engine[Any], now: datetime, *, contact_days: int, text_days: int) -> RetentionResult:
-    """Delete contact details of reports closed more than `contact_days` ago; remove free text older than `text_days`."""
+    """Delete contact details of reports closed over `contact_days` ago; remove free text over `text_days` old."""
     closed_before = now - timedelta(days=contact_days)
     made_before = now - timedelta(days=text_days)
     async with write_transaction(engine):
-        closed = await Report.select(Report.id).where(
-            (Report.status == "closed") & (Report.closed_at < closed_before)
-        )
+        closed = await Report.select(Report.id).where((Report.status == "closed") & (Report.closed_at < closed_before))
         closed_ids = [row["id"] for row in closed]
         deleted = (
             await ReportContact.delete().where(ReportContact.report_id.is_in(closed_ids)).returning(ReportContact.id)
@@ -57,8 +55,8 @@ async def apply_retention(engine: Engine[Any], now: datetime, *, contact_days: i
             await ReportMessage.update({ReportMessage.body: REMOVED}).where(ReportMessage.report_id.is_in(old_ids))
             await Referral.update({Referral.shared: REMOVED}).where(Referral.report_id.is_in(old_ids))
             # Old reports keep no contact either, whatever their state.
-            deleted += await ReportContact.delete().where(ReportContact.report_id.is_in(old_ids)).returning(
-                ReportContact.id
+            deleted += (
+                await ReportContact.delete().where(ReportContact.report_id.is_in(old_ids)).returning(ReportContact.id)
             )
         if deleted or old_ids:
             await audit.record(

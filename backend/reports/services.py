@@ -70,7 +70,7 @@ def week_start(moment: datetime, zone: str) -> date:
     return local - timedelta(days=local.weekday())
 
 
-async def check_submission(  # noqa: C901, PLR0912 - one check per field, in the form's order
+async def check_submission(  # noqa: PLR0912, PLR0915 - one check per field, in the form's order
     raw: dict[str, str], areas: AreasService, locale: str
 ) -> tuple[Submission | None, dict[str, tuple[str, dict[str, object]]]]:
     """Validate a report (from the form or the API). Errors: field -> (message id, parameters)."""
@@ -96,7 +96,9 @@ async def check_submission(  # noqa: C901, PLR0912 - one check per field, in the
         if found.status is LookupStatus.INVALID:
             error("postcode", N_("Enter a postcode, like OX4 1AA, or just its first part, like OX4"))
         elif found.location is None:
-            error("postcode", N_("We could not find that postcode in Oxfordshire. Choose the area from the list instead"))
+            error(
+                "postcode", N_("We could not find that postcode in Oxfordshire. Choose the area from the list instead")
+            )
         else:
             outcode = found.location.outcode
             district_code = found.location.district.code

@@ -32,7 +32,7 @@ def poisson_upper_bound(mean: float, confidence: float = CONFIDENCE) -> int:
 
 
 @dataclass(frozen=True)
-class Warning:
+class DivisionWarning:
     """A division above its bound this week, and the categories that drive it (most reports first)."""
 
     division_code: str
@@ -44,7 +44,7 @@ class Warning:
 
 def early_warnings(
     rows: Iterable[tuple[str, date, str, int]], this_week: date, *, weeks: int = BASELINE_WEEKS
-) -> list[Warning]:
+) -> list[DivisionWarning]:
     """Divisions flagged this week. `rows`: (division code, week start, category, count), any weeks.
 
     Only divisions with at least one report this week can be flagged; weeks without reports count as 0.
@@ -67,5 +67,5 @@ def early_warnings(
         bound = poisson_upper_bound(mean)
         if total > bound:
             drivers = tuple(sorted(by_category.items(), key=lambda item: (-item[1], item[0])))
-            flagged.append(Warning(division, total, round(mean, 3), bound, drivers))
+            flagged.append(DivisionWarning(division, total, round(mean, 3), bound, drivers))
     return sorted(flagged, key=lambda item: (-(item.count - item.upper_bound), item.division_code))

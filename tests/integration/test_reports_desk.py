@@ -35,12 +35,23 @@ async def test_triage_sets_level_due_date_grading_and_assignee(
     response = await post_form(
         client,
         f"/desk/reports/{report_id}/triage",
-        {"category": "group_tension", "area": f"division:{COWLEY}", "tension_level": "4", "grading": "evidenced", "assign": "me"},
+        {
+            "category": "group_tension",
+            "area": f"division:{COWLEY}",
+            "tension_level": "4",
+            "grading": "evidenced",
+            "assign": "me",
+        },
         token_from=f"/desk/reports/{report_id}",
     )
     assert response.status_code == 303, response.text
     row = (await Report.select().where(Report.id == report_id))[0]
-    assert (row["status"], row["category"], row["tension_level"], row["grading"]) == ("triaged", "group_tension", 4, "evidenced")
+    assert (row["status"], row["category"], row["tension_level"], row["grading"]) == (
+        "triaged",
+        "group_tension",
+        4,
+        "evidenced",
+    )
     assert (row["division_code"], row["district_code"], row["assignee_id"]) == (COWLEY, "E07000178", officer.id)
     assert row["due_at"] == clock.now() + timedelta(days=2)  # level 4: two days
     entry = await AuditEntry.select().where(AuditEntry.action == "reports.triaged").first()
@@ -69,7 +80,8 @@ async def test_states_close_with_an_outcome_and_reopen(
     row = (await Report.select(Report.status, Report.outcome, Report.closed_at).where(Report.id == report_id))[0]
     assert (row["status"], row["outcome"], row["closed_at"]) == ("closed", "referred_on", clock.now())
     resident_view = await client.get(f"/reports/r/{token}")
-    assert "Closed" in resident_view.text and "Referred on" in resident_view.text
+    assert "Closed" in resident_view.text
+    assert "Referred on" in resident_view.text
     reopened = await post_form(client, f"{here}/reopen", {"reopen_reason": "A new incident"}, token_from=here)
     assert reopened.status_code == 303
     row = (await Report.select(Report.status, Report.closed_at).where(Report.id == report_id))[0]
@@ -145,7 +157,9 @@ async def test_viewing_a_hate_incident_is_audited_and_others_are_not(
     hate, rumour = await _report_id(0), await _report_id(1)
     await client.get(f"/desk/reports/{hate}")
     await client.get(f"/desk/reports/{rumour}")
-    views = await AuditEntry.select(AuditEntry.subject_id, AuditEntry.actor_id).where(AuditEntry.action == "reports.viewed")
+    views = await AuditEntry.select(AuditEntry.subject_id, AuditEntry.actor_id).where(
+        AuditEntry.action == "reports.viewed"
+    )
     assert views == [{"subject_id": str(hate), "actor_id": officer.id}]
 
 
@@ -157,12 +171,18 @@ async def test_redaction_hides_the_original_from_officers_but_not_admins(
     officer = await people(Role.OFFICER)
     await sign_in(client, officer, clock)
     here = f"/desk/reports/{report_id}"
-    no_reason = await post_form(client, f"{here}/redact", {"redacted_description": "[name] shouted at us."}, token_from=here)
+    no_reason = await post_form(
+        client, f"{here}/redact", {"redacted_description": "[name] shouted at us."}, token_from=here
+    )
     assert no_reason.status_code == 400
     response = await post_form(
         client,
         f"{here}/redact",
-        {"redacted_description": "[name] at [address] shouted at us.", "redacted_impact": "", "redaction_reason": "Names a person"},
+        {
+            "redacted_description": "[name] at [address] shouted at us.",
+            "redacted_impact": "",
+            "redaction_reason": "Names a person",
+        },
         token_from=here,
     )
     assert response.status_code == 303
@@ -185,16 +205,26 @@ async def test_unredacted_release_needs_a_second_officer(
     first, second = await people(Role.OFFICER), await people(Role.OFFICER)
     await sign_in(client, first, clock)
     here = f"/desk/reports/{report_id}"
-    referral = {"recipient": "police", "recipient_name": "", "shared": "The whole report", "basis": "crime_prevention", "unredacted": "yes"}
+    referral = {
+        "recipient": "police",
+        "recipient_name": "",
+        "shared": "The whole report",
+        "basis": "crime_prevention",
+        "unredacted": "yes",
+    }
     assert (await post_form(client, f"{here}/refer", referral, token_from=here)).status_code == 303
     made = await Referral.select().first()
     assert made is not None
     assert made["status"] == "awaiting_approval"
-    own = await post_form(client, f"/desk/referrals/{made['id']}/approve", {"report_id": str(report_id)}, token_from=here)
+    own = await post_form(
+        client, f"/desk/referrals/{made['id']}/approve", {"report_id": str(report_id)}, token_from=here
+    )
     assert own.status_code == 409
     await client.post("/sign-out", data={"_csrf_token": await csrf_token(client, "/account")})
     await sign_in(client, second, clock)
-    approved = await post_form(client, f"/desk/referrals/{made['id']}/approve", {"report_id": str(report_id)}, token_from=here)
+    approved = await post_form(
+        client, f"/desk/referrals/{made['id']}/approve", {"report_id": str(report_id)}, token_from=here
+    )
     assert approved.status_code == 303
     row = (await Referral.select().where(Referral.id == made["id"]))[0]
     assert (row["status"], row["approved_by"], row["referred_by"]) == ("made", second.id, first.id)
@@ -208,10 +238,14 @@ async def test_a_rumour_thread_tells_reporters_with_an_email(
     officer = await people(Role.OFFICER)
     await sign_in(client, officer, clock)
     first, second = await _report_id(0), await _report_id(1)
-    start = await post_form(client, f"/desk/reports/{first}/thread", {"thread_title": "Centre closing"}, token_from=f"/desk/reports/{first}")
+    start = await post_form(
+        client, f"/desk/reports/{first}/thread", {"thread_title": "Centre closing"}, token_from=f"/desk/reports/{first}"
+    )
     assert start.status_code == 303
     thread_id = (await Report.select(Report.thread_id).where(Report.id == first))[0]["thread_id"]
-    link = await post_form(client, f"/desk/reports/{second}/thread", {"thread_id": str(thread_id)}, token_from=f"/desk/reports/{second}")
+    link = await post_form(
+        client, f"/desk/reports/{second}/thread", {"thread_id": str(thread_id)}, token_from=f"/desk/reports/{second}"
+    )
     assert link.status_code == 303
     counter = await post_form(
         client,

@@ -36,6 +36,9 @@ PATH_EXAMPLES = {
     "booking_id": "1",
     "feedback_id": "1",
     "entry_id": "1",
+    "report_id": "1",
+    "referral_id": "1",
+    "thread_id": "1",
 }
 VIEWERS = ("anonymous", *[role.value for role in Role])
 

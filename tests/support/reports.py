@@ -41,7 +41,8 @@ async def form_page(client: AsyncTestClient[Litestar]) -> tuple[str, str]:
     assert page.status_code == 200, page.text
     csrf = CSRF_FIELD.search(page.text)
     nonce = NONCE_FIELD.search(page.text)
-    assert csrf and nonce
+    assert csrf
+    assert nonce
     return csrf.group(1), nonce.group(1)
 
 

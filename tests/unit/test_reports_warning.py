@@ -34,9 +34,7 @@ def test_a_division_above_its_own_baseline_is_flagged_with_its_drivers() -> None
     # A week older than the baseline window is ignored: 40 nine weeks ago does not raise the baseline.
     rows += [("E58000001", week(9), "rumour", 40)]
     warnings = early_warnings(rows, THIS_WEEK)
-    assert [(w.division_code, w.count, w.baseline_mean, w.upper_bound) for w in warnings] == [
-        ("E58000001", 7, 2.0, 6)
-    ]
+    assert [(w.division_code, w.count, w.baseline_mean, w.upper_bound) for w in warnings] == [("E58000001", 7, 2.0, 6)]
     assert warnings[0].categories == (("rumour", 4), ("protest", 3))
 
 
