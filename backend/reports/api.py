@@ -62,6 +62,10 @@ IdempotencyKey = Annotated[
 ]
 SESSION: list[dict[str, list[str]]] = [{"session": []}]
 OFFICER_GUARDS = [requires_roles(Role.OFFICER, Role.ADMIN), requires_same_origin]
+STAFF_ANSWERS = {
+    401: ResponseSpec(data_container=ApiErrorOut, description="Not signed in"),
+    403: ResponseSpec(data_container=ApiErrorOut, description="Not an officer or admin, or a cross-site request"),
+}
 
 
 class InformationIn(msgspec.Struct):
@@ -208,6 +212,7 @@ class ReportsApi(Controller):
         guards=OFFICER_GUARDS,
         security=SESSION,
         summary="The officers' queue",
+        responses={HTTP_200_OK: ResponseSpec(data_container=QueueOut, description="The queue"), **STAFF_ANSWERS},
         description=(
             "Reports (no text) with filters, most urgent first, 50 a page; with counts by status. Officers and admins."
         ),
@@ -261,6 +266,7 @@ class ReportsApi(Controller):
             HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiErrorOut, description="Invalid choice"),
             HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiErrorOut, description="No such report"),
             HTTP_409_CONFLICT: ResponseSpec(data_container=ApiErrorOut, description="Closed"),
+            **STAFF_ANSWERS,
         },
     )
     async def triage(
@@ -292,6 +298,7 @@ class ReportsApi(Controller):
             HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiErrorOut, description="Unknown outcome"),
             HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiErrorOut, description="No such report"),
             HTTP_409_CONFLICT: ResponseSpec(data_container=ApiErrorOut, description="Already closed"),
+            **STAFF_ANSWERS,
         },
     )
     async def close(
@@ -315,6 +322,7 @@ class ReportsApi(Controller):
         responses={
             HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiErrorOut, description="Unknown template"),
             HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiErrorOut, description="No such report"),
+            **STAFF_ANSWERS,
         },
     )
     async def reply(

@@ -54,6 +54,9 @@ EXAMPLES: dict[str, str] = {
     "/waitlist/{token:str}": "/waitlist/not-a-real-offer-token-xyz",
     "/waitlist/place/{token:str}": "/waitlist/place/not-a-real-place-token-xyz",
     "/partner/events/{event_id:int}/feedback": "/partner/events/1/feedback",
+    "/reports/r/{token:str}": "/reports/r/not-a-real-report-token-xyz",
+    "/desk/reports/{report_id:int}": "/desk/reports/1",
+    "/desk/threads/{thread_id:int}": "/desk/threads/1",
 }
 
 
