@@ -11,8 +11,8 @@ from litestar.testing import AsyncTestClient
 
 from backend.core.clock import SettableClock
 from backend.core.roles import Role
-from backend.settings import Settings
 from backend.reports.tables import Report
+from backend.settings import Settings
 from tests.access.reports import EXPECTED
 from tests.access.roles import PUBLIC
 from tests.support.people import CSRF_FIELD, PeopleFactory, sign_in, sign_in_resident

@@ -87,7 +87,7 @@ async def test_members_see_their_division_and_the_county_with_small_counts_suppr
 async def test_an_admin_sets_a_members_division(
     client: AsyncTestClient[Litestar], people: PeopleFactory, clock: SettableClock
 ) -> None:
-    from tests.support.people import post_form  # noqa: PLC0415
+    from tests.support.people import post_form
 
     member = await people(Role.MEMBER)
     await sign_in(client, await people(Role.ADMIN), clock)
