@@ -58,59 +58,51 @@ class InsightService:
         """The Monday of the current week."""
         return week_start(self.clock.now(), self.settings.time_zone)
 
-    async def weekly_rows(self, since: date, division: str | None = None) -> list[dict[str, Any]]:
-        """(week, division, district, category, n) from `since` on — one grouped query on an indexed column."""
+    async def _counts(self, columns: list[Any], since: date, division: str | None) -> list[dict[str, Any]]:
+        """Reports counted by some columns from `since` on: one grouped query on the indexed week column."""
         query = (
-            Report.select(
-                Report.week_start,
-                Report.division_code,
-                Report.district_code,
-                Report.category,
-                Count(Report.id, alias="n"),
-            )
-            .where(Report.week_start >= since)
-            .group_by(Report.week_start, Report.division_code, Report.district_code, Report.category)
+            Report.select(*columns, Count(Report.id, alias="n")).where(Report.week_start >= since).group_by(*columns)
         )
         if division is not None:
             query = query.where(Report.division_code == division)
         return await query
 
     async def dashboard(self, division: str | None = None, *, with_warnings: bool = True) -> Dashboard:
-        """Counts by category, district, division and week (optionally one division), and the early warnings."""
+        """Counts by category, district, division and week (optionally one division), and the early warnings.
+
+        A few small grouped queries rather than one wide one: each answers at most a few hundred rows.
+        """
         this_week = self.this_week()
         weeks = [this_week - timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
-        since = min(weeks[0], this_week - timedelta(weeks=BASELINE_WEEKS))
-        rows = await self.weekly_rows(since, division)
+        first = weeks[0]
+        by_week_category: dict[str, dict[date, int]] = {}
+        by_week: dict[date, int] = dict.fromkeys(weeks, 0)
         by_category: dict[str, int] = defaultdict(int)
+        for row in await self._counts([Report.week_start, Report.category], first, division):
+            week = _as_date(row["week_start"])
+            series = by_week_category.setdefault(row["category"], dict.fromkeys(weeks, 0))
+            series[week] += row["n"]
+            by_week[week] = by_week.get(week, 0) + row["n"]
+            by_category[row["category"]] += row["n"]
+        by_area = await self._counts([Report.district_code, Report.division_code], first, division)
         by_district: dict[str, int] = defaultdict(int)
         by_division: dict[str, int] = defaultdict(int)
-        by_week: dict[date, int] = dict.fromkeys(weeks, 0)
-        by_week_category: dict[str, dict[date, int]] = {}
-        total = 0
-        for row in rows:
-            week = _as_date(row["week_start"])
-            if week < weeks[0]:
-                continue
-            n = row["n"]
-            total += n
-            by_category[row["category"]] += n
-            by_district[row["district_code"]] += n
+        for row in by_area:
+            by_district[row["district_code"]] += row["n"]
             if row["division_code"]:
-                by_division[row["division_code"]] += n
-            by_week[week] = by_week.get(week, 0) + n
-            series = by_week_category.setdefault(row["category"], dict.fromkeys(weeks, 0))
-            series[week] += n
-        warnings = (
-            early_warnings(
-                ((row["division_code"], _as_date(row["week_start"]), row["category"], row["n"]) for row in rows),
-                this_week,
-            )
-            if with_warnings
-            else []
-        )
+                by_division[row["division_code"]] += row["n"]
+        warnings: list[DivisionWarning] = []
+        if with_warnings:
+            baseline_start = this_week - timedelta(weeks=BASELINE_WEEKS)
+            past = await self._counts([Report.division_code, Report.week_start], baseline_start, division)
+            current = await self._counts([Report.division_code, Report.category], this_week, division)
+            rows = [(row["division_code"], _as_date(row["week_start"]), "", row["n"]) for row in past]
+            rows = [row for row in rows if row[1] < this_week]
+            rows += [(row["division_code"], this_week, row["category"], row["n"]) for row in current]
+            warnings = early_warnings(rows, this_week)
         return Dashboard(
             weeks=weeks,
-            total=total,
+            total=sum(by_week.values()),
             by_category=dict(by_category),
             by_district=dict(by_district),
             by_division=dict(by_division),

@@ -103,14 +103,15 @@ async def check_submission(  # noqa: PLR0912, PLR0915 - one check per field, in 
             outcode = found.location.outcode
             district_code = found.location.district.code
             division_code = found.location.division.code if found.location.division else division_code
-    if division_code:
-        division = await areas.division(division_code)
-        if division is None:
+    if not postcode:  # a district or division picked from the list (a postcode's come from the lookup itself)
+        if division_code:
+            division = await areas.division(division_code)
+            if division is None:
+                error("area", N_("Choose an area from the list"))
+            else:
+                district_code = division.district.code
+        elif district_code and not any(item.code == district_code for item in await areas.list_districts()):
             error("area", N_("Choose an area from the list"))
-        elif not postcode:
-            district_code = division.district.code
-    if district_code and not any(item.code == district_code for item in await areas.list_districts()):
-        error("area", N_("Choose an area from the list"))
     if not (postcode or division_code or district_code) and "postcode" not in errors:
         error("postcode", N_("Enter a postcode or choose the area where it happened"))
     place = raw.get("place_description", "")

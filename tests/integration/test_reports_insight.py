@@ -24,7 +24,7 @@ async def _reports(
     for n in range(count):
         await Report.insert(
             Report(
-                reference=f"TR-{division[-4:]}{weeks_ago:02d}{n:03d}{category[:2]}",
+                reference=f"T{division[-3:]}{weeks_ago:02d}{n:03d}{category[:2]}",
                 token_hash=f"{division}-{weeks_ago}-{n}-{category}",
                 category=category,
                 district_code="E07000178",
