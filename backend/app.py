@@ -73,6 +73,7 @@ DOMAIN_CONTROLLERS = (
     "backend.events.discovery_controllers",
     "backend.bookings.controllers",
     "backend.engagement.controllers",
+    "backend.reports.controllers",
 )
 
 

@@ -23,6 +23,7 @@ from backend.core.templating import build_environment
 from backend.engagement import demo as engagement_demo
 from backend.events import demo as events_demo
 from backend.events import reference as events_reference
+from backend.reports import demo as reports_demo
 from backend.settings import Settings
 
 logger = logging.getLogger("hearby.seed")
@@ -64,6 +65,9 @@ async def seed_demo_content(settings: Settings, clock: Clock | None = None) -> N
     async def engagement(_engine: Engine[Any]) -> None:
         await engagement_demo.load_demo(settings)
 
-    loaders = [accounts, events, engagement]
+    async def reports(_engine: Engine[Any]) -> None:
+        await reports_demo.load_demo(settings, clock)
+
+    loaders = [accounts, events, engagement, reports]
     await _with_engine(settings, loaders)
     logger.info("demo content loaded for %d domains", len(loaders))

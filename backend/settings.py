@@ -35,6 +35,8 @@ class Settings:
     database_pool_size: int = 10
     max_body_bytes: int = 1_048_576
     anonymous_posts_per_minute: int = 30
+    report_contact_retention_days: int = 90
+    report_text_retention_days: int = 365
     log_level: str = "INFO"
     release: str = ""
     mail_backend: str = "log"
@@ -112,6 +114,8 @@ class Settings:
             database_pool_size=int(env.get("DATABASE_POOL_SIZE", "10")),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", "1048576")),
             anonymous_posts_per_minute=int(env.get("ANONYMOUS_POSTS_PER_MINUTE", "30")),
+            report_contact_retention_days=int(env.get("REPORT_CONTACT_RETENTION_DAYS", "90")),
+            report_text_retention_days=int(env.get("REPORT_TEXT_RETENTION_DAYS", "365")),
             log_level=env.get("LOG_LEVEL", "INFO"),
             release=env.get("RELEASE", ""),
             mail_backend=env.get("MAIL_BACKEND", "smtp" if production else "log"),

@@ -33,9 +33,10 @@ from backend.events import listing
 from backend.events.ports import BookingsPort
 from backend.notifications import jobs as notifications_jobs
 from backend.notifications.delivery import BatchHandler, CleanupHook, Handler, core_handlers
+from backend.reports import jobs as reports_jobs
 from backend.settings import Settings
 
-JOB_MODULES: tuple[ModuleType, ...] = (accounts_jobs, events_jobs, bookings_jobs, notifications_jobs)
+JOB_MODULES: tuple[ModuleType, ...] = (accounts_jobs, events_jobs, bookings_jobs, notifications_jobs, reports_jobs)
 
 
 def cleanups() -> dict[str, CleanupHook]:

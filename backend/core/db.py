@@ -27,6 +27,7 @@ PICCOLO_APPS = [
     "backend.events.piccolo_app",
     "backend.bookings.piccolo_app",
     "backend.engagement.piccolo_app",
+    "backend.reports.piccolo_app",
 ]
 
 

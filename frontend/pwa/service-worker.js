@@ -21,7 +21,7 @@
 //   POST (sign-in, a staff action) must reach the server or fail visibly,
 //   never be answered from a cache. The exception is a resident's submission
 //   (a booking, a cancellation, a waiting-list request, answer or leaving,
-//   feedback): when the network is gone it
+//   feedback, a tension report): when the network is gone it
 //   is kept on the phone (IndexedDB) and sent when the phone is back online,
 //   so nothing a resident submits is lost. Each such form carries its own
 //   idempotency nonce, so sending it again can never book twice.
@@ -56,6 +56,8 @@ const QUEUEABLE = [
   /^\/waitlist\/place\/[\w-]+\/leave$/,
   /^\/have-your-say\/\d+$/, // an answer (its form's nonce stores it once)
   /^\/feedback$/, // feedback on a page (nonce too)
+  /^\/reports\/new$/, // a tension report (its nonce makes it one report however often it is sent)
+  /^\/reports\/r\/[\w-]+\/add$/,
 ];
 const QUEUE_DB = "hearby-queue";
 const QUEUE_STORE = "submissions";

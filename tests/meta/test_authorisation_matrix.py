@@ -45,6 +45,9 @@ PATH_EXAMPLES = {
     "entry_id": "1",
     "question_id": "1",
     "answer_id": "1",
+    "report_id": "1",
+    "referral_id": "1",
+    "thread_id": "1",
 }
 # They end or change this viewer's session; their access is checked with a session of their own below.
 SESSION_ENDING = frozenset(

@@ -61,6 +61,9 @@ EXAMPLES: dict[str, str] = {
     "/you-said-we-did/unsubscribe/{token:str}": "/you-said-we-did/unsubscribe/not-a-real-unsubscribe-token",
     "/officer/engagement/questions/{question_id:int}": "/officer/engagement/questions/1",
     "/officer/engagement/answers/{answer_id:int}": "/officer/engagement/answers/1",
+    "/reports/r/{token:str}": "/reports/r/not-a-real-report-token-xyz",
+    "/desk/reports/{report_id:int}": "/desk/reports/1",
+    "/desk/threads/{thread_id:int}": "/desk/threads/1",
 }
 
 

@@ -1,0 +1,64 @@
+"""Demo tension reports (never loaded in production): a few weeks of reports across the county, a spike in one
+Oxford division so the early-warning list has something to show, and the demo member's division."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from backend.accounts.demo import demo_service
+from backend.core.clock import Clock
+from backend.reports.services import digest, week_start
+from backend.reports.tables import MemberDivision, Report
+from backend.settings import Settings
+
+COWLEY = "E58002068"
+LEYS = "E58002090"
+PARKS = "E58002094"
+ABINGDON_EAST = "E58002040"
+OXFORD = "E07000178"
+VALE = "E07000180"
+# (division, district, category, weeks ago, how many, what happened)
+DEMO_REPORTS = (
+    (COWLEY, OXFORD, "rumour", 0, 4, "People say the community centre will close to make room for a hostel."),
+    (COWLEY, OXFORD, "flags_symbols", 0, 2, "Stickers telling people to leave have appeared on bus shelters."),
+    (COWLEY, OXFORD, "rumour", 2, 1, "A post claims new arrivals get council houses first."),
+    (COWLEY, OXFORD, "group_tension", 5, 1, "An argument between two groups of parents outside the school."),
+    (LEYS, OXFORD, "services_unfairness", 1, 2, "Families feel the food bank is being used by people from elsewhere."),
+    (LEYS, OXFORD, "unsafe_space", 3, 1, "Young people say they are moved on from the park every evening."),
+    (PARKS, OXFORD, "protest", 1, 1, "A march is planned and neighbours are worried about counter-protests."),
+    (ABINGDON_EAST, VALE, "online_hate", 2, 1, "A local group page is sharing abusive memes about a mosque."),
+    (ABINGDON_EAST, VALE, "hate_incident", 4, 1, "A woman wearing a hijab was shouted at in the market place."),
+)
+
+
+async def load_demo(settings: Settings, clock: Clock) -> None:
+    """Add the demo reports once (idempotent: keyed by their references), and the demo member's division."""
+    now = clock.now()
+    number = 0
+    for division, district, category, weeks_ago, count, text in DEMO_REPORTS:
+        for _ in range(count):
+            number += 1
+            reference = f"TR-DEMO{number:02d}"
+            if await Report.exists().where(Report.reference == reference):
+                continue
+            when = now - timedelta(weeks=weeks_ago, hours=number)
+            await Report.insert(
+                Report(
+                    reference=reference,
+                    token_hash=digest(f"demo-report-{number}"),
+                    category=category,
+                    hate_kind="religion" if category == "hate_incident" else "",
+                    district_code=district,
+                    division_code=division,
+                    description=text,
+                    source="saw",
+                    grading="evidenced",
+                    week_start=week_start(when, "Europe/London"),
+                    created_at=when,
+                    updated_at=when,
+                )
+            )
+    people, _total = await demo_service(settings, clock).people.list_users("member@hearby.localhost", limit=1)
+    member = next((person for person in people if person.email == "member@hearby.localhost"), None)
+    if member and not await MemberDivision.exists().where(MemberDivision.user_id == member.id):
+        await MemberDivision.insert(MemberDivision(user_id=member.id, division_code=COWLEY))
