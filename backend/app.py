@@ -68,6 +68,7 @@ DOMAIN_CONTROLLERS = (
     "backend.notifications.controllers",
     "backend.events.controllers",
     "backend.bookings.controllers",
+    "backend.exchanges.controllers",
 )
 
 

@@ -48,6 +48,7 @@ class Settings:
     vapid_public_key: str | None = None
     vapid_subject: str = "mailto:hearby@oxfordshire.gov.uk"
     dev_tools: bool = True
+    exchanges_retention_months: int = 12
     data_dir: Path = field(default=REPO_ROOT / "var")
 
     @property
@@ -123,6 +124,7 @@ class Settings:
             vapid_public_key=env.get("VAPID_PUBLIC_KEY") or None,
             vapid_subject=env.get("VAPID_SUBJECT", "mailto:hearby@oxfordshire.gov.uk"),
             dev_tools=not production and env.get("DEV_TOOLS", "true").lower() in {"1", "true", "yes"},
+            exchanges_retention_months=int(env.get("EXCHANGES_RETENTION_MONTHS", "12")),
             data_dir=data_dir,
         )
 

@@ -26,6 +26,7 @@ PICCOLO_APPS = [
     "backend.notifications.piccolo_app",
     "backend.events.piccolo_app",
     "backend.bookings.piccolo_app",
+    "backend.exchanges.piccolo_app",
 ]
 
 
