@@ -14,7 +14,7 @@ from backend.settings import Settings
 logger = logging.getLogger("hearby.seed")
 
 # In dependency order: later domains' demo content refers to earlier domains' data.
-DOMAINS = ("areas", "accounts", "notifications", "events", "bookings")
+DOMAINS = ("areas", "accounts", "notifications", "events", "bookings", "exchanges")
 
 
 def _loaders(module_suffix: str, function: str) -> list[Callable[..., Awaitable[None]]]:

@@ -87,7 +87,9 @@ class ExchangesPublicApi(Controller):
     security = [{}]
 
     @get("/topics", name="api_exchange_topics", opt=PUBLIC, summary="Topics open for Listening Exchanges")
-    async def topics(self, request: Request[Any, Any, Any], exchange_setup: NamedDependency[SetupService]) -> list[TopicOut]:
+    async def topics(
+        self, request: Request[Any, Any, Any], exchange_setup: NamedDependency[SetupService]
+    ) -> list[TopicOut]:
         """Every published topic, in the request's language."""
         return [
             TopicOut(t.slug, t.title, t.summary, t.statements, t.min_disagreement, t.lang)
@@ -112,9 +114,20 @@ class ExchangesPublicApi(Controller):
         return Response(
             [
                 SlotOut(
-                    s.id, s.starts_at, s.ends_at, s.cut_off_at, s.online, s.venue, s.postcode, s.area, s.features,
-                    s.facilitator_name, s.pairs_left, s.languages, s.interpreter,
-                )  # fmt: skip
+                    id=s.id,
+                    starts_at=s.starts_at,
+                    ends_at=s.ends_at,
+                    cut_off_at=s.cut_off_at,
+                    online=s.online,
+                    venue=s.venue,
+                    postcode=s.postcode,
+                    area=s.area,
+                    features=s.features,
+                    facilitator_first_name=s.facilitator_name,
+                    pairs_left=s.pairs_left,
+                    languages=s.languages,
+                    interpreter=s.interpreter,
+                )
                 for s in slots
             ]
         )
@@ -181,9 +194,16 @@ class ExchangesPublicApi(Controller):
             )
         )
         if result.outcome is IntakeOutcome.SLOTS_GONE:
-            return _error(request, HTTP_409_CONFLICT, "slots_closed", N_("Choose at least one session you could attend"))
+            return _error(
+                request, HTTP_409_CONFLICT, "slots_closed", N_("Choose at least one session you could attend")
+            )
         if result.outcome is IntakeOutcome.KEY_REUSED:
-            return _error(request, HTTP_422_UNPROCESSABLE_ENTITY, "key_reused", N_("This key was already used for another request."))
+            return _error(
+                request,
+                HTTP_422_UNPROCESSABLE_ENTITY,
+                "key_reused",
+                N_("This key was already used for another request."),
+            )
         if result.outcome is IntakeOutcome.NOT_FOUND:
             return _error(request, HTTP_404_NOT_FOUND, "not_found", N_("We could not find this topic."))
         base = request.app.state["settings"].base_url
@@ -208,7 +228,9 @@ class ExchangesPublicApi(Controller):
         match = None
         if status.slot is not None:
             s = status.slot
-            match = MatchOut(s.starts_at, s.ends_at, s.online, s.venue, s.postcode, s.area, s.facilitator_name, s.online_link)
+            match = MatchOut(
+                s.starts_at, s.ends_at, s.online, s.venue, s.postcode, s.area, s.facilitator_name, s.online_link
+            )
         return Response(StatusOut(status.reference, status.topic_title, status.status, status.slot_ids, match))
 
 

@@ -72,7 +72,7 @@ _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 def language_name(code: str, locale: str) -> str:
     """A language's name in the reader's language ("polski", "Polish", "پولش")."""
     try:
-        return Locale.parse(locale).languages.get(code, code)
+        return str(Locale.parse(locale).languages.get(code, code))
     except (ValueError, TypeError):
         return code
 

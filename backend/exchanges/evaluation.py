@@ -25,7 +25,6 @@ from backend.exchanges.common import (
     BEFORE,
     CANCELLED,
     CONFIRMED,
-    CONTROL,
     FOLLOW_UP,
     NO_SHOW,
     WITHDRAWN,
@@ -138,7 +137,10 @@ class EvaluationService:
         no_show: set[int] = set()
         matched: set[int] = set()
         for pair in pairs:
-            for request_id, mark in ((pair["request_a"], pair["attendance_a"]), (pair["request_b"], pair["attendance_b"])):
+            for request_id, mark in (
+                (pair["request_a"], pair["attendance_a"]),
+                (pair["request_b"], pair["attendance_b"]),
+            ):
                 if request_id is None:
                     continue
                 matched.add(request_id)
@@ -238,8 +240,7 @@ class EvaluationService:
             ]
             for wave in (BEFORE, AFTER, FOLLOW_UP):
                 survey = surveys.get((row["id"], wave))
-                for measure in MEASURES:
-                    line.append(survey[measure] if survey else "")
+                line.extend(survey[measure] if survey else "" for measure in MEASURES)
             after = surveys.get((row["id"], AFTER))
             line.append(after["heard"] if after and after["heard"] is not None else "")
             line.append(after["understand_better"] if after and after["understand_better"] is not None else "")
@@ -295,7 +296,7 @@ DATA_DICTIONARY: tuple[tuple[str, str], ...] = (
     ("follow_up_understanding", "Four weeks after: the same understanding measure."),
     ("follow_up_willingness", "Four weeks after: the same willingness measure."),
     ("after_heard", "Straight after: how far they felt heard, 1-7."),
-    ("after_understand_better", "Straight after: \"I understand their view better\", 1-7."),
+    ("after_understand_better", 'Straight after: "I understand their view better", 1-7.'),
     ("after_comment", "Their comment, only when they agreed to share it with the researchers."),
 )
 
@@ -309,7 +310,7 @@ def chart_svg(dashboard: Dashboard, wave: str, labels: dict[str, str], groups: d
     bars = []
     row = 0
     for measure in MEASURES:
-        for group in groups:
+        for group, group_label in groups.items():
             change = dashboard.changes[measure][wave][group]
             share = 0.0 if change.mean is None else max(-1.0, min(1.0, change.mean / ranges[measure]))
             width = abs(share) * 150
@@ -318,7 +319,7 @@ def chart_svg(dashboard: Dashboard, wave: str, labels: dict[str, str], groups: d
                     "y": 10 + row * 22,
                     "x": 200 if share >= 0 else 200 - width,
                     "width": round(width, 1),
-                    "label": f"{labels[measure]} — {groups[group]}",
+                    "label": f"{labels[measure]} — {group_label}",
                     "group": group,
                     "value": change.mean,
                     "suppressed": change.suppressed,

@@ -27,7 +27,17 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "about": ("languages", "needs", "first_name", "email"),
 }
 LIST_FIELDS = ("slots", "languages", "needs")
-VALUE_FIELDS = (*STANCE_FIELDS, "consent", "adult", "thermometer", "understanding", "willingness", "first_name", "email", "nonce")
+VALUE_FIELDS = (
+    *STANCE_FIELDS,
+    "consent",
+    "adult",
+    "thermometer",
+    "understanding",
+    "willingness",
+    "first_name",
+    "email",
+    "nonce",
+)
 MAX_FIRST_NAME = 80
 
 
@@ -39,7 +49,9 @@ def _int_in(form: Form, name: str, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
-def check_step(request: Request[Any, Any, Any], form: Form, step: str, topic: TopicView, open_slots: set[int]) -> None:
+def check_step(  # noqa: PLR0912 - one branch per step and field
+    request: Request[Any, Any, Any], form: Form, step: str, topic: TopicView, open_slots: set[int]
+) -> None:
     """Record the errors of one step (what was typed stays in `form`)."""
     if step == "stances":
         for index in range(1, len(topic.statements) + 1):
@@ -68,7 +80,9 @@ def check_step(request: Request[Any, Any, Any], form: Form, step: str, topic: To
         check_email(request, form)
 
 
-def first_step_with_errors(request: Request[Any, Any, Any], form: Form, topic: TopicView, open_slots: set[int]) -> str | None:
+def first_step_with_errors(
+    request: Request[Any, Any, Any], form: Form, topic: TopicView, open_slots: set[int]
+) -> str | None:
     """Check every step (a whole request arrives at once when sent from the offline queue); the first failing."""
     for step in STEPS:
         check_step(request, form, step, topic, open_slots)
@@ -137,7 +151,11 @@ def check_topic(request: Request[Any, Any, Any], form: Form, locales: tuple[str,
     if not MIN_STATEMENTS <= len(statements) <= MAX_STATEMENTS:
         form.add_error(request, "statements_en", N_("Enter 3 to 5 statements, one on each line"))
     content: dict[str, dict[str, Any]] = {
-        "en": {"title": form.values.get("title_en", ""), "summary": form.values.get("summary_en", ""), "statements": statements}
+        "en": {
+            "title": form.values.get("title_en", ""),
+            "summary": form.values.get("summary_en", ""),
+            "statements": statements,
+        }
     }
     for code in locales:
         if code == "en":
@@ -145,9 +163,15 @@ def check_topic(request: Request[Any, Any, Any], form: Form, locales: tuple[str,
         title = form.values.get(f"title_{code}", "")
         translated = [line.strip() for line in form.values.get(f"statements_{code}", "").splitlines() if line.strip()]
         if translated and len(translated) != len(statements):
-            form.add_error(request, f"statements_{code}", N_("Enter as many statements as in English, in the same order"))
+            form.add_error(
+                request, f"statements_{code}", N_("Enter as many statements as in English, in the same order")
+            )
         if title:
-            content[code] = {"title": title, "summary": form.values.get(f"summary_{code}", ""), "statements": translated}
+            content[code] = {
+                "title": title,
+                "summary": form.values.get(f"summary_{code}", ""),
+                "statements": translated,
+            }
     threshold = _int_in(form, "min_disagreement", 1, 4 * MAX_STATEMENTS)
     if threshold is None:
         form.add_error(request, "min_disagreement", N_("Enter a number from 1 to 20"))
@@ -168,7 +192,7 @@ def _local_datetime(form: Form, date_name: str, time_name: str, zone: str) -> da
     return day.replace(hour=clock.hour, minute=clock.minute, tzinfo=ZoneInfo(zone))
 
 
-def check_slot(
+def check_slot(  # noqa: PLR0912 - one check per field of the slot form
     request: Request[Any, Any, Any],
     form: Form,
     *,

@@ -3,11 +3,13 @@ changing slots and withdrawing."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import asyncpg
 from piccolo.engine.base import Engine
 
 from backend.core.clock import Clock
@@ -42,6 +44,8 @@ from backend.exchanges.tables import (
     ExchangeTopic,
 )
 from backend.settings import Settings
+
+_UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError)
 
 
 class IntakeOutcome(StrEnum):
@@ -115,7 +119,9 @@ class IntakeService:
 
     async def create(self, intake: Intake) -> IntakeResult:
         """Store the request, its stances, the before-questionnaire and the slots, and email the link; once per key."""
-        request_hash = keyed(self.settings.secret_key, "exchange-intake", intake.request_key) if intake.request_key else None
+        request_hash = (
+            keyed(self.settings.secret_key, "exchange-intake", intake.request_key) if intake.request_key else None
+        )
         if request_hash:
             replay = await self._replay(request_hash, intake)
             if replay is not None:
@@ -128,7 +134,6 @@ class IntakeService:
             return IntakeResult(IntakeOutcome.SLOTS_GONE, closed_slots=tuple(intake.slot_ids))
         reference = new_reference()
         token = request_token(self.settings.secret_key, reference)
-        now = self.clock.now()
         text = content_for(topic["content"], intake.locale)
         email = self.renderer.render(
             "exchange_notice",
@@ -141,51 +146,69 @@ class IntakeService:
             link=self._url(f"/exchanges/requests/{token}"),
         )
         try:
-            async with write_transaction(self.engine):
-                if request_hash and await ExchangeRequest.exists().where(ExchangeRequest.request_key == request_hash):
-                    raise _Replayed
-                rows = await ExchangeRequest.insert(
-                    ExchangeRequest(
-                        reference=reference,
-                        topic_id=intake.topic_id,
-                        token_hash=digest(token),
-                        request_key=request_hash,
-                        participant_key=person_key(self.settings.secret_key, intake.email),
-                        email=intake.email,
-                        first_name=intake.first_name,
-                        user_id=intake.user_id,
-                        locale=intake.locale,
-                        languages=intake.languages,
-                        needs=intake.needs,
-                        status=WAITING,
-                        consented_at=now,
-                        created_at=now,
-                    )
-                ).returning(ExchangeRequest.id)
-                request_id = int(rows[0]["id"])
-                await ExchangeStance.insert(ExchangeStance(request_id=request_id, answers=intake.stances))
-                await ExchangeSurvey.insert(
-                    ExchangeSurvey(
-                        request_id=request_id,
-                        wave=BEFORE,
-                        wave_key=f"{request_id}:{BEFORE}",
-                        thermometer=intake.thermometer,
-                        understanding=intake.understanding,
-                        willingness=intake.willingness,
-                        answered_at=now,
-                    )
-                )
-                await self._set_slots(request_id, usable)
-                await enqueue(EMAIL, f"exchange-received:{request_id}", email)
-        except _Replayed:
+            request_id = await self._insert(intake, reference, token, request_hash, usable, email)
+        except _UNIQUE_VIOLATIONS:  # the same key raced past the check on PostgreSQL
+            request_id = None
+        if request_id is None:
             replay = await self._replay(request_hash or "", intake)
             return replay or IntakeResult(IntakeOutcome.KEY_REUSED)
         closed = tuple(sorted(set(intake.slot_ids) - set(usable)))
         return IntakeResult(IntakeOutcome.CREATED, reference=reference, token=token, closed_slots=closed)
 
+    async def _insert(  # noqa: PLR0917 - the parts of one request, prepared before the write lock
+        self,
+        intake: Intake,
+        reference: str,
+        token: str,
+        request_hash: str | None,
+        usable: list[int],
+        email: dict[str, str],
+    ) -> int | None:
+        """Insert the request and its parts in one write transaction; None when its key was already used."""
+        now = self.clock.now()
+        async with write_transaction(self.engine):
+            if request_hash and await ExchangeRequest.exists().where(ExchangeRequest.request_key == request_hash):
+                return None
+            rows = await ExchangeRequest.insert(
+                ExchangeRequest(
+                    reference=reference,
+                    topic_id=intake.topic_id,
+                    token_hash=digest(token),
+                    request_key=request_hash,
+                    participant_key=person_key(self.settings.secret_key, intake.email),
+                    email=intake.email,
+                    first_name=intake.first_name,
+                    user_id=intake.user_id,
+                    locale=intake.locale,
+                    languages=intake.languages,
+                    needs=intake.needs,
+                    status=WAITING,
+                    consented_at=now,
+                    created_at=now,
+                )
+            ).returning(ExchangeRequest.id)
+            request_id = int(rows[0]["id"])
+            await ExchangeStance.insert(ExchangeStance(request_id=request_id, answers=intake.stances))
+            await ExchangeSurvey.insert(
+                ExchangeSurvey(
+                    request_id=request_id,
+                    wave=BEFORE,
+                    wave_key=f"{request_id}:{BEFORE}",
+                    thermometer=intake.thermometer,
+                    understanding=intake.understanding,
+                    willingness=intake.willingness,
+                    answered_at=now,
+                )
+            )
+            await self._set_slots(request_id, usable)
+            await enqueue(EMAIL, f"exchange-received:{request_id}", email)
+        return request_id
+
     async def _replay(self, request_hash: str, intake: Intake) -> IntakeResult | None:
         row = (
-            await ExchangeRequest.select(ExchangeRequest.reference, ExchangeRequest.topic_id, ExchangeRequest.participant_key)
+            await ExchangeRequest.select(
+                ExchangeRequest.reference, ExchangeRequest.topic_id, ExchangeRequest.participant_key
+            )
             .where(ExchangeRequest.request_key == request_hash)
             .first()
         )
@@ -212,7 +235,9 @@ class IntakeService:
 
     async def request_id_for(self, token: str) -> int | None:
         """The request a token opens (never another's)."""
-        row = await ExchangeRequest.select(ExchangeRequest.id).where(ExchangeRequest.token_hash == digest(token)).first()
+        row = (
+            await ExchangeRequest.select(ExchangeRequest.id).where(ExchangeRequest.token_hash == digest(token)).first()
+        )
         return int(row["id"]) if row else None
 
     async def status(self, token: str, locale: str) -> RequestStatus | None:
@@ -300,7 +325,9 @@ class IntakeService:
 
     async def withdraw(self, token: str) -> tuple[int, int | None] | None:
         """Withdraw: delete the stance and survey answers and the slots; returns (request id, freed pair id)."""
-        row = await ExchangeRequest.select(ExchangeRequest.id).where(ExchangeRequest.token_hash == digest(token)).first()
+        row = (
+            await ExchangeRequest.select(ExchangeRequest.id).where(ExchangeRequest.token_hash == digest(token)).first()
+        )
         if row is None:
             return None
         request_id = int(row["id"])
@@ -327,9 +354,7 @@ class IntakeService:
         result = []
         for row in rows:
             topic = await ExchangeTopic.select(ExchangeTopic.content).where(ExchangeTopic.id == row["topic_id"]).first()
-            result.append((row["reference"], content_for(topic["content"] if topic else {}, locale)["title"], row["status"]))
+            result.append(
+                (row["reference"], content_for(topic["content"] if topic else {}, locale)["title"], row["status"])
+            )
         return result
-
-
-class _Replayed(Exception):
-    """Another submission with the same key won the race."""

@@ -45,8 +45,8 @@ from backend.exchanges.common import (
     slot_view,
 )
 from backend.exchanges.intake import IntakeService
-from backend.exchanges.sessions import SessionsService
 from backend.exchanges.matching import Candidate, Pair, SlotSpec, disagreement, match_slot
+from backend.exchanges.sessions import SessionsService
 from backend.exchanges.tables import (
     ExchangeAvailability,
     ExchangeLeader,
@@ -174,7 +174,9 @@ class PairingService:
 
     # --- a run -----------------------------------------------------------------------------------------
 
-    async def run_matching(self, slot_id: int, officer: CurrentUser | None = None, *, at_cut_off: bool = False) -> RunResult:
+    async def run_matching(
+        self, slot_id: int, officer: CurrentUser | None = None, *, at_cut_off: bool = False
+    ) -> RunResult:
         """Match a slot's pool now; write the pairs; tell those matched and, at the cut-off, those left over."""
         run_id = secrets.token_hex(8)
         slot_row = await ExchangeSlot.select().where(ExchangeSlot.id == slot_id).first()
@@ -227,9 +229,13 @@ class PairingService:
     async def _randomise(self, slot: SlotView, candidates: list[Candidate], share: int) -> tuple[list[Candidate], int]:
         """Assign not-yet-randomised requests to the wait-list control with probability `share`%."""
         draw = random.SystemRandom()
-        rows = await ExchangeRequest.select(ExchangeRequest.id, ExchangeRequest.arm).where(
-            ExchangeRequest.id.is_in([c.id for c in candidates])
-        ) if candidates else []
+        rows = (
+            await ExchangeRequest.select(ExchangeRequest.id, ExchangeRequest.arm).where(
+                ExchangeRequest.id.is_in([c.id for c in candidates])
+            )
+            if candidates
+            else []
+        )
         fresh = {row["id"] for row in rows if not row["arm"]}
         held: set[int] = set()
         until = slot.ends_at + FOLLOW_UP_AFTER + timedelta(days=1)
@@ -240,9 +246,13 @@ class PairingService:
                 if controlled:
                     values.update({ExchangeRequest.status: CONTROL, ExchangeRequest.control_until: until})
                     held.add(request_id)
-                done = await ExchangeRequest.update(values).where(
-                    ExchangeRequest.id == request_id, ExchangeRequest.status == WAITING, ExchangeRequest.arm == ""
-                ).returning(ExchangeRequest.id)
+                done = (
+                    await ExchangeRequest.update(values)
+                    .where(
+                        ExchangeRequest.id == request_id, ExchangeRequest.status == WAITING, ExchangeRequest.arm == ""
+                    )
+                    .returning(ExchangeRequest.id)
+                )
                 if done and controlled:
                     await self._schedule_surveys(request_id, slot)
                     await self._notice(request_id, "control", f"exchange-control:{request_id}", slot_id=slot.id)
@@ -257,19 +267,25 @@ class PairingService:
         first, second = sorted((keys[pair.a], keys[pair.b]))
         pair_key = f"{topic['id']}:{first}:{second}"
         async with write_transaction(self.engine):
-            taken = await ExchangeRequest.update(
-                {ExchangeRequest.status: MATCHED, ExchangeRequest.last_slot_at: slot.starts_at}
-            ).where(ExchangeRequest.id.is_in([pair.a, pair.b]), ExchangeRequest.status == WAITING).returning(
-                ExchangeRequest.id
+            taken = (
+                await ExchangeRequest.update(
+                    {ExchangeRequest.status: MATCHED, ExchangeRequest.last_slot_at: slot.starts_at}
+                )
+                .where(ExchangeRequest.id.is_in([pair.a, pair.b]), ExchangeRequest.status == WAITING)
+                .returning(ExchangeRequest.id)
             )
             if len(taken) != 2 or await ExchangePair.exists().where(ExchangePair.pair_key == pair_key):
                 await self._undo(taken)
                 return False
-            seat = await ExchangeSlot.update({ExchangeSlot.pairs_taken: ExchangeSlot.pairs_taken + 1}).where(
-                ExchangeSlot.id == slot.id,
-                ExchangeSlot.pairs_taken < ExchangeSlot.pairs_capacity,
-                ExchangeSlot.status == "open",
-            ).returning(ExchangeSlot.id)
+            seat = (
+                await ExchangeSlot.update({ExchangeSlot.pairs_taken: ExchangeSlot.pairs_taken + 1})
+                .where(
+                    ExchangeSlot.id == slot.id,
+                    ExchangeSlot.pairs_taken < ExchangeSlot.pairs_capacity,
+                    ExchangeSlot.status == "open",
+                )
+                .returning(ExchangeSlot.id)
+            )
             if not seat:
                 await self._undo(taken)
                 return False
@@ -353,7 +369,9 @@ class PairingService:
 
     async def _confirm(self, request_id: int, pair_id: int, slot: SlotView) -> None:
         """The confirmation (with .ics), the two reminders and the after/follow-up invitations."""
-        await self._notice(request_id, "matched", f"exchange-matched:{pair_id}:{request_id}", slot_id=slot.id, attach=True)
+        await self._notice(
+            request_id, "matched", f"exchange-matched:{pair_id}:{request_id}", slot_id=slot.id, attach=True
+        )
         now = self.clock.now()
         for before in REMINDERS_BEFORE:
             due = slot.starts_at - before
@@ -390,7 +408,9 @@ class PairingService:
             return
         async with write_transaction(self.engine):
             kind = "reminder_soon" if hours <= 2 else "reminder"
-            await self._notice(request_id, kind, f"exchange-reminder-email:{pair_id}:{request_id}:{hours}", slot_id=pair["slot_id"])
+            await self._notice(
+                request_id, kind, f"exchange-reminder-email:{pair_id}:{request_id}:{hours}", slot_id=pair["slot_id"]
+            )
 
     async def send_survey_invite(self, request_id: int, wave: str, pair_id: int) -> None:
         """The after or follow-up invitation, unless withdrawn, cancelled, or the person did not come."""
@@ -409,7 +429,7 @@ class PairingService:
 
     # --- leaders' slots --------------------------------------------------------------------------------
 
-    async def book_leader_slot(self, token: str, slot_id: int) -> str:
+    async def book_leader_slot(self, token: str, slot_id: int) -> str:  # noqa: PLR0911 - one answer per refusal
         """Book a leader's slot for a waiting request whose stance differs enough: first come, first served.
 
         Answers "booked", "full", "not_eligible" or "not_found".
@@ -433,14 +453,20 @@ class PairingService:
             return "not_eligible"
         slot = slot_view(slot_row)
         async with write_transaction(self.engine):
-            seat = await ExchangeSlot.update({ExchangeSlot.pairs_taken: ExchangeSlot.pairs_taken + 1}).where(
-                ExchangeSlot.id == slot_id, ExchangeSlot.pairs_taken < ExchangeSlot.pairs_capacity
-            ).returning(ExchangeSlot.id)
+            seat = (
+                await ExchangeSlot.update({ExchangeSlot.pairs_taken: ExchangeSlot.pairs_taken + 1})
+                .where(ExchangeSlot.id == slot_id, ExchangeSlot.pairs_taken < ExchangeSlot.pairs_capacity)
+                .returning(ExchangeSlot.id)
+            )
             if not seat:
                 return "full"
-            taken = await ExchangeRequest.update(
-                {ExchangeRequest.status: MATCHED, ExchangeRequest.last_slot_at: slot.starts_at}
-            ).where(ExchangeRequest.id == request_id, ExchangeRequest.status == WAITING).returning(ExchangeRequest.id)
+            taken = (
+                await ExchangeRequest.update(
+                    {ExchangeRequest.status: MATCHED, ExchangeRequest.last_slot_at: slot.starts_at}
+                )
+                .where(ExchangeRequest.id == request_id, ExchangeRequest.status == WAITING)
+                .returning(ExchangeRequest.id)
+            )
             if not taken:
                 await ExchangeSlot.update({ExchangeSlot.pairs_taken: ExchangeSlot.pairs_taken - 1}).where(
                     ExchangeSlot.id == slot_id
@@ -469,10 +495,10 @@ class PairingService:
         partner: int | None = None
         slot_id = 0
         async with write_transaction(self.engine):
-            pair = await ExchangePair.update(
-                {ExchangePair.status: CANCELLED, ExchangePair.cancelled_at: self.clock.now()}
-            ).where(ExchangePair.id == pair_id, ExchangePair.status == CONFIRMED).returning(
-                ExchangePair.slot_id, ExchangePair.request_a, ExchangePair.request_b
+            pair = (
+                await ExchangePair.update({ExchangePair.status: CANCELLED, ExchangePair.cancelled_at: self.clock.now()})
+                .where(ExchangePair.id == pair_id, ExchangePair.status == CONFIRMED)
+                .returning(ExchangePair.slot_id, ExchangePair.request_a, ExchangePair.request_b)
             )
             if not pair:
                 return None
@@ -491,7 +517,12 @@ class PairingService:
                 await ExchangeAvailability.insert(
                     ExchangeAvailability(request_id=request_id, slot_id=slot_id, pair_key=f"{request_id}:{slot_id}")
                 ).on_conflict(target=ExchangeAvailability.pair_key, action="DO NOTHING")
-                await self._notice(request_id, "partner_cancelled", f"exchange-partner-cancelled:{pair_id}:{request_id}", slot_id=slot_id)
+                await self._notice(
+                    request_id,
+                    "partner_cancelled",
+                    f"exchange-partner-cancelled:{pair_id}:{request_id}",
+                    slot_id=slot_id,
+                )
         if rematch and partner is not None:
             await self.run_matching(slot_id)
         return partner
@@ -521,4 +552,3 @@ class PairingService:
         if pair_id is not None:
             await self.cancel_pair(pair_id, request_id)
         return True
-

@@ -100,7 +100,7 @@ class RequestSteps(Controller):
             raise NotFoundException()
         return topic
 
-    async def _render(
+    async def _render(  # noqa: PLR0917 - the page's parts
         self,
         request: Request[Any, Any, Any],
         setup: SetupService,
@@ -110,7 +110,8 @@ class RequestSteps(Controller):
         status_code: int = 200,
         notice: str = "",
     ) -> Template:
-        form.values["nonce"] = form.values.get("nonce") if NONCE.match(form.values.get("nonce", "")) else secrets.token_urlsafe(24)
+        nonce = form.values.get("nonce", "")
+        form.values["nonce"] = nonce if NONCE.match(nonce) else secrets.token_urlsafe(24)
         slots = await setup.open_slots(topic.id)
         carried = [name for name in VALUE_FIELDS if name not in STEP_FIELDS[step] and form.values.get(name)]
         carried_lists = {name: form.lists.get(name, []) for name in LIST_FIELDS if name not in STEP_FIELDS[step]}
@@ -169,22 +170,30 @@ class RequestSteps(Controller):
     ) -> Response[Any]:
         """The last step: check everything (it may arrive whole from the offline queue), store it once, redirect."""
         topic = await self._topic(request, exchange_setup, slug)
-        form = await read_form(request, *VALUE_FIELDS, list_names=LIST_FIELDS)
+        form = await read_form(request, "go", *VALUE_FIELDS, list_names=LIST_FIELDS)
+        if form.values.get("go") == "back":
+            return await self._render(request, exchange_setup, topic, form, "slots")
         open_slots = {slot.id for slot in await exchange_setup.open_slots(topic.id)}
         failing = first_step_with_errors(request, form, topic, open_slots)
         if failing is not None:
             notice = ""
             if failing == "slots" and form.lists.get("slots"):
-                notice = translate(request, N_("The sessions you chose have just closed. Choose another; your other answers are kept."))
+                notice = translate(
+                    request, N_("The sessions you chose have just closed. Choose another; your other answers are kept.")
+                )
             return await self._render(request, exchange_setup, topic, form, failing, HTTP_400_BAD_REQUEST, notice)
         user = current_user(request)
         nonce = form.values.get("nonce", "")
-        intake = intake_from(form, topic, request_locale(request), user.id if user else None, nonce if NONCE.match(nonce) else None)
+        intake = intake_from(
+            form, topic, request_locale(request), user.id if user else None, nonce if NONCE.match(nonce) else None
+        )
         result = await exchange_intake.create(intake)
         if result.outcome in {IntakeOutcome.CREATED, IntakeOutcome.REPLAYED}:
             return see_other(f"/exchanges/requests/{result.token}?sent=1")
         if result.outcome is IntakeOutcome.SLOTS_GONE:
-            notice = translate(request, N_("The sessions you chose have just closed. Choose another; your other answers are kept."))
+            notice = translate(
+                request, N_("The sessions you chose have just closed. Choose another; your other answers are kept.")
+            )
             form.lists["slots"] = []
             return await self._render(request, exchange_setup, topic, form, "slots", HTTP_409_CONFLICT, notice)
         form.values.pop("nonce", None)
@@ -198,7 +207,7 @@ class RequestLink(Controller):
     path = "/exchanges/requests/{token:str}"
     include_in_schema = False
 
-    async def _show(
+    async def _show(  # noqa: PLR0917 - the page's parts
         self,
         request: Request[Any, Any, Any],
         setup: SetupService,
@@ -289,7 +298,7 @@ class RequestLink(Controller):
         return see_other(f"/exchanges/requests/{token}?withdrawn=1")
 
     @post("/leader/{slot_id:int}", name="exchange_book_leader", opt=PUBLIC)
-    async def book_leader(
+    async def book_leader(  # noqa: PLR0917 - Litestar injects each parameter by name
         self,
         request: Request[Any, Any, Any],
         exchange_setup: NamedDependency[SetupService],
@@ -357,11 +366,20 @@ class RequestLink(Controller):
         if request_id is None:
             return page("link_not_valid", HTTP_404_NOT_FOUND)
         form = await read_form(
-            request, "thermometer", "understanding", "willingness", "heard", "understand_better", "comment", "comment_shared"
+            request,
+            "thermometer",
+            "understanding",
+            "willingness",
+            "heard",
+            "understand_better",
+            "comment",
+            "comment_shared",
         )
         answers = check_survey(request, form, wave)
         if answers is None or not open_now or answered:
             status = HTTP_400_BAD_REQUEST if form.errors else HTTP_409_CONFLICT
-            return page("survey", status, wave=wave, token=token, open_now=open_now, answered=answered, form=form, thanks=False)
+            return page(
+                "survey", status, wave=wave, token=token, open_now=open_now, answered=answered, form=form, thanks=False
+            )
         await exchange_sessions.answer(request_id, wave, answers)
         return see_other(f"/exchanges/requests/{token}/survey/{wave}?thanks=1")

@@ -90,10 +90,11 @@ class SessionsService:
         pairs = await ExchangePair.select().where(ExchangePair.slot_id == slot_id, ExchangePair.status == CONFIRMED)
         ids = [p["request_a"] for p in pairs] + [p["request_b"] for p in pairs if p["request_b"]]
         rows = {
-            r["id"]: r
-            for r in (await ExchangeRequest.select().where(ExchangeRequest.id.is_in(ids)) if ids else [])
+            r["id"]: r for r in (await ExchangeRequest.select().where(ExchangeRequest.id.is_in(ids)) if ids else [])
         }
-        leaders = {row["id"]: row["name"] for row in await ExchangeLeader.select(ExchangeLeader.id, ExchangeLeader.name)}
+        leaders = {
+            row["id"]: row["name"] for row in await ExchangeLeader.select(ExchangeLeader.id, ExchangeLeader.name)
+        }
 
         def person(request_id: int, mark: str) -> Participant:
             row = rows.get(request_id, {})
@@ -116,9 +117,7 @@ class SessionsService:
             for p in sorted(pairs, key=lambda p: p["id"])
         ]
 
-    async def mark(
-        self, pair_id: int, marks: dict[int, str], note: str, user: CurrentUser
-    ) -> tuple[bool, list[int]]:
+    async def mark(self, pair_id: int, marks: dict[int, str], note: str, user: CurrentUser) -> tuple[bool, list[int]]:
         """Record attendance (audited). Returns (done, requests whose partner did not come: to be re-offered)."""
         pair = await ExchangePair.select().where(ExchangePair.id == pair_id).first()
         if pair is None or pair["status"] != CONFIRMED:
@@ -146,9 +145,11 @@ class SessionsService:
                 for absent, partner in ((a, b), (b, a)):
                     if marks.get(absent) == NO_SHOW and marks.get(partner) != NO_SHOW:
                         # The one who came is offered a new match: back in the pool for later slots.
-                        done = await ExchangeRequest.update({ExchangeRequest.status: WAITING}).where(
-                            ExchangeRequest.id == partner, ExchangeRequest.status == MATCHED
-                        ).returning(ExchangeRequest.id)
+                        done = (
+                            await ExchangeRequest.update({ExchangeRequest.status: WAITING})
+                            .where(ExchangeRequest.id == partner, ExchangeRequest.status == MATCHED)
+                            .returning(ExchangeRequest.id)
+                        )
                         if done:
                             re_offer.append(partner)
         return True, re_offer
@@ -189,25 +190,28 @@ class SessionsService:
         if ended is None:
             return False
         due = ended if wave == AFTER else ended + FOLLOW_UP_AFTER
-        return now >= due
+        return bool(now >= due)
 
     async def answer(self, request_id: int, wave: str, answers: SurveyAnswers) -> bool:
         """Store one wave once (a second answer changes nothing)."""
         async with write_transaction(self.engine):
-            inserted = await ExchangeSurvey.insert(
-                ExchangeSurvey(
-                    request_id=request_id,
-                    wave=wave,
-                    wave_key=f"{request_id}:{wave}",
-                    thermometer=answers.thermometer,
-                    understanding=answers.understanding,
-                    willingness=answers.willingness,
-                    heard=answers.heard,
-                    understand_better=answers.understand_better,
-                    comment=answers.comment[:2000],
-                    comment_shared=answers.comment_shared,
-                    answered_at=self.clock.now(),
+            inserted = (
+                await ExchangeSurvey.insert(
+                    ExchangeSurvey(
+                        request_id=request_id,
+                        wave=wave,
+                        wave_key=f"{request_id}:{wave}",
+                        thermometer=answers.thermometer,
+                        understanding=answers.understanding,
+                        willingness=answers.willingness,
+                        heard=answers.heard,
+                        understand_better=answers.understand_better,
+                        comment=answers.comment[:2000],
+                        comment_shared=answers.comment_shared,
+                        answered_at=self.clock.now(),
+                    )
                 )
-            ).on_conflict(target=ExchangeSurvey.wave_key, action="DO NOTHING").returning(ExchangeSurvey.id)
+                .on_conflict(target=ExchangeSurvey.wave_key, action="DO NOTHING")
+                .returning(ExchangeSurvey.id)
+            )
         return bool(inserted)
-

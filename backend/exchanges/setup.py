@@ -180,7 +180,9 @@ class SetupService:
             slot_id = int(rows[0]["id"])
             if data.leader_id is None:
                 await enqueue(CUT_OFF, f"exchange-cut-off:{slot_id}", {"slot_id": slot_id}, due_at=data.cut_off_at)
-            await audit.record("exchanges.slot_created", actor=officer, subject_type="exchange_slot", subject_id=slot_id)
+            await audit.record(
+                "exchanges.slot_created", actor=officer, subject_type="exchange_slot", subject_id=slot_id
+            )
         return slot_id
 
     async def slot(self, slot_id: int, *, with_link: bool = False) -> SlotView | None:
@@ -231,9 +233,7 @@ class SetupService:
     async def facilitator_slots(self, facilitator_id: int) -> list[SlotView]:
         """A facilitator's slots, soonest first."""
         rows = await (
-            ExchangeSlot.select()
-            .where(ExchangeSlot.facilitator_id == facilitator_id)
-            .order_by(ExchangeSlot.starts_at)
+            ExchangeSlot.select().where(ExchangeSlot.facilitator_id == facilitator_id).order_by(ExchangeSlot.starts_at)
         )
         return [slot_view(row) for row in rows]
 

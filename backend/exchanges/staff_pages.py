@@ -75,10 +75,16 @@ class OfficerExchanges(Controller):
     @get("/topics/new", name="officer_exchange_topic_new")
     async def new_topic(self) -> Template:
         """The topic form."""
-        return page("officer/topic_new", form=Form(values={"min_disagreement": "6", "control_share": "0"}), locales=SUPPORTED_LOCALES)
+        return page(
+            "officer/topic_new",
+            form=Form(values={"min_disagreement": "6", "control_share": "0"}),
+            locales=SUPPORTED_LOCALES,
+        )
 
     @post("/topics/new")
-    async def create_topic(self, request: Request[Any, Any, Any], exchange_setup: NamedDependency[SetupService]) -> Response[Any]:
+    async def create_topic(
+        self, request: Request[Any, Any, Any], exchange_setup: NamedDependency[SetupService]
+    ) -> Response[Any]:
         """Add a topic (audited)."""
         form = await read_form(request, *TOPIC_FIELDS, "min_disagreement", "control_share")
         data = check_topic(request, form, SUPPORTED_LOCALES)
@@ -87,7 +93,9 @@ class OfficerExchanges(Controller):
         await exchange_setup.create_topic(data, _user(request))
         return see_other("/officer/exchanges")
 
-    async def _slot_page(self, request: Request[Any, Any, Any], setup: SetupService, form: Form, status: int = 200) -> Template:
+    async def _slot_page(
+        self, request: Request[Any, Any, Any], setup: SetupService, form: Form, status: int = 200
+    ) -> Template:
         topics = await setup.topics(_locale(request), published_only=False)
         return page(
             "officer/slot_new",
@@ -100,13 +108,20 @@ class OfficerExchanges(Controller):
         )
 
     @get("/slots/new", name="officer_exchange_slot_new")
-    async def new_slot(self, request: Request[Any, Any, Any], exchange_setup: NamedDependency[SetupService]) -> Template:
+    async def new_slot(
+        self, request: Request[Any, Any, Any], exchange_setup: NamedDependency[SetupService]
+    ) -> Template:
         """The slot form."""
-        form = Form(values={"cut_off_hours": "48", "pairs_capacity": "4", "start": "18:30", "end": "19:30"}, lists={"languages": ["en"]})
+        form = Form(
+            values={"cut_off_hours": "48", "pairs_capacity": "4", "start": "18:30", "end": "19:30"},
+            lists={"languages": ["en"]},
+        )
         return await self._slot_page(request, exchange_setup, form)
 
     @post("/slots/new")
-    async def create_slot(self, request: Request[Any, Any, Any], exchange_setup: NamedDependency[SetupService]) -> Response[Any]:
+    async def create_slot(
+        self, request: Request[Any, Any, Any], exchange_setup: NamedDependency[SetupService]
+    ) -> Response[Any]:
         """Add a slot (audited); its matching runs by itself at the cut-off."""
         form = await read_form(request, *SLOT_FIELDS, list_names=("languages", "features"))
         topics = await exchange_setup.topics("en", published_only=False)
@@ -125,12 +140,16 @@ class OfficerExchanges(Controller):
         return see_other("/officer/exchanges")
 
     @get("/leaders/new", name="officer_exchange_leader_new")
-    async def new_leader(self, request: Request[Any, Any, Any], exchange_setup: NamedDependency[SetupService]) -> Template:
+    async def new_leader(
+        self, request: Request[Any, Any, Any], exchange_setup: NamedDependency[SetupService]
+    ) -> Template:
         """The community leader form."""
         return page("officer/leader_new", topics=await exchange_setup.topics(_locale(request), published_only=False))
 
     @post("/leaders/new")
-    async def create_leader(self, request: Request[Any, Any, Any], exchange_setup: NamedDependency[SetupService]) -> Response[Any]:
+    async def create_leader(
+        self, request: Request[Any, Any, Any], exchange_setup: NamedDependency[SetupService]
+    ) -> Response[Any]:
         """Add a leader (audited)."""
         form = await read_form(request, "topic_id", "name", "role_title", "stances", "statement")
         topics = await exchange_setup.topics(_locale(request), published_only=False)
@@ -161,7 +180,9 @@ class OfficerExchanges(Controller):
         if slot is None:
             raise NotFoundException()
         pairs = await exchange_sessions.pairs(slot_id)
-        return page("facilitator/slot", slot=slot, pairs=pairs, officer=True, marks=ATTENDANCE_LABELS, **choices(request))
+        return page(
+            "facilitator/slot", slot=slot, pairs=pairs, officer=True, marks=ATTENDANCE_LABELS, **choices(request)
+        )
 
     @post("/slots/{slot_id:int}/match", name="officer_exchange_match")
     async def match(
@@ -247,7 +268,13 @@ class FacilitatorExchanges(Controller):
             raise NotFoundException()
         pairs = await exchange_sessions.pairs(slot_id)
         return page(
-            "facilitator/slot", slot=slot, pairs=pairs, officer=False, marks=ATTENDANCE_LABELS, saved=bool(saved), **choices(request)
+            "facilitator/slot",
+            slot=slot,
+            pairs=pairs,
+            officer=False,
+            marks=ATTENDANCE_LABELS,
+            saved=bool(saved),
+            **choices(request),
         )
 
     @post("/pairs/{pair_id:int}/attendance", name="facilitator_exchange_attendance")
@@ -261,7 +288,9 @@ class FacilitatorExchanges(Controller):
             if key.startswith("mark_") and key[5:].isdigit() and isinstance(value, str):
                 marks[int(key[5:])] = value
         note = data.get("note", "")
-        slot_id = await exchange_pairing.mark_attendance(pair_id, marks, note if isinstance(note, str) else "", _user(request))
+        slot_id = await exchange_pairing.mark_attendance(
+            pair_id, marks, note if isinstance(note, str) else "", _user(request)
+        )
         if slot_id is None:
             raise NotFoundException()
         return see_other(f"/facilitator/exchanges/slots/{slot_id}?saved=1")
