@@ -15,9 +15,8 @@ Two people may be paired in a slot when
 Among those, the matcher picks at most `capacity` pairs maximising the total disagreement: a maximum-weight
 matching (networkx, Edmonds' blossom algorithm). When the capacity binds, `n - 2k` dummy people, each liked
 by everyone with a weight larger than any total, absorb all but `2k` people, so the blossom algorithm itself
-finds the best matching of at most `k` pairs (exact, not a truncation). Edges are first thinned to each
-person's `2k - 1` strongest (a kernel that keeps an optimal `k`-matching: a dropped edge of an optimal
-matching can always be swapped for a kept one at least as heavy), which keeps large pools fast.
+finds the best matching of at most `k` pairs (exact, not a truncation). The edges are first thinned to a
+kernel that provably still holds an optimal `k`-matching (see `_kernel`), which keeps large pools fast.
 """
 
 from __future__ import annotations
@@ -121,44 +120,87 @@ def eligible_edges(slot: SlotSpec, candidates: Iterable[Candidate]) -> list[Pair
     return edges
 
 
+def _rank(edge: Pair) -> tuple[int, int, int]:
+    """A strict order of edges: heavier first, then by ids."""
+    return (-edge.disagreement, edge.a, edge.b)
+
+
 def _kernel(edges: list[Pair], capacity: int) -> list[Pair]:
-    """Each person's 2k-1 heaviest edges (ties broken by ids), which still hold an optimal k-matching."""
-    keep = max(1, 2 * capacity - 1)
-    ordered = sorted(edges, key=lambda e: (-e.disagreement, e.a, e.b))
+    """Edges that still hold an optimal matching of at most k = `capacity` pairs.
+
+    1. Keep an edge only if it is among the 2k best-ranked at both its ends: in an optimal k-matching (best by
+       weight, then rank), an edge that is not could be swapped for one of the 2k better edges at that end whose
+       other end is free (the other k-1 pairs cover only 2k-2 people), a contradiction.
+    2. Every person now has at most 2k edges, so the other k-1 pairs touch at most (2k-2)·2k of them: an optimal
+       matching lies within the (2k-2)·2k + 1 best-ranked edges by the same swap argument.
+    """
+    keep = 2 * capacity
+    ordered = sorted(edges, key=_rank)
     counts: dict[int, int] = {}
-    kept: set[Pair] = set()
+    rank_at: dict[tuple[int, int], tuple[int, int]] = {}
     for edge in ordered:
-        if counts.get(edge.a, 0) < keep:
-            kept.add(edge)
-        if counts.get(edge.b, 0) < keep:
-            kept.add(edge)
         counts[edge.a] = counts.get(edge.a, 0) + 1
         counts[edge.b] = counts.get(edge.b, 0) + 1
-    return [edge for edge in ordered if edge in kept]
+        rank_at[(edge.a, edge.b)] = (counts[edge.a], counts[edge.b])
+    degree_kernel = [e for e in ordered if max(rank_at[(e.a, e.b)]) <= keep]
+    return degree_kernel[: (2 * capacity - 2) * 2 * capacity + 1]
 
 
-def best_matching(edges: Sequence[Pair], capacity: int) -> list[Pair]:
-    """The matching of at most `capacity` pairs with the greatest total disagreement (ties: fewest pairs)."""
-    if capacity <= 0 or not edges:
-        return []
-    edges = _kernel(list(edges), capacity)
+def _max_weight(edges: Sequence[Pair], weights: dict[Pair, int], penalty: float = 0.0) -> list[Pair]:
+    """A maximum-weight matching for `weights - penalty` (edges no heavier than the penalty left out)."""
+    graph: nx.Graph[int] = nx.Graph()
+    by_key = {(e.a, e.b): e for e in edges}
+    for edge in edges:
+        if weights[edge] > penalty:
+            graph.add_edge(edge.a, edge.b, weight=weights[edge] - penalty)
+    return sorted(by_key[(min(u, v), max(u, v))] for u, v in nx.max_weight_matching(graph))
+
+
+def _with_dummies(edges: Sequence[Pair], capacity: int) -> list[Pair]:
+    """Exact at any size: `n - 2k` dummies, each worth more than every real pair together, absorb all but 2k."""
     people = sorted({e.a for e in edges} | {e.b for e in edges})
-    graph: nx.Graph[object] = nx.Graph()
+    graph: nx.Graph[tuple[str, int]] = nx.Graph()
     by_key = {(e.a, e.b): e for e in edges}
     for edge in edges:
         graph.add_edge(("p", edge.a), ("p", edge.b), weight=edge.disagreement)
-    spare = len(people) - 2 * capacity
-    if spare > 0:
-        big = sum(e.disagreement for e in edges) + 1
-        for index in range(spare):
-            for person in people:
-                graph.add_edge(("d", index), ("p", person), weight=big)
+    big = sum(e.disagreement for e in edges) + 1
+    for index in range(len(people) - 2 * capacity):
+        for person in people:
+            graph.add_edge(("d", index), ("p", person), weight=big)
     chosen = []
     for u, v in nx.max_weight_matching(graph):
         if u[0] == "p" and v[0] == "p":
-            low, high = sorted((int(u[1]), int(v[1])))
-            chosen.append(by_key[(low, high)])
+            chosen.append(by_key[(min(u[1], v[1]), max(u[1], v[1]))])
     return sorted(chosen)
+
+
+def best_matching(edges: Sequence[Pair], capacity: int) -> list[Pair]:
+    """The matching of at most `capacity` pairs with the greatest total disagreement.
+
+    The best total f(j) of a matching of j pairs is concave in j and an integer. Charging a penalty λ = s + ½
+    per pair (s an integer) makes the size of a maximum-weight matching unique and non-increasing in λ, and a
+    matching of exactly k pairs found this way is a best matching of at most k pairs (the Lagrangian
+    argument); binary search finds the penalty. When ties make f linear across k, no such penalty gives
+    exactly k pairs, and the exact dummy construction decides.
+    """
+    if capacity <= 0 or not edges:
+        return []
+    edges = _kernel(list(edges), capacity)
+    weights = {edge: edge.disagreement for edge in edges}
+    matching = _max_weight(edges, weights)
+    if len(matching) <= capacity:
+        return matching
+    low, high = 0, max(weights.values())  # more than k pairs with no penalty; none at high + ½
+    while low < high:
+        middle = (low + high) // 2
+        if len(_max_weight(edges, weights, middle + 0.5)) > capacity:
+            low = middle + 1
+        else:
+            high = middle
+    matching = _max_weight(edges, weights, low + 0.5)
+    if len(matching) == capacity:
+        return matching
+    return _with_dummies(edges, capacity)
 
 
 def match_slot(slot: SlotSpec, candidates: Iterable[Candidate]) -> list[Pair]:
