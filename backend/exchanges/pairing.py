@@ -70,6 +70,18 @@ class RunResult:
     run_id: str
 
 
+@dataclass(frozen=True)
+class MatchPlan:
+    """What a run intends to write: computed from one reading of the slot and its pool."""
+
+    slot: SlotView
+    topic: dict[str, Any]
+    candidates: list[Candidate]
+    pairs: list[Pair]
+    control: int
+    run_id: str
+
+
 class PairingService:
     """Matching runs, leader bookings, cancellations and the emails they cause."""
 
@@ -178,13 +190,20 @@ class PairingService:
         self, slot_id: int, officer: CurrentUser | None = None, *, at_cut_off: bool = False
     ) -> RunResult:
         """Match a slot's pool now; write the pairs; tell those matched and, at the cut-off, those left over."""
-        run_id = secrets.token_hex(8)
+        plan = await self.plan(slot_id, at_cut_off=at_cut_off)
+        if plan is None:
+            return RunResult(slot_id, 0, 0, 0, "")
+        return await self.commit(plan, officer, at_cut_off=at_cut_off)
+
+    async def plan(self, slot_id: int, *, at_cut_off: bool = False) -> MatchPlan | None:
+        """Read the slot and its pool and compute the pairs (nothing written, except the wait-list draw at a
+        cut-off). None when the slot cannot be matched (cancelled, a leader's, or already started)."""
         slot_row = await ExchangeSlot.select().where(ExchangeSlot.id == slot_id).first()
         if slot_row is None or slot_row["status"] != "open" or slot_row["leader_id"] is not None:
-            return RunResult(slot_id, 0, 0, 0, run_id)
+            return None
         slot = slot_view(slot_row, with_link=True)
         if slot.starts_at <= self.clock.now():
-            return RunResult(slot_id, 0, 0, 0, run_id)
+            return None
         topic = await ExchangeTopic.select().where(ExchangeTopic.id == slot.topic_id).first()
         assert topic is not None
         candidates = await self.pool(slot)
@@ -202,29 +221,40 @@ class PairingService:
             features=frozenset(slot.features),
             online=slot.online,
         )
-        planned = match_slot(spec, candidates)
-        written = 0
-        keys = {c.id: c.person for c in candidates}
-        for pair in planned:
-            if await self._write_pair(slot, topic, pair, keys, run_id):
-                written += 1
-        matched_ids = {p.a for p in planned} | {p.b for p in planned}
-        unmatched = [c.id for c in candidates if c.id not in matched_ids]
+        return MatchPlan(slot, topic, candidates, match_slot(spec, candidates), control, secrets.token_hex(8))
+
+    async def commit(
+        self, plan: MatchPlan, officer: CurrentUser | None = None, *, at_cut_off: bool = False
+    ) -> RunResult:
+        """Write a plan's pairs, each only if both people are still waiting and the slot still has room."""
+        written: set[int] = set()
+        keys = {c.id: c.person for c in plan.candidates}
+        pairs = 0
+        for pair in plan.pairs:
+            if await self._write_pair(plan.slot, plan.topic, pair, keys, plan.run_id):
+                written |= {pair.a, pair.b}
+                pairs += 1
+        unmatched = [c.id for c in plan.candidates if c.id not in written]
         async with write_transaction(self.engine):
             if at_cut_off:
-                await ExchangeSlot.update({ExchangeSlot.matched_at: self.clock.now()}).where(ExchangeSlot.id == slot.id)
-                for request_id in unmatched:
-                    await self._tell_unmatched(request_id, slot.id)
+                await ExchangeSlot.update({ExchangeSlot.matched_at: self.clock.now()}).where(
+                    ExchangeSlot.id == plan.slot.id
+                )
+                still_waiting = await ExchangeRequest.select(ExchangeRequest.id).where(
+                    ExchangeRequest.id.is_in(unmatched or [0]), ExchangeRequest.status == WAITING
+                )
+                for row in still_waiting:
+                    await self._tell_unmatched(row["id"], plan.slot.id)
             await audit.record(
                 "exchanges.matching_run",
                 actor=officer,
                 actor_label="" if officer else "scheduled",
                 actor_role="" if officer else "system",
                 subject_type="exchange_slot",
-                subject_id=slot.id,
-                details={"pairs": written, "pool": len(candidates), "control": control, "run": run_id},
+                subject_id=plan.slot.id,
+                details={"pairs": pairs, "pool": len(plan.candidates), "control": plan.control, "run": plan.run_id},
             )
-        return RunResult(slot.id, written, len(unmatched), control, run_id)
+        return RunResult(plan.slot.id, pairs, len(unmatched), plan.control, plan.run_id)
 
     async def _randomise(self, slot: SlotView, candidates: list[Candidate], share: int) -> tuple[list[Candidate], int]:
         """Assign not-yet-randomised requests to the wait-list control with probability `share`%."""

@@ -23,7 +23,9 @@ async def step(client: Client, fields: list[tuple[str, str]], locale: str = "en"
     page = await client.get("/exchanges/topics/ltn/request", headers={"Accept-Language": locale})
     token = CSRF_FIELD.search(page.text)
     assert token
-    response = await post_fields(client, "/exchanges/topics/ltn/request", [("_csrf_token", token.group(1)), *fields], locale)
+    response = await post_fields(
+        client, "/exchanges/topics/ltn/request", [("_csrf_token", token.group(1)), *fields], locale
+    )
     return f"{response.status_code}\n{response.text}"
 
 
@@ -56,7 +58,9 @@ async def test_the_steps_keep_every_answer_and_explain_what_is_missing(
     assert soup.select_one("input[name=stance_1][value='1']").has_attr("checked")
     assert soup.select_one("input[name=stance_2][value='5']").has_attr("checked")
     # Complete: the consent step, carrying the stances.
-    status, html = (await step(client, [("step", "stances"), ("stance_1", "1"), ("stance_2", "5"), ("stance_3", "2")])).split("\n", 1)
+    status, html = (
+        await step(client, [("step", "stances"), ("stance_1", "1"), ("stance_2", "5"), ("stance_3", "2")])
+    ).split("\n", 1)
     assert status == "200"
     assert "Your consent" in html
     carried = hidden(html)
@@ -66,16 +70,22 @@ async def test_the_steps_keep_every_answer_and_explain_what_is_missing(
     assert status == "400"
     assert "18 or over" in html
     assert ("stance_2", "5") in hidden(html)
-    status, html = (await step(client, [*carried, ("step", "consent"), ("consent", "yes"), ("adult", "yes")])).split("\n", 1)
+    status, html = (await step(client, [*carried, ("step", "consent"), ("consent", "yes"), ("adult", "yes")])).split(
+        "\n", 1
+    )
     assert status == "200"
     carried = hidden(html)
     status, html = (
-        await step(client, [*carried, ("step", "before"), ("thermometer", "101"), ("understanding", "3"), ("willingness", "4")])
+        await step(
+            client, [*carried, ("step", "before"), ("thermometer", "101"), ("understanding", "3"), ("willingness", "4")]
+        )
     ).split("\n", 1)
     assert status == "400"
     assert "Enter a number from 0 to 100" in html
     status, html = (
-        await step(client, [*carried, ("step", "before"), ("thermometer", "60"), ("understanding", "3"), ("willingness", "4")])
+        await step(
+            client, [*carried, ("step", "before"), ("thermometer", "60"), ("understanding", "3"), ("willingness", "4")]
+        )
     ).split("\n", 1)
     assert status == "200"
     carried = hidden(html)
@@ -93,7 +103,9 @@ async def test_the_steps_keep_every_answer_and_explain_what_is_missing(
     assert status == "200"
 
 
-async def test_a_sent_request_stores_once_and_its_link_opens_only_it(client: Client, app: Litestar, clock: SettableClock) -> None:
+async def test_a_sent_request_stores_once_and_its_link_opens_only_it(
+    client: Client, app: Litestar, clock: SettableClock
+) -> None:
     topic = await make_topic(app, clock)
     slot = await make_slot(app, clock, topic)
     fields = answers((1, 1, 2), [slot], email="ola@example.org", first_name="Ola", languages=("pl",), nonce="n" * 24)
@@ -159,7 +171,9 @@ async def test_withdrawing_deletes_stances_and_answers(client: Client, app: Lite
     assert row == {"status": "withdrawn"}
 
 
-async def test_the_api_takes_a_request_once_per_idempotency_key(client: Client, app: Litestar, clock: SettableClock) -> None:
+async def test_the_api_takes_a_request_once_per_idempotency_key(
+    client: Client, app: Litestar, clock: SettableClock
+) -> None:
     topic = await make_topic(app, clock)
     slot = await make_slot(app, clock, topic)
     topics = await client.get("/api/v1/exchanges/topics", headers={"Accept-Language": "ur"})

@@ -131,7 +131,9 @@ async def send_request(
     page = await client.get(f"/exchanges/topics/{slug}/request", headers=headers)
     match = CSRF_FIELD.search(page.text)
     assert match, page.text
-    return await post_fields(client, f"/exchanges/topics/{slug}/request/send", [("_csrf_token", match.group(1)), *fields], locale)
+    return await post_fields(
+        client, f"/exchanges/topics/{slug}/request/send", [("_csrf_token", match.group(1)), *fields], locale
+    )
 
 
 async def post_fields(
