@@ -234,6 +234,12 @@ class ExchangesPublicApi(Controller):
         return Response(StatusOut(status.reference, status.topic_title, status.status, status.slot_ids, match))
 
 
+STAFF_ERRORS = {
+    401: ResponseSpec(data_container=ApiError, description="Not signed in"),
+    403: ResponseSpec(data_container=ApiError, description="Not allowed (role), or a cross-site request"),
+}
+
+
 def _staff(request: Request[Any, Any, Any]) -> CurrentUser:
     user = current_user(request)
     assert user is not None  # the guard guarantees it
@@ -254,6 +260,7 @@ class ExchangesStaffApi(Controller):
         summary="Run a slot's matching now",
         description="Safe beside the scheduled run at the cut-off and another officer's: a slot is never overfilled.",
         status_code=HTTP_200_OK,
+        responses=STAFF_ERRORS,
     )
     async def matching(
         self, request: Request[Any, Any, Any], exchange_pairing: NamedDependency[PairingService], slot_id: Id
@@ -268,7 +275,10 @@ class ExchangesStaffApi(Controller):
         guards=[requires_roles(Role.FACILITATOR, Role.OFFICER, Role.ADMIN), requires_same_origin],
         summary="Mark a pair's attendance",
         status_code=HTTP_200_OK,
-        responses={HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiError, description="Not a pair of yours")},
+        responses={
+            **STAFF_ERRORS,
+            HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiError, description="Not a pair of yours"),
+        },
     )
     async def attendance(
         self,
@@ -289,6 +299,7 @@ class ExchangesStaffApi(Controller):
         name="api_exchange_evaluation",
         guards=[requires_roles(Role.OFFICER, Role.ADMIN)],
         summary="Evaluation aggregates (suppressed under 5)",
+        responses=STAFF_ERRORS,
     )
     async def evaluation(
         self, exchange_evaluation: NamedDependency[EvaluationService], topic: TopicFilter = None

@@ -36,6 +36,11 @@ PATH_EXAMPLES = {
     "booking_id": "1",
     "feedback_id": "1",
     "entry_id": "1",
+    "slug": "no-such-topic",
+    "slot_id": "1",
+    "topic_id": "1",
+    "pair_id": "1",
+    "wave": "after",
 }
 VIEWERS = ("anonymous", *[role.value for role in Role])
 

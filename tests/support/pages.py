@@ -54,6 +54,13 @@ EXAMPLES: dict[str, str] = {
     "/waitlist/{token:str}": "/waitlist/not-a-real-offer-token-xyz",
     "/waitlist/place/{token:str}": "/waitlist/place/not-a-real-place-token-xyz",
     "/partner/events/{event_id:int}/feedback": "/partner/events/1/feedback",
+    "/exchanges/topics/{slug:str}": "/exchanges/topics/no-such-topic",
+    "/exchanges/topics/{slug:str}/request": "/exchanges/topics/no-such-topic/request",
+    "/exchanges/requests/{token:str}": "/exchanges/requests/not-a-real-request-token-xyz",
+    "/exchanges/requests/{token:str}/calendar.ics": "/exchanges/requests/not-a-real-request-token-xyz/calendar.ics",
+    "/exchanges/requests/{token:str}/survey/{wave:str}": "/exchanges/requests/not-a-real-request-token-xyz/survey/after",
+    "/facilitator/exchanges/slots/{slot_id:int}": "/facilitator/exchanges/slots/1",
+    "/officer/exchanges/slots/{slot_id:int}": "/officer/exchanges/slots/1",
 }
 
 
