@@ -54,6 +54,10 @@ const QUEUEABLE = [
   /^\/bookings\/[\w-]+\/(feedback|cancel)$/,
   /^\/waitlist\/[\w-]+\/(accept|decline)$/,
   /^\/waitlist\/place\/[\w-]+\/leave$/,
+  // A Listening Exchange request (its last step carries every answer and a nonce), changing its sessions,
+  // withdrawing, and the questionnaires: each is stored once however often it is sent.
+  /^\/exchanges\/topics\/[a-z0-9-]+\/request\/send$/,
+  /^\/exchanges\/requests\/[\w-]+\/(slots|withdraw|survey\/(after|follow_up))$/,
 ];
 const QUEUE_DB = "hearby-queue";
 const QUEUE_STORE = "submissions";
