@@ -2,11 +2,11 @@
 
     .venv/bin/python -m bench.exchanges_matching [--requests 2000] [--slots 50] [--capacity 8] [--seed 7]
 
-The pool is synthetic but shaped like the pilot: five statements on a five-point scale with views clustered
-at both ends (or spread evenly with --uniform), 80% English speakers (some also Polish or Urdu), 10% Polish-only and 10% Urdu-only, 5% needing
-step-free access, each person free for 3 of the slots; a third of the slots have an interpreter, most venues are
-step-free. Slots are matched in order of their cut-off, the matched leaving the pool (as in production).
-"""
+The pool is synthetic but shaped like the pilot: five statements on a five-point scale with views clustered at
+both ends (or spread evenly with --uniform), 80% English speakers (some also Polish or Urdu), 10% Polish-only
+and 10% Urdu-only, 5% needing step-free access, each person free for 3 of the slots; a third of the slots have
+an interpreter, most venues are step-free. Slots are matched in order of their cut-off, the matched leaving
+the pool (as in production)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from tests.support.people import CSRF_FIELD, PeopleFactory, csrf_token, sign_in
 Client = AsyncTestClient[Litestar]
 
 
-async def test_attendance_questionnaires_evaluation_export_and_retention(  # noqa: PLR0915 - one journey
+async def test_attendance_questionnaires_evaluation_export_and_retention(
     client: Client, app: Litestar, clock: SettableClock, settings: Settings, people: PeopleFactory
 ) -> None:
     facilitator = await people(Role.FACILITATOR)
@@ -40,7 +40,8 @@ async def test_attendance_questionnaires_evaluation_export_and_retention(  # noq
     await sign_in(client, facilitator, clock)
     page = await client.get(f"/facilitator/exchanges/slots/{slot}")
     assert page.status_code == 200
-    assert "Name0" in page.text and "person0@example.org" not in page.text
+    assert "Name0" in page.text
+    assert "person0@example.org" not in page.text
     pairs = await ExchangePair.select().order_by(ExchangePair.id)
     absent = pairs[0]["request_a"]
     token = await csrf_token(client, f"/facilitator/exchanges/slots/{slot}")
@@ -92,10 +93,17 @@ async def test_attendance_questionnaires_evaluation_export_and_retention(  # noq
     aggregates = (await client.get("/api/v1/exchanges/evaluation")).json()
     assert aggregates["requests"]["value"] == 8
     assert aggregates["attended"]["value"] == 7
-    assert aggregates["no_shows"] == {"n_label": "fewer than 5", "value": None, "low": None, "high": None, "suppressed": True}
+    assert aggregates["no_shows"] == {
+        "n_label": "fewer than 5",
+        "value": None,
+        "low": None,
+        "high": None,
+        "suppressed": True,
+    }
     thermometer = aggregates["changes"]["thermometer"]["after"]
     assert thermometer["exchange"]["value"] == 10.0
-    assert thermometer["exchange"]["low"] == 10.0 and thermometer["exchange"]["high"] == 10.0
+    assert thermometer["exchange"]["low"] == 10.0
+    assert thermometer["exchange"]["high"] == 10.0
     assert aggregates["changes"]["understanding"]["after"]["exchange"]["value"] == 2.0
     assert thermometer["comparison"]["suppressed"] is True
     assert aggregates["changes"]["thermometer"]["follow_up"]["exchange"]["suppressed"] is True
@@ -107,7 +115,9 @@ async def test_attendance_questionnaires_evaluation_export_and_retention(  # noq
     rows = list(csv.DictReader(io.StringIO(first.text)))
     again = list(csv.DictReader(io.StringIO(second.text)))
     assert len(rows) == 8
-    assert "@" not in first.text and "private words" not in first.text and "Name" not in first.text
+    assert "@" not in first.text
+    assert "private words" not in first.text
+    assert "Name" not in first.text
     assert not {r["participant"] for r in rows} & {r["participant"] for r in again}
     assert sorted(r["after_thermometer"] for r in rows) == ["", *["50"] * 7]
     assert await AuditEntry.count().where(AuditEntry.action == "exchanges.export") == 2

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
-from urllib.parse import urlencode
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from litestar import Litestar
@@ -56,7 +56,7 @@ async def make_topic(app: Litestar, clock: SettableClock, *, threshold: int = 4,
     )
 
 
-async def make_slot(  # noqa: PLR0913 - a factory: every field has a default
+async def make_slot(
     app: Litestar,
     clock: SettableClock,
     topic_id: int,
@@ -95,7 +95,7 @@ async def make_slot(  # noqa: PLR0913 - a factory: every field has a default
     )
 
 
-def answers(  # noqa: PLR0913 - a factory: every field has a default
+def answers(
     stances: tuple[int, ...],
     slots: list[int],
     *,

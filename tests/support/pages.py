@@ -58,7 +58,9 @@ EXAMPLES: dict[str, str] = {
     "/exchanges/topics/{slug:str}/request": "/exchanges/topics/no-such-topic/request",
     "/exchanges/requests/{token:str}": "/exchanges/requests/not-a-real-request-token-xyz",
     "/exchanges/requests/{token:str}/calendar.ics": "/exchanges/requests/not-a-real-request-token-xyz/calendar.ics",
-    "/exchanges/requests/{token:str}/survey/{wave:str}": "/exchanges/requests/not-a-real-request-token-xyz/survey/after",
+    "/exchanges/requests/{token:str}/survey/{wave:str}": (
+        "/exchanges/requests/not-a-real-request-token-xyz/survey/after"
+    ),
     "/facilitator/exchanges/slots/{slot_id:int}": "/facilitator/exchanges/slots/1",
     "/officer/exchanges/slots/{slot_id:int}": "/officer/exchanges/slots/1",
 }

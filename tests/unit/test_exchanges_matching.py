@@ -160,7 +160,8 @@ def test_every_rule_holds_and_the_total_is_optimal(pool: tuple[SlotSpec, list[Ca
     assert len(pairs) <= spec.capacity
     for pair in pairs:
         assert pair.a != pair.b
-        assert pair.a not in seen and pair.b not in seen
+        assert pair.a not in seen
+        assert pair.b not in seen
         seen |= {pair.a, pair.b}
         assert allowed(spec, by_id[pair.a], by_id[pair.b]) == pair.disagreement
     assert sum(p.disagreement for p in pairs) == brute_force(spec, people)
