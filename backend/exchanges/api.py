@@ -146,11 +146,14 @@ class ExchangesPublicApi(Controller):
         responses={
             HTTP_201_CREATED: ResponseSpec(data_container=RequestCreatedOut, description="Stored"),
             HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiError, description="No such topic"),
-            HTTP_409_CONFLICT: ResponseSpec(data_container=ApiError, description="The sessions chosen have closed"),
+            HTTP_409_CONFLICT: ResponseSpec(
+                data_container=ApiError,
+                description="The sessions chosen have closed, or the stances do not match the topic's statements",
+            ),
             HTTP_422_UNPROCESSABLE_ENTITY: ResponseSpec(data_container=ApiError, description="Not valid"),
         },
     )
-    async def create(
+    async def create(  # noqa: PLR0911 - one answer per way a request can be refused
         self,
         request: Request[Any, Any, Any],
         exchange_setup: NamedDependency[SetupService],
@@ -164,17 +167,13 @@ class ExchangesPublicApi(Controller):
         if topic is None:
             return _error(request, HTTP_404_NOT_FOUND, "not_found", N_("We could not find this topic."))
         email = data.email.strip().lower()
-        problems = [
-            (not data.consent, N_("Tick the box to say you agree, or you cannot take part")),
-            (not data.adult, N_("Listening Exchanges are for people aged 18 or over")),
-            (len(data.stances) != len(topic.statements), N_("Choose an answer for this statement")),
-            (not EMAIL_PATTERN.match(email), N_("Enter an email address in the correct format, like name@example.com")),
-            (not set(data.languages) & set(LANGUAGES), N_("Choose at least one language you could talk in")),
-            (not data.first_name.strip(), N_("Enter the first name you would like to be called")),
-        ]
-        for failed, message in problems:
-            if failed:
-                return _error(request, HTTP_422_UNPROCESSABLE_ENTITY, "invalid", message)
+        if len(data.stances) != len(topic.statements):
+            # The schema cannot say how many statements a topic has: the answers conflict with this topic.
+            message = N_("Choose an answer for this statement")
+            return _error(request, HTTP_409_CONFLICT, "stances_do_not_match_topic", message)
+        if not EMAIL_PATTERN.match(email):
+            message = N_("Enter an email address in the correct format, like name@example.com")
+            return _error(request, HTTP_422_UNPROCESSABLE_ENTITY, "invalid", message)
         user = current_user(request)
         result = await exchange_intake.create(
             Intake(
@@ -183,7 +182,7 @@ class ExchangesPublicApi(Controller):
                 thermometer=data.thermometer,
                 understanding=data.understanding,
                 willingness=data.willingness,
-                slot_ids=sorted(set(data.slots)),
+                slot_ids=sorted({slot for slot in data.slots if 1 <= slot <= 2**31 - 1}),
                 languages=[code for code in LANGUAGES if code in data.languages],
                 needs=[code for code in ACCESS if code in data.needs],
                 first_name=data.first_name.strip(),

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
-Stance = Annotated[int, msgspec.Meta(ge=1, le=5)]
+from backend.core.forms import EMAIL_PATTERN
+
+# Item types are enumerations (the OpenAPI schema shows an enumeration, not a range inside a list).
+Stance = Literal[1, 2, 3, 4, 5]
 Seven = Annotated[int, msgspec.Meta(ge=1, le=7)]
 Hundred = Annotated[int, msgspec.Meta(ge=0, le=100)]
-Code = Annotated[str, msgspec.Meta(max_length=20)]
-SlotRef = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+Language = Literal["en", "pl", "ur", "pa", "ar", "ro", "bn", "so"]  # common.LANGUAGES
+Need = Literal["step_free", "hearing_loop", "quiet_room", "accessible_toilet", "parking"]  # common.ACCESS
 
 
 class TopicOut(msgspec.Struct):
@@ -47,18 +50,18 @@ class RequestIn(msgspec.Struct):
     """A request: stances (one per statement, 1-5), consent and age confirmed, the before-questionnaire,
     the sessions one could attend, languages, access needs, first name, email."""
 
-    topic: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    topic: Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern="^[a-z0-9-]+$")]
     stances: Annotated[list[Stance], msgspec.Meta(min_length=3, max_length=5)]
-    consent: bool
-    adult: bool
+    consent: Literal[True]
+    adult: Literal[True]
     thermometer: Hundred
     understanding: Seven
     willingness: Seven
-    slots: Annotated[list[SlotRef], msgspec.Meta(min_length=1, max_length=50)]
-    languages: Annotated[list[Code], msgspec.Meta(min_length=1, max_length=10)]
-    first_name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
-    needs: Annotated[list[Code], msgspec.Meta(max_length=10)] = msgspec.field(default_factory=list)
+    slots: Annotated[list[int], msgspec.Meta(min_length=1, max_length=50)]
+    languages: Annotated[list[Language], msgspec.Meta(min_length=1, max_length=8)]
+    first_name: Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=r"\S")]
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=EMAIL_PATTERN.pattern)]
+    needs: Annotated[list[Need], msgspec.Meta(max_length=5)] = msgspec.field(default_factory=list)
 
 
 class RequestCreatedOut(msgspec.Struct):
