@@ -74,6 +74,7 @@ DOMAIN_CONTROLLERS = (
     "backend.bookings.controllers",
     "backend.engagement.controllers",
     "backend.reports.controllers",
+    "backend.exchanges.controllers",
 )
 
 

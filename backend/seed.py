@@ -23,6 +23,7 @@ from backend.core.templating import build_environment
 from backend.engagement import demo as engagement_demo
 from backend.events import demo as events_demo
 from backend.events import reference as events_reference
+from backend.exchanges import demo as exchanges_demo
 from backend.reports import demo as reports_demo
 from backend.settings import Settings
 
@@ -68,6 +69,9 @@ async def seed_demo_content(settings: Settings, clock: Clock | None = None) -> N
     async def reports(_engine: Engine[Any]) -> None:
         await reports_demo.load_demo(settings, clock)
 
-    loaders = [accounts, events, engagement, reports]
+    async def exchanges(_engine: Engine[Any]) -> None:
+        await exchanges_demo.load_demo(settings, clock)
+
+    loaders = [accounts, events, engagement, reports, exchanges]
     await _with_engine(settings, loaders)
     logger.info("demo content loaded for %d domains", len(loaders))

@@ -52,6 +52,7 @@ class Settings:
     dev_tools: bool = True
     # Tests turn this on: a template naming a variable it was not given fails instead of printing nothing.
     strict_templates: bool = False
+    exchanges_retention_months: int = 12
     data_dir: Path = field(default=REPO_ROOT / "var")
 
     @property
@@ -130,6 +131,7 @@ class Settings:
             vapid_subject=env.get("VAPID_SUBJECT", "mailto:hearby@oxfordshire.gov.uk"),
             dev_tools=not production and env.get("DEV_TOOLS", "true").lower() in {"1", "true", "yes"},
             strict_templates=env.get("STRICT_TEMPLATES", "false").lower() in {"1", "true", "yes"},
+            exchanges_retention_months=int(env.get("EXCHANGES_RETENTION_MONTHS", "12")),
             data_dir=data_dir,
         )
 

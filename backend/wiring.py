@@ -31,12 +31,20 @@ from backend.core.mail import EmailRenderer
 from backend.events import jobs as events_jobs
 from backend.events import listing
 from backend.events.ports import BookingsPort
+from backend.exchanges import jobs as exchanges_jobs
 from backend.notifications import jobs as notifications_jobs
 from backend.notifications.delivery import BatchHandler, CleanupHook, Handler, core_handlers
 from backend.reports import jobs as reports_jobs
 from backend.settings import Settings
 
-JOB_MODULES: tuple[ModuleType, ...] = (accounts_jobs, events_jobs, bookings_jobs, notifications_jobs, reports_jobs)
+JOB_MODULES: tuple[ModuleType, ...] = (
+    accounts_jobs,
+    events_jobs,
+    bookings_jobs,
+    notifications_jobs,
+    reports_jobs,
+    exchanges_jobs,
+)
 
 
 def cleanups() -> dict[str, CleanupHook]:

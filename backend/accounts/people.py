@@ -276,3 +276,17 @@ class PeopleService:
                     "user.created", actor=None, actor_label="system", subject_type="user", subject_id=user.id
                 )
         return int(user.id)
+
+
+async def people_with_role(role: Role) -> list[tuple[int, str, str]]:
+    """Active people holding a role, as (id, display name, email), by name (e.g. facilitators for a slot)."""
+    grants = await RoleGrant.select(RoleGrant.user).where(RoleGrant.role == role.value)
+    ids = [row["user"] for row in grants]
+    if not ids:
+        return []
+    rows = await (
+        User.select(User.id, User.display_name, User.email)
+        .where(User.id.is_in(ids), User.is_active.eq(True))
+        .order_by(User.display_name)
+    )
+    return [(row["id"], row["display_name"], row["email"]) for row in rows]

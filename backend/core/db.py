@@ -28,6 +28,7 @@ PICCOLO_APPS = [
     "backend.bookings.piccolo_app",
     "backend.engagement.piccolo_app",
     "backend.reports.piccolo_app",
+    "backend.exchanges.piccolo_app",
 ]
 
 

@@ -58,6 +58,10 @@ const QUEUEABLE = [
   /^\/feedback$/, // feedback on a page (nonce too)
   /^\/reports\/new$/, // a tension report (its nonce makes it one report however often it is sent)
   /^\/reports\/r\/[\w-]+\/add$/,
+  // A Listening Exchange request (its last step carries every answer and a nonce), changing its sessions,
+  // withdrawing, and the questionnaires: each is stored once however often it is sent.
+  /^\/exchanges\/topics\/[a-z0-9-]+\/request\/send$/,
+  /^\/exchanges\/requests\/[\w-]+\/(slots|withdraw|survey\/(after|follow_up))$/,
 ];
 const QUEUE_DB = "hearby-queue";
 const QUEUE_STORE = "submissions";

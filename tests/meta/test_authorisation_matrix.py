@@ -48,6 +48,11 @@ PATH_EXAMPLES = {
     "report_id": "1",
     "referral_id": "1",
     "thread_id": "1",
+    "slug": "no-such-topic",
+    "slot_id": "1",
+    "topic_id": "1",
+    "pair_id": "1",
+    "wave": "after",
 }
 # They end or change this viewer's session; their access is checked with a session of their own below.
 SESSION_ENDING = frozenset(

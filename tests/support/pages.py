@@ -64,6 +64,15 @@ EXAMPLES: dict[str, str] = {
     "/reports/r/{token:str}": "/reports/r/not-a-real-report-token-xyz",
     "/desk/reports/{report_id:int}": "/desk/reports/1",
     "/desk/threads/{thread_id:int}": "/desk/threads/1",
+    "/exchanges/topics/{slug:str}": "/exchanges/topics/no-such-topic",
+    "/exchanges/topics/{slug:str}/request": "/exchanges/topics/no-such-topic/request",
+    "/exchanges/requests/{token:str}": "/exchanges/requests/not-a-real-request-token-xyz",
+    "/exchanges/requests/{token:str}/calendar.ics": "/exchanges/requests/not-a-real-request-token-xyz/calendar.ics",
+    "/exchanges/requests/{token:str}/survey/{wave:str}": (
+        "/exchanges/requests/not-a-real-request-token-xyz/survey/after"
+    ),
+    "/facilitator/exchanges/slots/{slot_id:int}": "/facilitator/exchanges/slots/1",
+    "/officer/exchanges/slots/{slot_id:int}": "/officer/exchanges/slots/1",
 }
 
 

@@ -1,0 +1,1 @@
+"""Listening Exchanges: topics, slots, requests, matching, sessions and attendance, evaluation."""
