@@ -158,6 +158,9 @@ def test_the_service_worker_shows_a_pushed_message_and_its_click_opens_the_page(
         assert shown[0]["data"]["url"] == f"{live_server}/events"
 
         # The click: the open Hearby window is brought to the message's page (no second window).
+        deadline = time.monotonic() + 10
+        while not context.service_workers and time.monotonic() < deadline:
+            page.wait_for_timeout(100)  # an idle worker is stopped; the push above woke it, Playwright may lag
         worker = context.service_workers[0]
         worker.evaluate(
             """async () => {
