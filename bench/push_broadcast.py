@@ -48,9 +48,18 @@ def wait_for_port(port: int) -> None:
     raise RuntimeError("the push service did not start")
 
 
-def start(command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """Start a process from the repository root."""
-    return subprocess.Popen(command, cwd=REPO_ROOT, env=env)
+def start(command: list[str], env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start a process from the repository root (its output to `log`, if given)."""
+    if log is None:
+        return subprocess.Popen(command, cwd=REPO_ROOT, env=env)
+    with log.open("wb") as output:
+        return subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc), to measure despite a busy machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def count_lines(path: Path) -> int:
@@ -92,14 +101,18 @@ async def run(args: argparse.Namespace, database_url: str, data_dir: Path) -> No
     engine = make_engine(database_url)
     bind_tables(engine)
     await open_engine(engine)
-    env = {**os.environ, "DATABASE_URL": database_url, "HEARBY_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "DATABASE_URL": database_url, "HEARBY_DATA_DIR": str(data_dir), "LOG_LEVEL": "INFO"}
     worker_command = [sys.executable, "-m", "backend.worker", "--poll", "0.05", "--batch", str(args.batch)]
     workers: list[subprocess.Popen[bytes]] = []
     try:
         wait_for_port(port)
         await subscribe_all(args.subscriptions, f"http://127.0.0.1:{port}")
-        workers = [start(worker_command, env) for _ in range(args.workers)]
+        logs = [data_dir / f"worker-{number}.log" for number in range(args.workers)]
+        workers = [start(worker_command, env, log) for log in logs]
         await asyncio.sleep(3)  # let the workers import and connect
+        while not all("worker started" in log.read_text() for log in logs):  # noqa: ASYNC110 - another process
+            await asyncio.sleep(0.2)
+        cpu_before = [cpu_seconds(process.pid) for process in workers]
         started = time.perf_counter()
         async with write_transaction(engine):
             await queue_push(
@@ -115,6 +128,8 @@ async def run(args: argparse.Namespace, database_url: str, data_dir: Path) -> No
             if time.perf_counter() - started > args.timeout:
                 raise RuntimeError(f"only {count_lines(record)} of {args.subscriptions} delivered in time")
         total = time.perf_counter() - started
+        await asyncio.sleep(1)  # the last batch is recorded
+        cpu = sum(cpu_seconds(process.pid) for process in workers) - sum(cpu_before)
         received = [json.loads(line) for line in record.read_text().splitlines()]
         times = sorted(item["at"] for item in received)
         sending = times[-1] - times[0]
@@ -127,6 +142,8 @@ async def run(args: argparse.Namespace, database_url: str, data_dir: Path) -> No
             f"{args.subscriptions:,} subscriptions ({mode}):\n"
             f"  total {total:.2f} s (queue to last accepted, fan-out included)\n"
             f"  sending {sending:.2f} s: {rate:,.0f} sends/s, {rate / args.workers:,.0f} per worker\n"
+            f"  worker CPU {cpu:.1f} s: {args.subscriptions / cpu:,.0f} sends per CPU-second (fan-out included)\n"
+            f"  load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n"
             f"  repeats: {sum(count - 1 for count in per_device.values())}"
         )
     finally:

@@ -20,12 +20,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page
 
 from backend.notifications import vapid
 from backend.settings import REPO_ROOT, Settings
-from tests.support.browser import ContextFactory, wait_for_service_worker
-from tests.support.push_service import PushService, RunningPushService
+from tests.support.browser import NARROW, ContextFactory, wait_for_service_worker
+from tests.support.push_service import Device, PushService, RunningPushService
+
+AXE = Axe()
 
 QUEUE = textwrap.dedent(
     """
@@ -154,6 +158,9 @@ def test_the_service_worker_shows_a_pushed_message_and_its_click_opens_the_page(
         assert shown[0]["data"]["url"] == f"{live_server}/events"
 
         # The click: the open Hearby window is brought to the message's page (no second window).
+        deadline = time.monotonic() + 10
+        while not context.service_workers and time.monotonic() < deadline:
+            page.wait_for_timeout(100)  # an idle worker is stopped; the push above woke it, Playwright may lag
         worker = context.service_workers[0]
         worker.evaluate(
             """async () => {
@@ -166,3 +173,34 @@ def test_the_service_worker_shows_a_pushed_message_and_its_click_opens_the_page(
         assert page.evaluate(NOTIFICATIONS) == []  # the click closed it
     finally:
         service.stop()
+
+
+@pytest.mark.parametrize("locale", ["en", "ur"])
+def test_the_notification_pages_are_accessible_and_fit_320_px(
+    new_context: ContextFactory, live_server: str, locale: str
+) -> None:
+    context = new_context(viewport=NARROW)
+    context.add_cookies([{"name": "hearby_lang", "value": locale, "url": live_server}])
+    page = context.new_page()
+    page.goto("/notifications")
+    wait_for_service_worker(page)
+    device = Device.derive("e2e-axe", 1).subscription("http://127.0.0.1:9")
+    answer = page.evaluate(
+        """async (subscription) => {
+          const push = await import("/static/js/push.js");
+          return push.sendSubscription(subscription, document.querySelector("[data-push-form]"));
+        }""",
+        device,
+    )
+    assert answer["settings_url"] == "/notifications/settings"
+    problems: dict[str, object] = {}
+    for path in ("/notifications", "/notifications/settings", "/notifications/settings?saved=true"):
+        page.goto(path)
+        assert page.locator("html").get_attribute("lang") == locale
+        results = AXE.run(page)
+        if results.violations_count:
+            problems[path] = [violation["id"] for violation in results.response["violations"]]
+        width = int(page.evaluate("document.documentElement.scrollWidth"))
+        if width > NARROW["width"]:
+            problems[f"{path} width"] = width
+    assert not problems, problems
