@@ -4,10 +4,13 @@ the public page (and the other is never even in the moderation queue)."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.e2e.test_people_journeys import DEMO_PASSWORD, Stack, enrol_two_factor, stack
-from tests.support.browser import PHONE_CONTEXT
+from tests.support.browser import PHONE_CONTEXT, wait_for_service_worker
 
 __all__ = ["stack"]
 
@@ -77,3 +80,35 @@ def test_only_the_answer_chosen_for_publication_appears_once_moderated(browser: 
     expect(main).not_to_contain_text(PRIVATE)
     assert reader.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # fits the phone
     reader.context.close()
+
+
+def test_an_answer_given_offline_is_sent_once_when_back_online(browser: Browser, stack: Stack) -> None:
+    offline_text = "Ławki przy przystanku – wysłane bez zasięgu"
+    context = polish_phone(browser, stack)
+    page = context.new_page()
+    page.goto("/have-your-say/1")
+    wait_for_service_worker(page)
+    page.reload()  # the form is now served under the worker's control
+    page.get_by_label("Twoja odpowiedź").fill(offline_text)
+    page.get_by_label("Nie publikujcie mojej odpowiedzi").check()
+    context.set_offline(True)
+    page.get_by_role("button", name="Wyślij odpowiedź").click()
+    expect(page.locator("h1")).to_have_text("Zapisano na tym telefonie")  # kept by the service worker
+
+    def stored() -> int:
+        with sqlite3.connect(stack.database_url.removeprefix("sqlite:///")) as connection:
+            row = connection.execute(
+                "SELECT COUNT(*) FROM engagement_answer WHERE text = ?", (offline_text,)
+            ).fetchone()
+        return int(row[0])
+
+    assert stored() == 0
+    context.set_offline(False)
+    page.goto("/")  # any page tells the worker the network is back
+    deadline = time.monotonic() + 30
+    while stored() == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    page.goto("/about")
+    time.sleep(2)
+    assert stored() == 1  # sent once, however many times the queue was flushed
+    context.close()
