@@ -58,7 +58,6 @@ from backend.exchanges.tables import (
 )
 from backend.settings import Settings
 
-
 # In the pool: those waiting, and the wait-list control once their wait is over (`pool` checks the date).
 POOLED = [WAITING, CONTROL]
 
