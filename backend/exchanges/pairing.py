@@ -58,6 +58,9 @@ from backend.exchanges.tables import (
 )
 from backend.settings import Settings
 
+# In the pool: those waiting, and the wait-list control once their wait is over (`pool` checks the date).
+POOLED = [WAITING, CONTROL]
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -107,7 +110,9 @@ class PairingService:
         if not ids:
             return []
         rows = await ExchangeRequest.select().where(
-            ExchangeRequest.id.is_in(ids), ExchangeRequest.status == WAITING, ExchangeRequest.topic_id == slot.topic_id
+            ExchangeRequest.id.is_in(ids),
+            ExchangeRequest.status.is_in(POOLED),
+            ExchangeRequest.topic_id == slot.topic_id,
         )
         rows = [r for r in rows if r["control_until"] is None or r["control_until"] <= now]
         if not rows:
@@ -301,7 +306,7 @@ class PairingService:
                 await ExchangeRequest.update(
                     {ExchangeRequest.status: MATCHED, ExchangeRequest.last_slot_at: slot.starts_at}
                 )
-                .where(ExchangeRequest.id.is_in([pair.a, pair.b]), ExchangeRequest.status == WAITING)
+                .where(ExchangeRequest.id.is_in([pair.a, pair.b]), ExchangeRequest.status.is_in(POOLED))
                 .returning(ExchangeRequest.id)
             )
             if len(taken) != 2 or await ExchangePair.exists().where(ExchangePair.pair_key == pair_key):

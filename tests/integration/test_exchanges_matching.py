@@ -221,3 +221,25 @@ async def test_fifty_residents_booking_a_leaders_last_slot_at_once_get_exactly_o
     assert outcomes.count("full") == 49
     assert (await slot_row(slot))["pairs_taken"] == 1
     assert await ExchangePair.count().where(ExchangePair.slot_id == slot) == 1
+
+
+async def test_the_wait_list_control_waits_then_rejoins_the_pool(
+    client: Client, app: Litestar, clock: SettableClock, settings: Settings
+) -> None:
+    # Every eligible request is drawn for the control (a share of 100%, so the draw is certain).
+    topic = await make_topic(app, clock, threshold=4, control_share=100)
+    first = await make_slot(app, clock, topic, pairs=2, days=7)
+    later = await make_slot(app, clock, topic, pairs=2, days=60)
+    for index, stance in enumerate(((1, 1, 1), (5, 5, 5))):
+        await request_token(client, answers(stance, [first, later], email=f"w{index}@example.org"))
+    clock.advance(days=5, seconds=1)
+    await run_worker(settings, clock)  # the first slot's cut-off: both held back, told, no pair
+    assert await ExchangePair.count() == 0
+    rows = await ExchangeRequest.select(ExchangeRequest.status, ExchangeRequest.arm)
+    assert rows == [{"status": "control", "arm": "control"}] * 2
+    for index in range(2):
+        assert any("later session" in e["subject"] for e in await emails_to(f"w{index}@example.org"))
+    # Before their wait ends, a run of the later slot leaves them alone; after it, they are matched.
+    assert (await pairing_of(app, clock).run_matching(later)).pairs == 0
+    clock.advance(days=32)  # the wait: four weeks and a day after the first slot ended
+    assert (await pairing_of(app, clock).run_matching(later)).pairs == 1

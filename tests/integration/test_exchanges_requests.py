@@ -217,3 +217,25 @@ async def test_the_api_takes_a_request_once_per_idempotency_key(
     closed = await client.post("/api/v1/exchanges/requests", json={**body, "email": "x@example.org"})
     assert closed.status_code == 409
     assert timedelta(days=6)  # the slot's cut-off (5 days away) has passed
+
+
+async def test_the_resident_pages_pass_the_house_checks_in_urdu(
+    client: Client, app: Litestar, clock: SettableClock
+) -> None:
+    topic = await make_topic(app, clock)
+    slot = await make_slot(app, clock, topic, online=False, features=("step_free",))
+    headers = {"Accept-Language": "ur"}
+    for path in ("/exchanges", "/exchanges/topics/ltn", "/exchanges/topics/ltn/request"):
+        page = await client.get(path, headers=headers)
+        assert page.status_code == 200, path
+        check_page(page.text, "ur")
+    topic_page = await client.get("/exchanges/topics/ltn", headers=headers)
+    assert "کم ٹریفک والے محلے" in topic_page.text
+    assert "<bdi>OX1 1BX</bdi>" in topic_page.text  # a Latin run isolated inside right-to-left text
+    token = await request_token(client, answers((1, 2, 3), [slot], email="ur@example.org", languages=("ur",)), "ur")
+    status = await client.get(f"/exchanges/requests/{token}?sent=1", headers=headers)
+    check_page(status.text, "ur")
+    reference = (await ExchangeRequest.select(ExchangeRequest.reference).first() or {})["reference"]
+    assert f"<bdi>{reference}</bdi>" in status.text
+    survey = await client.get(f"/exchanges/requests/{token}/survey/after", headers=headers)
+    check_page(survey.text, "ur")
