@@ -193,6 +193,10 @@ class WaitlistService:
                     return BookingResult(Outcome.CANCELLED)
                 key = active_key(entry["occurrence_id"], entry["email"])
                 if await Booking.exists().where(Booking.active_key == key):
+                    # A second accept at the same moment, after the first committed: the booking is this offer's.
+                    replay = await self._accepted(request_hash, manage_token, locale)
+                    if replay is not None:
+                        return replay
                     # They booked another way meanwhile: hand the held places on.
                     await self.offers.close_offer(entry_id, CANCELLED)
                     return BookingResult(Outcome.DUPLICATE)
