@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from backend.accounts.schemas import ORGANISATION_KINDS
 from backend.accounts.services import AccountsService
-from backend.accounts.web import OrganisationId, Token, _begin_session, _check_new_password, _page
+from backend.accounts.web import OrganisationId, Token, begin_session, check_new_password, render_page
 from backend.core.auth import current_user
 from backend.core.forms import Form, check_email, check_length, check_required, read_form
 from backend.core.guards import PUBLIC, requires_roles
@@ -47,7 +47,7 @@ class PartnerApplicationPages(Controller):
     @get("/partners/apply", name="partner_apply", opt=PUBLIC)
     async def apply_form(self, request: Request[Any, Any, Any]) -> Template:
         """The application form."""
-        return _page("organisation_apply", kinds=kind_options(request))
+        return render_page("organisation_apply", kinds=kind_options(request))
 
     @post("/partners/apply", opt=PUBLIC)
     async def apply(self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]) -> Response[Any]:
@@ -70,17 +70,17 @@ class PartnerApplicationPages(Controller):
         check_required(request, form, "area_served", N_("Say which part of Oxfordshire you serve"))
         check_length(request, form, "area_served", 200)
         if not form.ok:
-            return _page("organisation_apply", status_code=400, form=form, kinds=kind_options(request))
+            return render_page("organisation_apply", status_code=400, form=form, kinds=kind_options(request))
         await accounts.organisations.apply_for_organisation(
             form.values, request_locale(request), client_address(request)
         )
-        return _page("check_email", email=form.values["contact_email"], days=7)
+        return render_page("check_email", email=form.values["contact_email"], days=7)
 
     @get("/partners/confirm/{token:str}", name="partner_confirm", opt=PUBLIC)
     async def confirm_form(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
         """Confirm the email address: choose a password for the organisation's first account."""
         check = await accounts.links.check_link("org_confirm", token)
-        return _page(
+        return render_page(
             "invitation",
             token=token,
             check=check,
@@ -97,11 +97,11 @@ class PartnerApplicationPages(Controller):
         form = await read_form(request, "display_name", "password", "confirm")
         name = check_required(request, form, "display_name", N_("Enter your name"))
         check_length(request, form, "display_name", 120)
-        _check_new_password(request, form, check.email, name)
+        check_new_password(request, form, check.email, name)
         if not check.valid or not form.ok:
             form.values.pop("password", None)
             form.values.pop("confirm", None)
-            return _page(
+            return render_page(
                 "invitation",
                 token=token,
                 check=check,
@@ -111,9 +111,11 @@ class PartnerApplicationPages(Controller):
             )
         done = await accounts.organisations.confirm_organisation(token, name, form.values["password"])
         if not done.valid or done.user_id is None:
-            return _page("invitation", token=token, check=done, action=f"/partners/confirm/{token}", status_code=410)
+            return render_page(
+                "invitation", token=token, check=done, action=f"/partners/confirm/{token}", status_code=410
+            )
         signed = await accounts.sign_in.signed_in(done.user_id)
-        _begin_session(request, signed.user_id, signed.auth_version)
+        begin_session(request, signed.user_id, signed.auth_version)
         return Redirect(path="/partner/organisation")
 
 
@@ -133,7 +135,7 @@ class PartnerOrganisationPages(Controller):
         assert user is not None
         organisations = await accounts.organisations.organisations_of(user)
         owned = {o.id for o in organisations if any(email == user.email and owner for email, _, owner in o.members)}
-        return _page("organisation_mine", organisations=organisations, owned=owned)
+        return render_page("organisation_mine", organisations=organisations, owned=owned)
 
     @post("/{organisation_id:int}/members", name="partner_invite_member")
     async def invite_member(
@@ -154,15 +156,17 @@ class PartnerOrganisationPages(Controller):
         organisations = await accounts.organisations.organisations_of(user)
         owned = {o.id for o in organisations if any(e == user.email and owner for e, _, owner in o.members)}
         if not form.ok:
-            return _page("organisation_mine", status_code=400, form=form, organisations=organisations, owned=owned)
-        return _page("organisation_mine", organisations=organisations, owned=owned, invited=email)
+            return render_page(
+                "organisation_mine", status_code=400, form=form, organisations=organisations, owned=owned
+            )
+        return render_page("organisation_mine", organisations=organisations, owned=owned, invited=email)
 
 
 async def _review_page(
     request: Request[Any, Any, Any], accounts: AccountsService, organisation: Any, form: Form | None = None
 ) -> Template:
     """An organisation as officers review it: its details, its history, the decision form (kept when invalid)."""
-    return _page(
+    return render_page(
         "organisation_review",
         status_code=400 if form is not None else 200,
         form=form or Form(),
@@ -184,7 +188,7 @@ class OfficerOrganisationPages(Controller):
         """Organisations waiting for a decision, then all the others."""
         waiting = await accounts.organisations.organisations_for_review("pending")
         everyone = await accounts.organisations.organisations_for_review()
-        return _page("organisation_queue", waiting=waiting, others=[o for o in everyone if o.status != "pending"])
+        return render_page("organisation_queue", waiting=waiting, others=[o for o in everyone if o.status != "pending"])
 
     @get("/{organisation_id:int}", name="officer_organisation")
     async def detail(

@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from backend.accounts.services import AccountsService
-from backend.accounts.web import UserId, _page
+from backend.accounts.web import UserId, render_page
 from backend.bookings.people import PersonalBookings
 from backend.core import audit
 from backend.core.auth import current_user
@@ -38,7 +38,7 @@ class AccountPages(Controller):
         personal = PersonalBookings(request.app.state["clock"])
         bookings = await personal.bookings_for_user(user.id, email=user.email, locale=locale)
         waitlist = await personal.waitlist_for_user(user.id, email=user.email, locale=locale)
-        return _page(
+        return render_page(
             "account",
             summary=summary,
             codes_left=codes_left,
@@ -56,7 +56,7 @@ class AccountPages(Controller):
         assert user is not None
         await accounts.people.sign_out_everywhere(user)
         request.clear_session()
-        return _page("signed_out", everywhere=True)
+        return render_page("signed_out", everywhere=True)
 
     @post("/account/recovery-codes", name="recovery_codes")
     async def new_recovery_codes(
@@ -66,7 +66,7 @@ class AccountPages(Controller):
         user = current_user(request)
         assert user is not None
         codes = await accounts.sign_in.replace_recovery_codes(user)
-        return _page("recovery_codes", codes=codes, first_time=False)
+        return render_page("recovery_codes", codes=codes, first_time=False)
 
     @get("/account/delete", name="delete_account")
     async def delete_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
@@ -75,7 +75,7 @@ class AccountPages(Controller):
         assert user is not None
         if user.is_staff:
             return Redirect(path="/account")
-        return _page("delete_account")
+        return render_page("delete_account")
 
     @post("/account/delete")
     async def delete(
@@ -89,10 +89,10 @@ class AccountPages(Controller):
         form = await read_form(request, "confirm")
         if form.values.get("confirm") != "yes":
             form.add_error(request, "confirm", N_("Tick the box to confirm you want to delete your account"))
-            return _page("delete_account", status_code=400, form=form)
+            return render_page("delete_account", status_code=400, form=form)
         await accounts.people.delete_account(user)
         request.clear_session()
-        return _page("signed_out", deleted=True)
+        return render_page("signed_out", deleted=True)
 
 
 ASSIGNABLE_ROLES = (Role.PARTNER, Role.FACILITATOR, Role.OFFICER, Role.MEMBER, Role.ADMIN)
@@ -127,14 +127,14 @@ class AdminPeoplePages(Controller):
     ) -> Template:
         """Everyone with an account, searchable by name or email."""
         users, total = await accounts.people.list_users(q, limit=50, offset=(page - 1) * 50)
-        return _page("admin_users", users=users, total=total, q=q, page=page, pages=max(1, (total + 49) // 50))
+        return render_page("admin_users", users=users, total=total, q=q, page=page, pages=max(1, (total + 49) // 50))
 
     @get("/users/invite", name="admin_invite")
     async def invite_form(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Template:
         """Invite a member of staff by email."""
-        return _page(
+        return render_page(
             "admin_invite", roles=role_options(request)[:-1], organisations=await accounts.organisations.organisations()
         )
 
@@ -159,7 +159,7 @@ class AdminPeoplePages(Controller):
             form.add_error(request, "organisation", N_("Choose the partner's organisation"))
         locale = form.values.get("locale") or request_locale(request)
         if not form.ok:
-            return _page(
+            return render_page(
                 "admin_invite",
                 status_code=400,
                 form=form,
@@ -169,7 +169,7 @@ class AdminPeoplePages(Controller):
         admin = current_user(request)
         assert admin is not None
         await accounts.people.invite_staff(admin, email, chosen, organisation_id, locale)
-        return _page("admin_invited", email=email)
+        return render_page("admin_invited", email=email)
 
     @get("/users/{user_id:int}", name="admin_user")
     async def user(
@@ -180,7 +180,7 @@ class AdminPeoplePages(Controller):
         if summary is None:
             raise NotFoundException()
         form = Form(lists={"roles": summary.roles})
-        return _page("admin_user", summary=summary, roles=role_options(request), form=form)
+        return render_page("admin_user", summary=summary, roles=role_options(request), form=form)
 
     @post("/users/{user_id:int}/roles", name="admin_user_roles")
     async def change_roles(
@@ -196,7 +196,7 @@ class AdminPeoplePages(Controller):
         valid = {role.value for role in Role}
         chosen = {Role(value) for value in form.lists.get("roles", []) if value in valid}
         if not form.ok:
-            return _page("admin_user", status_code=400, summary=summary, roles=role_options(request), form=form)
+            return render_page("admin_user", status_code=400, summary=summary, roles=role_options(request), form=form)
         admin = current_user(request)
         assert admin is not None
         await accounts.people.set_roles(admin, user_id, chosen, form.values["reason"])
@@ -219,7 +219,7 @@ class AdminPeoplePages(Controller):
             form.add_error(request, "status_reason", N_("You cannot disable your own account"))
         if not form.ok:
             form.lists["roles"] = summary.roles
-            return _page("admin_user", status_code=400, summary=summary, roles=role_options(request), form=form)
+            return render_page("admin_user", status_code=400, summary=summary, roles=role_options(request), form=form)
         await accounts.people.set_active(
             admin, user_id, form.values.get("active") == "yes", form.values["status_reason"]
         )
@@ -235,7 +235,7 @@ class AdminPeoplePages(Controller):
     ) -> Template:
         """Search the append-only audit log (nobody can edit or delete it through the product)."""
         entries, total = await audit.search(text=q, action=action, actor=actor, limit=50, offset=(page - 1) * 50)
-        return _page(
+        return render_page(
             "admin_audit",
             entries=entries,
             total=total,

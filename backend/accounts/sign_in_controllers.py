@@ -14,11 +14,11 @@ from backend.accounts.services import AccountsService
 from backend.accounts.sign_in import ENROL_SECRET, CodeCheck
 from backend.accounts.web import (
     Token,
-    _begin_pending,
-    _begin_session,
-    _check_new_password,
-    _email_a_link,
-    _page,
+    begin_pending,
+    begin_session,
+    check_new_password,
+    email_a_link,
+    render_page,
     request_password,
 )
 from backend.core import audit
@@ -40,7 +40,7 @@ class SignInPages(Controller):
         self, next_path: Annotated[str | None, QueryParameter(name="next", max_length=2000)] = None
     ) -> Template:
         """The staff sign-in form (residents are pointed to the emailed link)."""
-        return _page("sign_in", next_path=safe_path(next_path, "/account"))
+        return render_page("sign_in", next_path=safe_path(next_path, "/account"))
 
     @post("/sign-in", opt=PUBLIC)
     async def sign_in(
@@ -53,19 +53,19 @@ class SignInPages(Controller):
         next_path = safe_path(form.values.get("next"), "/account")
         form.values.pop("password", None)  # never echoed back
         if not form.ok:
-            return _page("sign_in", status_code=400, form=form, next_path=next_path)
+            return render_page("sign_in", status_code=400, form=form, next_path=next_path)
         result = await accounts.sign_in.sign_in_with_password(email, password, client_address(request))
         if result.step is SignInStep.THROTTLED:
             minutes = max(1, (result.retry_after or 60) // 60)
             form.add_error(request, "email", N_("Too many attempts. Try again in %(minutes)s minutes"), minutes=minutes)
-            return _page("sign_in", 429, {"Retry-After": str(result.retry_after)}, form=form, next_path=next_path)
+            return render_page("sign_in", 429, {"Retry-After": str(result.retry_after)}, form=form, next_path=next_path)
         if result.step is SignInStep.REFUSED or result.user_id is None:
             form.add_error(request, "email", N_("The email address or password is not right"))
-            return _page("sign_in", status_code=400, form=form, next_path=next_path)
+            return render_page("sign_in", status_code=400, form=form, next_path=next_path)
         if result.step is SignInStep.SIGNED_IN:
-            _begin_session(request, result.user_id, result.auth_version)
+            begin_session(request, result.user_id, result.auth_version)
             return Redirect(path=next_path)
-        redirect = _begin_pending(request, accounts.sign_in.begin_second_step(result))
+        redirect = begin_pending(request, accounts.sign_in.begin_second_step(result))
         request.session["next"] = next_path
         return redirect
 
@@ -76,7 +76,7 @@ class SignInPages(Controller):
         """Ask for the code from the authenticator app (or a recovery code)."""
         if accounts.sign_in.pending(request.session, SignInStep.NEEDS_CODE) is None:
             return Redirect(path="/sign-in")
-        return _page("two_factor")
+        return render_page("two_factor")
 
     @post("/sign-in/two-factor", opt=PUBLIC)
     async def check_code(
@@ -90,11 +90,11 @@ class SignInPages(Controller):
         code = check_required(request, form, "code", N_("Enter the code from your authenticator app"))
         check_length(request, form, "code", 20)
         if not form.ok:
-            return _page("two_factor", status_code=400, form=form)
+            return render_page("two_factor", status_code=400, form=form)
         outcome, signed = await accounts.sign_in.finish_with_code(pending, code)
         if signed is not None:
             next_path = safe_path(request.session.get("next"), "/account")
-            _begin_session(request, signed.user_id, signed.auth_version)
+            begin_session(request, signed.user_id, signed.auth_version)
             return Redirect(path=next_path)
         messages = {
             CodeCheck.WRONG: N_("The code is not right. Check your authenticator app and try again"),
@@ -103,7 +103,7 @@ class SignInPages(Controller):
         }
         form.add_error(request, "code", messages[outcome])
         status = 429 if outcome is CodeCheck.THROTTLED else 400
-        return _page("two_factor", status_code=status, form=form)
+        return render_page("two_factor", status_code=status, form=form)
 
     @get("/sign-in/set-up-two-factor", name="enrol", opt=PUBLIC)
     async def enrolment_form(
@@ -115,7 +115,7 @@ class SignInPages(Controller):
             return Redirect(path="/sign-in")
         enrolment = await accounts.sign_in.begin_enrolment(pending.user_id)
         request.session[ENROL_SECRET] = enrolment.sealed_secret
-        return _page("enrol", enrolment=enrolment)
+        return render_page("enrol", enrolment=enrolment)
 
     @post("/sign-in/set-up-two-factor", opt=PUBLIC)
     async def confirm_enrolment(
@@ -134,10 +134,10 @@ class SignInPages(Controller):
                 form.add_error(request, "code", N_("The code is not right. Check your authenticator app and try again"))
             summary = await accounts.people.user_summary(pending.user_id)
             enrolment = accounts.sign_in.reopen_enrolment(summary.email if summary else "", sealed)
-            return _page("enrol", status_code=400, form=form, enrolment=enrolment)
+            return render_page("enrol", status_code=400, form=form, enrolment=enrolment)
         codes, signed = finished
-        _begin_session(request, signed.user_id, signed.auth_version)
-        return _page("recovery_codes", codes=codes, first_time=True)
+        begin_session(request, signed.user_id, signed.auth_version)
+        return render_page("recovery_codes", codes=codes, first_time=True)
 
     @post("/sign-out", name="sign_out", opt=PUBLIC)
     async def sign_out(self, request: Request[Any, Any, Any]) -> Template:
@@ -146,7 +146,7 @@ class SignInPages(Controller):
         if user is not None:
             await audit.record("auth.sign_out", actor=user, subject_type="user", subject_id=user.id)
         request.clear_session()
-        return _page("signed_out")
+        return render_page("signed_out")
 
 
 class LinkPages(Controller):
@@ -157,20 +157,20 @@ class LinkPages(Controller):
     @get("/sign-in/email", name="email_sign_in", opt=PUBLIC)
     async def email_form(self) -> Template:
         """Ask for an email address to send a sign-in link to."""
-        return _page("email_sign_in")
+        return render_page("email_sign_in")
 
     @post("/sign-in/email", opt=PUBLIC)
     async def send_link(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
         """Send the link (if appropriate) and answer the same way whatever the address."""
-        return await _email_a_link(request, "email_sign_in", 15, accounts.sign_in.request_sign_in_link, accounts)
+        return await email_a_link(request, "email_sign_in", 15, accounts.sign_in.request_sign_in_link, accounts)
 
     @get("/sign-in/link/{token:str}", name="use_link", opt=PUBLIC)
     async def confirm_link(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
         """A button to finish signing in (mail scanners that open links do not spend them)."""
         check = await accounts.links.check_link("sign_in", token)
-        return _page("use_link", token=token, check=check, status_code=200 if check.valid else 410)
+        return render_page("use_link", token=token, check=check, status_code=200 if check.valid else 410)
 
     @post("/sign-in/link/{token:str}", opt=PUBLIC)
     async def use_link(
@@ -179,28 +179,28 @@ class LinkPages(Controller):
         """Spend the link and sign in."""
         check = await accounts.sign_in.use_sign_in_link(token, request_locale(request))
         if not check.valid or check.user_id is None:
-            return _page("use_link", token=token, check=check, status_code=410)
+            return render_page("use_link", token=token, check=check, status_code=410)
         signed = await accounts.sign_in.signed_in(check.user_id)
-        _begin_session(request, signed.user_id, signed.auth_version)
+        begin_session(request, signed.user_id, signed.auth_version)
         return Redirect(path="/account")
 
     @get("/password/forgot", name="forgot_password", opt=PUBLIC)
     async def forgot_form(self) -> Template:
         """Ask for the email address of the staff account."""
-        return _page("forgot_password")
+        return render_page("forgot_password")
 
     @post("/password/forgot", opt=PUBLIC)
     async def send_reset(
         self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]
     ) -> Response[Any]:
         """Send a reset link if there is such an account; say the same either way."""
-        return await _email_a_link(request, "forgot_password", 60, accounts.sign_in.request_password_reset, accounts)
+        return await email_a_link(request, "forgot_password", 60, accounts.sign_in.request_password_reset, accounts)
 
     @get("/password/reset/{token:str}", name="reset_password", opt=PUBLIC)
     async def reset_form(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
         """Choose a new password."""
         check = await accounts.links.check_link("reset", token)
-        return _page("reset_password", token=token, check=check, status_code=200 if check.valid else 410)
+        return render_page("reset_password", token=token, check=check, status_code=200 if check.valid else 410)
 
     @post("/password/reset/{token:str}", opt=PUBLIC)
     async def reset(
@@ -209,20 +209,22 @@ class LinkPages(Controller):
         """Check the new password, then spend the link; every other session ends."""
         check = await accounts.links.check_link("reset", token)
         form = await read_form(request, "password", "confirm")
-        _check_new_password(request, form, check.email, "")
+        check_new_password(request, form, check.email, "")
         if not check.valid or not form.ok:
             form.values.clear()
-            return _page("reset_password", token=token, check=check, form=form, status_code=400 if check.valid else 410)
+            return render_page(
+                "reset_password", token=token, check=check, form=form, status_code=400 if check.valid else 410
+            )
         done = await accounts.sign_in.reset_password(token, form.values["password"])
         if not done.valid:
-            return _page("reset_password", token=token, check=done, status_code=410)
+            return render_page("reset_password", token=token, check=done, status_code=410)
         return Redirect(path="/sign-in?reset=1")
 
     @get("/invitation/{token:str}", name="invitation", opt=PUBLIC)
     async def invitation_form(self, token: Token, accounts: NamedDependency[AccountsService]) -> Template:
         """Accept an invitation: your name and a password."""
         check = await accounts.links.check_link("invite", token)
-        return _page("invitation", token=token, check=check, status_code=200 if check.valid else 410)
+        return render_page("invitation", token=token, check=check, status_code=200 if check.valid else 410)
 
     @post("/invitation/{token:str}", opt=PUBLIC)
     async def accept_invitation(
@@ -233,20 +235,22 @@ class LinkPages(Controller):
         form = await read_form(request, "display_name", "password", "confirm")
         name = check_required(request, form, "display_name", N_("Enter your name"))
         check_length(request, form, "display_name", 120)
-        _check_new_password(request, form, check.email, name)
+        check_new_password(request, form, check.email, name)
         if not check.valid or not form.ok:
             form.values.pop("password", None)
             form.values.pop("confirm", None)
-            return _page("invitation", token=token, check=check, form=form, status_code=400 if check.valid else 410)
+            return render_page(
+                "invitation", token=token, check=check, form=form, status_code=400 if check.valid else 410
+            )
         accepted = await accounts.people.accept_invitation(token, name, form.values["password"])
         if not accepted.valid or accepted.user_id is None:
-            return _page("invitation", token=token, check=accepted, status_code=410)
+            return render_page("invitation", token=token, check=accepted, status_code=410)
         result = await accounts.sign_in.sign_in_with_password(
             accepted.email, form.values["password"], client_address(request)
         )
         if result.user_id is None:
             return Redirect(path="/sign-in")
         if result.step is SignInStep.SIGNED_IN:
-            _begin_session(request, result.user_id, result.auth_version)
+            begin_session(request, result.user_id, result.auth_version)
             return Redirect(path="/account")
-        return _begin_pending(request, accounts.sign_in.begin_second_step(result))
+        return begin_pending(request, accounts.sign_in.begin_second_step(result))

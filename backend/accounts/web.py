@@ -21,7 +21,7 @@ from backend.core.sessions import ROTATE_FLAG
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _page(name: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any) -> Template:
+def render_page(name: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any) -> Template:
     """A page that is never cached (it is personal or carries a form)."""
     context.setdefault("form", Form())
     return Template(
@@ -29,13 +29,14 @@ def _page(name: str, status_code: int = 200, headers: dict[str, str] | None = No
     )
 
 
-def _now(request: Request[Any, Any, Any]) -> float:
+def now_seconds(request: Request[Any, Any, Any]) -> float:
+    """The app clock's time, in seconds (what sessions record)."""
     return float(request.app.state["clock"].now().timestamp())
 
 
-def _begin_session(request: Request[Any, Any, Any], user_id: int, auth_version: int) -> None:
+def begin_session(request: Request[Any, Any, Any], user_id: int, auth_version: int) -> None:
     """Start a signed-in session under a new id."""
-    now = _now(request)
+    now = now_seconds(request)
     request.session.clear()
     request.session.update(
         {
@@ -48,7 +49,7 @@ def _begin_session(request: Request[Any, Any, Any], user_id: int, auth_version: 
     )
 
 
-def _begin_pending(request: Request[Any, Any, Any], pending: PendingSignIn) -> Redirect:
+def begin_pending(request: Request[Any, Any, Any], pending: PendingSignIn) -> Redirect:
     """Password accepted; the second step is still to come (not signed in yet): remember it, go to it."""
     request.session.clear()
     request.session.update({**pending.as_session(), ROTATE_FLAG: True})
@@ -63,7 +64,7 @@ def request_password(request: Request[Any, Any, Any], form: Form) -> str:
     return value
 
 
-async def _email_a_link(
+async def email_a_link(
     request: Request[Any, Any, Any],
     form_page: str,
     minutes: int,
@@ -74,7 +75,7 @@ async def _email_a_link(
     form = await read_form(request, "email")
     email = check_email(request, form)
     if not form.ok:
-        return _page(form_page, status_code=400, form=form)
+        return render_page(form_page, status_code=400, form=form)
     client = client_address(request)
     wait = await accounts.links.link_requests_exhausted(email, client)
     if wait is not None:
@@ -82,12 +83,13 @@ async def _email_a_link(
         form.add_error(
             request, "email", N_("Too many requests. Try again in %(minutes)s minutes"), minutes=minutes_left
         )
-        return _page(form_page, 429, {"Retry-After": str(wait)}, form=form)
+        return render_page(form_page, 429, {"Retry-After": str(wait)}, form=form)
     await send(email, request_locale(request), client)
-    return _page("check_email", email=email, minutes=minutes)
+    return render_page("check_email", email=email, minutes=minutes)
 
 
-def _check_new_password(request: Request[Any, Any, Any], form: Form, email: str, name: str) -> None:
+def check_new_password(request: Request[Any, Any, Any], form: Form, email: str, name: str) -> None:
+    """A new password and its confirmation: the rules of `password_problem`, and the two must match."""
     password = form.values.get("password", "")
     if not password:
         form.add_error(request, "password", N_("Enter a new password"))

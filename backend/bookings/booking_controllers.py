@@ -22,7 +22,17 @@ from backend.bookings.schemas import (
     Outcome,
 )
 from backend.bookings.services import BookingsService
-from backend.bookings.web import NO_STORE, Flag, Id, Token, _check_details, _nonce, _page, _see_other, replace_places
+from backend.bookings.web import (
+    NO_STORE,
+    Flag,
+    Id,
+    Token,
+    nonce_of,
+    read_booking_details,
+    render_page,
+    replace_places,
+    see_other,
+)
 from backend.core.auth import current_user
 from backend.core.forms import Form, check_length, read_form
 from backend.core.guards import PUBLIC, requires_sign_in
@@ -54,9 +64,9 @@ class BookingPages(Controller):
     ) -> Template:
         state = bookings.booking.availability(occurrence)
         form.values.setdefault("places", "1")
-        form.values["nonce"] = _nonce(form)
+        form.values["nonce"] = nonce_of(form)
         base = f"/events/{occurrence.event_id}/{occurrence.occurrence_id}"
-        return _page(
+        return render_page(
             "book",
             status_code,
             form=form,
@@ -94,12 +104,12 @@ class BookingPages(Controller):
         """Book (committed before the answer), then show the booking through its private link."""
         occurrence = await self._occurrence(request, bookings_service, event_id, occurrence_id)
         form = await read_form(request, "name", "email", "places", "access_needs", "nonce")
-        details = _check_details(request, form, occurrence, current_user(request))
+        details = read_booking_details(request, form, occurrence, current_user(request))
         if details is None:
             return self._render(bookings_service, occurrence, form, HTTP_400_BAD_REQUEST)
         result = await bookings_service.booking.book(event_id, occurrence_id, details)
         if result.token is not None:
-            return _see_other(f"/bookings/{result.token}?booked=1")
+            return see_other(f"/bookings/{result.token}?booked=1")
         return self._refused(request, bookings_service, occurrence, form, result)
 
     def _refused(
@@ -141,12 +151,12 @@ class BookingPages(Controller):
         """Join the waitlist of a full occurrence."""
         occurrence = await self._occurrence(request, bookings_service, event_id, occurrence_id)
         form = await read_form(request, "name", "email", "places", "access_needs", "nonce")
-        details = _check_details(request, form, occurrence, current_user(request))
+        details = read_booking_details(request, form, occurrence, current_user(request))
         if details is None:
             return self._render(bookings_service, occurrence, form, HTTP_400_BAD_REQUEST)
         result = await bookings_service.waitlist.join_waitlist(event_id, occurrence_id, details)
         if result.outcome is Outcome.WAITLISTED:
-            return _see_other(f"/events/{event_id}/{occurrence_id}/waitlist/joined")
+            return see_other(f"/events/{event_id}/{occurrence_id}/waitlist/joined")
         if result.outcome is Outcome.NOT_FULL:
             notice = translate(request, OUTCOME_MESSAGES[Outcome.NOT_FULL])
             return self._render(bookings_service, occurrence, form, HTTP_409_CONFLICT, notice=notice)
@@ -162,7 +172,7 @@ class BookingPages(Controller):
     ) -> Template:
         """You are on the waiting list."""
         occurrence = await self._occurrence(request, bookings_service, event_id, occurrence_id)
-        return _page("waitlist_joined", occurrence=occurrence)
+        return render_page("waitlist_joined", occurrence=occurrence)
 
 
 class ManagePages(Controller):
@@ -183,9 +193,9 @@ class ManagePages(Controller):
         """The booking, how to add it to a calendar, and a button to cancel it."""
         booking = await bookings_service.booking.by_token(token, request_locale(request))
         if booking is None:
-            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+            return render_page("link_not_valid", HTTP_404_NOT_FOUND)
         now = request.app.state["clock"].now()
-        return _page(
+        return render_page(
             "manage",
             booking=booking,
             token=token,
@@ -218,8 +228,8 @@ class ManagePages(Controller):
         """Cancel: the places are released and offered to the first people waiting."""
         result = await bookings_service.booking.cancel(token, request_locale(request))
         if not result.found:
-            return _page("link_not_valid", HTTP_404_NOT_FOUND)
-        return _see_other(f"/bookings/{token}?cancelled=1")
+            return render_page("link_not_valid", HTTP_404_NOT_FOUND)
+        return see_other(f"/bookings/{token}?cancelled=1")
 
     @get("/feedback", name="booking_feedback", opt=PUBLIC)
     async def feedback_form(
@@ -228,8 +238,8 @@ class ManagePages(Controller):
         """Rate the event and comment, after it has taken place."""
         booking, allowed, given = await bookings_service.feedback.feedback_state(token)
         if booking is None:
-            return _page("link_not_valid", HTTP_404_NOT_FOUND)
-        return _page("feedback", booking=booking, token=token, allowed=allowed, given=given)
+            return render_page("link_not_valid", HTTP_404_NOT_FOUND)
+        return render_page("feedback", booking=booking, token=token, allowed=allowed, given=given)
 
     @post("/feedback", opt=PUBLIC)
     async def give_feedback(
@@ -238,7 +248,7 @@ class ManagePages(Controller):
         """Save the rating and comment."""
         booking, allowed, given = await bookings_service.feedback.feedback_state(token)
         if booking is None:
-            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+            return render_page("link_not_valid", HTTP_404_NOT_FOUND)
         form = await read_form(request, "rating", "comment")
         rating = form.values.get("rating", "")
         if rating not in {"1", "2", "3", "4", "5"}:
@@ -246,9 +256,11 @@ class ManagePages(Controller):
         check_length(request, form, "comment", MAX_COMMENT)
         if not form.ok or not allowed or given:
             status = HTTP_400_BAD_REQUEST if form.errors else HTTP_409_CONFLICT
-            return _page("feedback", status, booking=booking, token=token, allowed=allowed, given=given, form=form)
+            return render_page(
+                "feedback", status, booking=booking, token=token, allowed=allowed, given=given, form=form
+            )
         await bookings_service.feedback.give_feedback(token, int(rating), form.values.get("comment", ""))
-        return _see_other(f"/bookings/{token}/feedback")
+        return see_other(f"/bookings/{token}/feedback")
 
 
 class WaitlistPages(Controller):
@@ -268,8 +280,8 @@ class WaitlistPages(Controller):
         """What is offered and until when."""
         offer = await bookings_service.waitlist.offer(token, request_locale(request))
         if offer is None:
-            return _page("link_not_valid", HTTP_404_NOT_FOUND)
-        return _page("offer", offer=offer, token=token, declined=bool(declined))
+            return render_page("link_not_valid", HTTP_404_NOT_FOUND)
+        return render_page("offer", offer=offer, token=token, declined=bool(declined))
 
     @post("/accept", name="accept_offer", opt=PUBLIC)
     async def accept(
@@ -279,18 +291,18 @@ class WaitlistPages(Controller):
         locale = request_locale(request)
         result = await bookings_service.waitlist.accept_offer(token, locale)
         if result.token is not None:
-            return _see_other(f"/bookings/{result.token}?booked=1")
+            return see_other(f"/bookings/{result.token}?booked=1")
         offer = await bookings_service.waitlist.offer(token, locale)
         if offer is None:
-            return _page("link_not_valid", HTTP_404_NOT_FOUND)
+            return render_page("link_not_valid", HTTP_404_NOT_FOUND)
         message = OUTCOME_MESSAGES.get(result.outcome) if result.outcome is Outcome.DUPLICATE else None
-        return _page("offer", HTTP_410_GONE, offer=offer, token=token, declined=False, message=message)
+        return render_page("offer", HTTP_410_GONE, offer=offer, token=token, declined=False, message=message)
 
     @post("/decline", name="decline_offer", opt=PUBLIC)
     async def decline(self, bookings_service: NamedDependency[BookingsService], token: Token) -> Response[Any]:
         """No thanks: the places go to the next person waiting."""
         await bookings_service.waitlist.decline_offer(token)
-        return _see_other(f"/waitlist/{token}?declined=1")
+        return see_other(f"/waitlist/{token}?declined=1")
 
 
 class WaitlistPlacePages(Controller):
@@ -310,8 +322,8 @@ class WaitlistPlacePages(Controller):
         """The event, the places asked for, the position in the queue, and a button to leave (reads only)."""
         place = await bookings_service.waitlist.waitlist_place(token, request_locale(request))
         if place is None:
-            return _page("link_not_valid", HTTP_404_NOT_FOUND)
-        return _page("waitlist_place", place=place, token=token)
+            return render_page("link_not_valid", HTTP_404_NOT_FOUND)
+        return render_page("waitlist_place", place=place, token=token)
 
     @post("/leave", name="leave_waitlist", opt=PUBLIC)
     async def leave(
@@ -320,8 +332,8 @@ class WaitlistPlacePages(Controller):
         """Leave the waitlist (an open offer's places go to the next person), then show the page again."""
         result = await bookings_service.waitlist.leave_waitlist(token)
         if not result.found:
-            return _page("link_not_valid", HTTP_404_NOT_FOUND)
-        return _see_other(f"/waitlist/place/{token}")
+            return render_page("link_not_valid", HTTP_404_NOT_FOUND)
+        return see_other(f"/waitlist/place/{token}")
 
 
 class AccountBookings(Controller):
@@ -338,7 +350,7 @@ class AccountBookings(Controller):
         user = current_user(request)
         assert user is not None  # the guard guarantees it
         await bookings_service.booking.cancel_for_user(booking_id, user.id, user.email)
-        return _see_other("/account")
+        return see_other("/account")
 
     @post("/account/waitlist/{entry_id:int}/leave", name="account_leave_waitlist")
     async def leave_waitlist(
@@ -348,4 +360,4 @@ class AccountBookings(Controller):
         user = current_user(request)
         assert user is not None  # the guard guarantees it
         await bookings_service.waitlist.leave_waitlist_for_user(entry_id, user.id, user.email)
-        return _see_other("/account")
+        return see_other("/account")

@@ -16,7 +16,7 @@ from backend.bookings.schemas import (
     MAX_REASON,
 )
 from backend.bookings.services import BookingsService
-from backend.bookings.web import Flag, Id, _page, _see_other
+from backend.bookings.web import Flag, Id, render_page, see_other
 from backend.core.auth import current_user
 from backend.core.forms import check_length, check_required, read_form
 from backend.core.guards import requires_roles
@@ -41,7 +41,7 @@ class PartnerFeedback(Controller):
             raise NotFoundException()
         items = await bookings_service.feedback.event_feedback(event_id)
         ratings = [item.rating for item in items]
-        return _page(
+        return render_page(
             "partner_feedback",
             title=await bookings_service.feedback.event_title(event_id, request_locale(request)),
             event_id=event_id,
@@ -61,7 +61,7 @@ class OfficerFeedback(Controller):
     async def index(self, bookings_service: NamedDependency[BookingsService], hidden: Flag = None) -> Template:
         """The latest comments, each with a form to hide it."""
         items = await bookings_service.feedback.recent_feedback()
-        return _page("officer_feedback", items=items, hidden_now=bool(hidden), failed_id=None)
+        return render_page("officer_feedback", items=items, hidden_now=bool(hidden), failed_id=None)
 
     @post("/{feedback_id:int}/hide", name="hide_feedback")
     async def hide(
@@ -76,7 +76,7 @@ class OfficerFeedback(Controller):
         user = current_user(request)
         if not form.ok or user is None:
             items = await bookings_service.feedback.recent_feedback()
-            return _page(
+            return render_page(
                 "officer_feedback",
                 HTTP_400_BAD_REQUEST,
                 items=items,
@@ -86,4 +86,4 @@ class OfficerFeedback(Controller):
             )
         if not await bookings_service.feedback.hide_feedback(feedback_id, form.values[field], user):
             raise NotFoundException()
-        return _see_other("/officer/feedback?hidden=1")
+        return see_other("/officer/feedback?hidden=1")

@@ -74,8 +74,9 @@ def check_booking_details(
 ) -> tuple[BookingDetails | None, Problems]:
     """The one check of a booking's or waiting-list request's details, for the form and the API alike.
 
-    Trims the name and access needs, lower-cases the email; `places` may be typed text. `limit` only shapes
-    the message: whether this many places may be booked on a date is the bookings service's rule (TOO_MANY).
+    Trims the name and access needs, lower-cases the email; `places` may be typed text. `limit` is the date's
+    per-booking limit when the caller knows it (the form does, so every error shows at once); the bookings
+    service checks it again against the date it books (TOO_MANY), which is all the API relies on.
     """
     problems: Problems = {}
     name, email, access_needs = name.strip(), email.strip().lower(), access_needs.strip()
@@ -90,8 +91,9 @@ def check_booking_details(
     if isinstance(places, str):
         text = places.strip() or "1"
         places = int(text) if text.isdigit() and len(text) < 4 else 0
-    if not 1 <= places <= MAX_PLACES:
-        problems["places"] = (N_("Enter a number of places from 1 to %(limit)s"), {"limit": min(limit, MAX_PLACES)})
+    most = max(1, min(limit, MAX_PLACES))
+    if not 1 <= places <= most:
+        problems["places"] = (N_("Enter a number of places from 1 to %(limit)s"), {"limit": most})
     if len(access_needs) > MAX_ACCESS_NEEDS:
         problems["access_needs"] = (N_("Must be %(count)s characters or fewer"), {"count": MAX_ACCESS_NEEDS})
     if problems:

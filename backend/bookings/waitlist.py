@@ -193,8 +193,7 @@ class WaitlistService:
                     return BookingResult(Outcome.CANCELLED)
                 key = active_key(entry["occurrence_id"], entry["email"])
                 if await Booking.exists().where(Booking.active_key == key):
-                    # Another click on this offer booked it since we read the offer (PostgreSQL reads each
-                    # statement afresh): the same booking again, not "booked another way".
+                    # A second accept at the same moment, after the first committed: the booking is this offer's.
                     replay = await self._accepted(request_hash, manage_token, locale)
                     if replay is not None:
                         return replay

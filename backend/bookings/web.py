@@ -44,23 +44,24 @@ IDEMPOTENCY_KEY_MIN = 16  # a client's key must be hard to guess: a replay answe
 IDEMPOTENCY_KEY_MAX = 200
 
 
-def _page(name: str, status_code: int = 200, **context: Any) -> Template:
+def render_page(name: str, status_code: int = 200, **context: Any) -> Template:
     """A page that is never cached (it is personal, or carries a form and a nonce)."""
     context.setdefault("form", Form())
     return Template(f"bookings/{name}.html", context=context, status_code=status_code, headers=NO_STORE)
 
 
-def _see_other(path: str) -> Redirect:
+def see_other(path: str) -> Redirect:
+    """A redirect after a POST, to a page to GET (303)."""
     return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
 
 
-def _nonce(form: Form) -> str:
+def nonce_of(form: Form) -> str:
     """The form's nonce (kept across re-renders, so a double submit is one booking), or a new one."""
     value = form.values.get("nonce", "")
     return value if NONCE.match(value) else secrets.token_urlsafe(24)
 
 
-def _check_details(
+def read_booking_details(
     request: Request[Any, Any, Any], form: Form, occurrence: OccurrenceForBooking, user: CurrentUser | None
 ) -> BookingRequest | None:
     """Check the booking form with `check_booking_details`; field errors keep what was typed. None on errors."""
@@ -85,7 +86,7 @@ def _check_details(
         access_needs=details.access_needs,
         locale=request_locale(request),
         user_id=user.id if user else None,
-        request_key=_nonce(form),
+        request_key=nonce_of(form),
     )
 
 

@@ -12,7 +12,7 @@ from litestar.params import Body
 
 from backend.core.guards import requires_same_origin
 from backend.core.i18n import N_, translate
-from backend.events.partner_controllers import _exported_attendees, _message_problems, _partner_occurrence
+from backend.events.partner_controllers import exported_attendees, message_problems, partner_occurrence
 from backend.events.schemas import (
     ApiErrorOut,
     ApiFieldError,
@@ -27,7 +27,7 @@ from backend.events.schemas import (
 )
 from backend.events.services import EventsService
 from backend.events.views import EventNotFoundError, EventView, NotAllowedError, Problems
-from backend.events.web import NO_STORE, PARTNER, Id, _user
+from backend.events.web import NO_STORE, PARTNER, Id, signed_in_user
 
 
 def _out(event: EventView) -> PartnerEventOut:
@@ -137,7 +137,7 @@ class PartnerEventsApi(Controller):
         self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]
     ) -> list[PartnerEventOut]:
         """Every event of the partner's organisations, newest first."""
-        return [_out(event) for event in await events.reader.partner_events(_user(request))]
+        return [_out(event) for event in await events.reader.partner_events(signed_in_user(request))]
 
     @post(
         "",
@@ -151,7 +151,7 @@ class PartnerEventsApi(Controller):
         self, request: Request[Any, Any, Any], data: Annotated[EventIn, Body()], events: NamedDependency[EventsService]
     ) -> Response[Any]:
         """Create an event; field errors come back as `{"errors": {field: message}}` with status 400."""
-        user = _user(request)
+        user = signed_in_user(request)
         result = await events.posting.create_event(user, data)
         if not result.ok or result.event_id is None:
             return _problems_response(request, result.problems)
@@ -171,7 +171,7 @@ class PartnerEventsApi(Controller):
         events: NamedDependency[EventsService],
     ) -> Response[Any]:
         """Replace an event's details; a material change to a published event may wait for approval."""
-        user = _user(request)
+        user = signed_in_user(request)
         try:
             result = await events.posting.update_event(user, event_id, data)
         except EventNotFoundError as exc:
@@ -198,7 +198,7 @@ class PartnerEventsApi(Controller):
         events: NamedDependency[EventsService],
     ) -> PartnerEventOut:
         """Cancel one date; everyone booked is told."""
-        user = _user(request)
+        user = signed_in_user(request)
         try:
             await events.dates.cancel_occurrence(user, event_id, occurrence_id, data.reason)
             return _out(await events.reader.event_for_partner(user, event_id))
@@ -222,7 +222,7 @@ class PartnerEventsApi(Controller):
         events: NamedDependency[EventsService],
     ) -> PartnerEventOut:
         """Cancel the event and its dates still to come; everyone booked is told."""
-        user = _user(request)
+        user = signed_in_user(request)
         try:
             await events.dates.cancel_series(user, event_id, data.reason)
             return _out(await events.reader.event_for_partner(user, event_id))
@@ -243,7 +243,7 @@ class PartnerEventsApi(Controller):
         self, request: Request[Any, Any, Any], event_id: Id, events: NamedDependency[EventsService]
     ) -> PartnerEventOut:
         """Copy the event as a draft; the answer is the copy."""
-        user = _user(request)
+        user = signed_in_user(request)
         try:
             new_id = await events.dates.duplicate(user, event_id)
         except EventNotFoundError as exc:
@@ -269,8 +269,8 @@ class PartnerEventsApi(Controller):
         events: NamedDependency[EventsService],
     ) -> Response[Any]:
         """Give one date a new start and end."""
-        user = _user(request)
-        await _partner_occurrence(request, events, event_id, occurrence_id)
+        user = signed_in_user(request)
+        await partner_occurrence(request, events, event_id, occurrence_id)
         try:
             problems = await events.dates.change_occurrence(user, event_id, occurrence_id, data.starts_at, data.ends_at)
         except EventNotFoundError as exc:
@@ -293,7 +293,7 @@ class PartnerEventsApi(Controller):
         self, request: Request[Any, Any, Any], event_id: Id, occurrence_id: Id, events: NamedDependency[EventsService]
     ) -> Response[list[AttendeeOut]]:
         """The people booked on one date (the request is audited)."""
-        people = await _exported_attendees(request, events, event_id, occurrence_id)
+        people = await exported_attendees(request, events, event_id, occurrence_id)
         return Response([_attendee_out(person) for person in people], headers=NO_STORE)
 
     @post(
@@ -314,14 +314,14 @@ class PartnerEventsApi(Controller):
         events: NamedDependency[EventsService],
     ) -> Response[Any]:
         """Email everyone booked on one date; the answer says how many."""
-        await _partner_occurrence(request, events, event_id, occurrence_id)
+        await partner_occurrence(request, events, event_id, occurrence_id)
         values = {"subject": data.subject.strip(), "message": data.message.strip()}
-        problems = _message_problems(values)
+        problems = message_problems(values)
         if problems:
             return _problems_response(request, problems)
         try:
             sent = await events.attendees.message_attendees(
-                _user(request), event_id, occurrence_id, values["subject"], values["message"]
+                signed_in_user(request), event_id, occurrence_id, values["subject"], values["message"]
             )
         except EventNotFoundError as exc:
             raise NotFoundException from exc

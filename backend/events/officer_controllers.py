@@ -13,11 +13,11 @@ from litestar.response import Redirect, Template
 from backend.core.auth import CurrentUser
 from backend.core.forms import Form, check_length, read_form
 from backend.core.i18n import N_, translate
-from backend.events.partner_controllers import _label_maps
+from backend.events.partner_controllers import label_maps
 from backend.events.services import EventsService
 from backend.events.validation import MAX_REASON
 from backend.events.views import EventNotFoundError, NotAllowedError
-from backend.events.web import STAFF, Id, _add_problems, _page, _user
+from backend.events.web import STAFF, Id, add_problems, render_page, signed_in_user
 
 
 class OfficerEventPages(Controller):
@@ -31,7 +31,7 @@ class OfficerEventPages(Controller):
     async def queue(self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]) -> Template:
         """New events and changes waiting for a decision, oldest first."""
         flash = request.session.pop("flash", None) if request.session else None
-        return _page("officer/queue", items=await events.moderation.queue(), flash=flash)
+        return render_page("officer/queue", items=await events.moderation.queue(), flash=flash)
 
     @get("/events/{event_id:int}", name="officer_event")
     async def review(
@@ -50,7 +50,7 @@ class OfficerEventPages(Controller):
         if not form.ok:
             return await _review_page(request, events, event_id, form, status_code=400)
         try:
-            await events.moderation.approve(_user(request), event_id, form.values["note"])
+            await events.moderation.approve(signed_in_user(request), event_id, form.values["note"])
         except EventNotFoundError as exc:
             raise NotFoundException from exc
         except NotAllowedError as exc:
@@ -91,7 +91,7 @@ class OfficerEventPages(Controller):
     @get("/categories", name="officer_categories")
     async def categories(self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]) -> Template:
         """Every category, with forms to add, rename and deactivate."""
-        return _page("officer/categories", categories=await events.categories.all(include_inactive=True))
+        return render_page("officer/categories", categories=await events.categories.all(include_inactive=True))
 
     @post("/categories")
     async def add_category(
@@ -100,10 +100,10 @@ class OfficerEventPages(Controller):
         """Add a category."""
         form = await read_form(request, "slug", "name_en", "name_pl", "name_ur")
         names = {locale: form.values[f"name_{locale}"] for locale in ("en", "pl", "ur")}
-        problems = await events.categories.add_category(_user(request), form.values["slug"].lower(), names)
+        problems = await events.categories.add_category(signed_in_user(request), form.values["slug"].lower(), names)
         if problems:
-            _add_problems(request, form, problems)
-            return _page(
+            add_problems(request, form, problems)
+            return render_page(
                 "officer/categories",
                 status_code=400,
                 form=form,
@@ -119,7 +119,7 @@ class OfficerEventPages(Controller):
         form = await read_form(request, "name_en", "name_pl", "name_ur")
         names = {locale: form.values[f"name_{locale}"] for locale in ("en", "pl", "ur")}
         try:
-            problems = await events.categories.rename_category(_user(request), category_id, names)
+            problems = await events.categories.rename_category(signed_in_user(request), category_id, names)
         except EventNotFoundError as exc:
             raise NotFoundException from exc
         if problems:
@@ -136,7 +136,7 @@ class OfficerEventPages(Controller):
         form = await read_form(request, "active")
         try:
             await events.categories.set_category_active(
-                _user(request), category_id, active=form.values["active"] == "yes"
+                signed_in_user(request), category_id, active=form.values["active"] == "yes"
             )
         except EventNotFoundError as exc:
             raise NotFoundException from exc
@@ -149,14 +149,14 @@ async def _review_page(
     event = await events.reader.event(event_id, with_counts=True)
     if event is None:
         raise NotFoundException
-    return _page(
+    return render_page(
         "officer/event",
         status_code=status_code,
         form=form,
         event=event,
         decisions=await events.moderation.decisions(event_id),
         field_labels={name: translate(request, label) for name, label in DIFF_LABELS.items()},
-        **_label_maps(request),
+        **label_maps(request),
     )
 
 
@@ -189,14 +189,14 @@ async def _decide_with_reason(
     """An officer's decision that needs a reason (reject, hide): field errors re-show the review page."""
     form = await read_form(request, field)
     try:
-        problems = await decide(_user(request), event_id, form.values[field])
+        problems = await decide(signed_in_user(request), event_id, form.values[field])
     except EventNotFoundError as exc:
         raise NotFoundException from exc
     except NotAllowedError as exc:
         form.add_error(request, field, exc.message)
         return await _review_page(request, events, event_id, form, status_code=409)
     if problems:
-        _add_problems(request, form, problems)
+        add_problems(request, form, problems)
         return await _review_page(request, events, event_id, form, status_code=400)
     if flash:
         request.session["flash"] = flash

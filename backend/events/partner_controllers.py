@@ -32,17 +32,18 @@ from backend.events.web import (
     NO_STORE,
     PARTNER,
     Id,
-    _add_problems,
-    _form_context,
-    _merge,
-    _page,
-    _user,
-    _zone,
+    add_problems,
+    form_context,
+    merge_problems,
     read_event_form,
+    render_page,
+    signed_in_user,
+    zone_of,
 )
 
 
-def _label_maps(request: Request[Any, Any, Any]) -> dict[str, Any]:
+def label_maps(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """Translated labels of statuses and choices, for the event pages."""
     return {
         "status_labels": {code: translate(request, label) for code, label in STATUS_LABELS.items()},
         "accessibility_labels": {c.code: translate(request, c.label) for c in ACCESSIBILITY},
@@ -61,25 +62,25 @@ class PartnerEventPages(Controller):
     @get("", name="partner_events")
     async def dashboard(self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]) -> Template:
         """The partner's events by status, with each date's bookings."""
-        user = _user(request)
+        user = signed_in_user(request)
         mine = await events.reader.partner_events(user)
         by_status: dict[str, list[EventView]] = {}
         for event in mine:
             by_status.setdefault(event.status, []).append(event)
         order = ["rejected", "draft", "pending", "published", "hidden", "cancelled"]
-        return _page(
+        return render_page(
             "partner/dashboard",
             groups=[(status, by_status[status]) for status in order if status in by_status],
             counts={status: len(items) for status, items in by_status.items()},
             organisations=await events.reader.partner_organisations(user),
             now=request.app.state["clock"].now(),
-            **_label_maps(request),
+            **label_maps(request),
         )
 
     @get("/new", name="partner_event_new")
     async def new_form(self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]) -> Template:
         """An empty event form."""
-        context = await _form_context(request, events)
+        context = await form_context(request, events)
         organisations = context["organisations"]
         form = Form(
             values={
@@ -91,23 +92,23 @@ class PartnerEventPages(Controller):
             },
             lists={"languages": ["en"]},
         )
-        return _page("partner/event_form", form=form, event=None, **context)
+        return render_page("partner/event_form", form=form, event=None, **context)
 
     @post("/new")
     async def create(self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]) -> Response[Any]:
         """Post a new event; on error show the form again with what was typed."""
-        user = _user(request)
+        user = signed_in_user(request)
         form, data = await read_event_form(request)
         if form.ok:
             result = await events.posting.create_event(user, data)
             if result.ok and result.event_id is not None:
                 request.session["flash"] = "published" if result.status == "published" else "pending"
                 return Redirect(path=f"/partner/events/{result.event_id}")
-            _merge(request, form, result.problems)
+            merge_problems(request, form, result.problems)
         else:
-            _merge(request, form, await events.posting.check(user, data, None))
-        context = await _form_context(request, events)
-        return _page("partner/event_form", status_code=400, form=form, event=None, **context)
+            merge_problems(request, form, await events.posting.check(user, data, None))
+        context = await form_context(request, events)
+        return render_page("partner/event_form", status_code=400, form=form, event=None, **context)
 
     @get("/{event_id:int}", name="partner_event")
     async def manage(
@@ -116,12 +117,12 @@ class PartnerEventPages(Controller):
         """One event: its status, its dates (change or cancel one), cancel all, duplicate."""
         event = await _partner_event(request, events, event_id, with_counts=True)
         flash = request.session.pop("flash", None) if request.session else None
-        return _page(
+        return render_page(
             "partner/event",
             event=event,
             flash=flash,
             now=request.app.state["clock"].now(),
-            **_label_maps(request),
+            **label_maps(request),
         )
 
     @get("/{event_id:int}/edit", name="partner_event_edit")
@@ -133,15 +134,15 @@ class PartnerEventPages(Controller):
         data = event.as_input()
         if event.has_pending_changes:
             data = msgspec.convert(event.pending_changes["data"], EventIn)
-        context = await _form_context(request, events)
-        return _page("partner/event_form", form=form_of(data, _zone(request)), event=event, **context)
+        context = await form_context(request, events)
+        return render_page("partner/event_form", form=form_of(data, zone_of(request)), event=event, **context)
 
     @post("/{event_id:int}/edit")
     async def update(
         self, request: Request[Any, Any, Any], event_id: Id, events: NamedDependency[EventsService]
     ) -> Response[Any]:
         """Save changes; a material change to a published event may wait for an officer."""
-        user = _user(request)
+        user = signed_in_user(request)
         event = await _partner_event(request, events, event_id)
         form, data = await read_event_form(request)
         if form.ok:
@@ -152,11 +153,11 @@ class PartnerEventPages(Controller):
             if result.ok:
                 request.session["flash"] = "awaiting" if result.awaiting_approval else "saved"
                 return Redirect(path=f"/partner/events/{event_id}")
-            _merge(request, form, result.problems)
+            merge_problems(request, form, result.problems)
         else:
-            _merge(request, form, await events.posting.check(user, data, event))
-        context = await _form_context(request, events)
-        return _page("partner/event_form", status_code=400, form=form, event=event, **context)
+            merge_problems(request, form, await events.posting.check(user, data, event))
+        context = await form_context(request, events)
+        return render_page("partner/event_form", status_code=400, form=form, event=event, **context)
 
     @post("/{event_id:int}/occurrences/{occurrence_id:int}/cancel", name="partner_occurrence_cancel")
     async def cancel_occurrence(
@@ -166,7 +167,7 @@ class PartnerEventPages(Controller):
         form = await read_form(request, "reason")
         try:
             await events.dates.cancel_occurrence(
-                _user(request), event_id, occurrence_id, form.values["reason"][:MAX_REASON]
+                signed_in_user(request), event_id, occurrence_id, form.values["reason"][:MAX_REASON]
             )
         except EventNotFoundError as exc:
             raise NotFoundException from exc
@@ -178,24 +179,24 @@ class PartnerEventPages(Controller):
         self, request: Request[Any, Any, Any], event_id: Id, occurrence_id: Id, events: NamedDependency[EventsService]
     ) -> Template:
         """Move one date on its own."""
-        event, occurrence = await _partner_occurrence(request, events, event_id, occurrence_id)
-        zone = _zone(request)
+        event, occurrence = await partner_occurrence(request, events, event_id, occurrence_id)
+        zone = zone_of(request)
         form = Form(
             values={
                 "starts_at": local_input(occurrence.starts_at, zone),
                 "ends_at": local_input(occurrence.ends_at, zone),
             }
         )
-        return _page("partner/occurrence_change", form=form, event=event, occurrence=occurrence)
+        return render_page("partner/occurrence_change", form=form, event=event, occurrence=occurrence)
 
     @post("/{event_id:int}/occurrences/{occurrence_id:int}/change")
     async def change(
         self, request: Request[Any, Any, Any], event_id: Id, occurrence_id: Id, events: NamedDependency[EventsService]
     ) -> Response[Any]:
         """Save the new time of one date."""
-        event, occurrence = await _partner_occurrence(request, events, event_id, occurrence_id)
+        event, occurrence = await partner_occurrence(request, events, event_id, occurrence_id)
         form = await read_form(request, "starts_at", "ends_at")
-        zone = _zone(request)
+        zone = zone_of(request)
         starts = parse_local(form.values["starts_at"], zone)
         ends = parse_local(form.values["ends_at"], zone)
         if starts is None:
@@ -204,14 +205,16 @@ class PartnerEventPages(Controller):
             form.add_error(request, "ends_at", N_("Enter a real date and time, like 2026-12-01 20:00"))
         if starts is not None and ends is not None:
             try:
-                problems = await events.dates.change_occurrence(_user(request), event_id, occurrence_id, starts, ends)
+                problems = await events.dates.change_occurrence(
+                    signed_in_user(request), event_id, occurrence_id, starts, ends
+                )
             except NotAllowedError as exc:
                 raise ClientException(status_code=409, detail=translate(request, exc.message)) from exc
             if not problems:
                 request.session["flash"] = "occurrence_changed"
                 return Redirect(path=f"/partner/events/{event_id}")
-            _add_problems(request, form, problems)
-        return _page("partner/occurrence_change", status_code=400, form=form, event=event, occurrence=occurrence)
+            add_problems(request, form, problems)
+        return render_page("partner/occurrence_change", status_code=400, form=form, event=event, occurrence=occurrence)
 
     @post("/{event_id:int}/cancel", name="partner_event_cancel")
     async def cancel_series(
@@ -220,7 +223,7 @@ class PartnerEventPages(Controller):
         """Cancel the whole event; everyone booked on a date still to come is told."""
         form = await read_form(request, "reason")
         try:
-            await events.dates.cancel_series(_user(request), event_id, form.values["reason"][:MAX_REASON])
+            await events.dates.cancel_series(signed_in_user(request), event_id, form.values["reason"][:MAX_REASON])
         except EventNotFoundError as exc:
             raise NotFoundException from exc
         request.session["flash"] = "cancelled"
@@ -232,7 +235,7 @@ class PartnerEventPages(Controller):
     ) -> Response[Any]:
         """Copy the event as a draft and open it for editing."""
         try:
-            new_id = await events.dates.duplicate(_user(request), event_id)
+            new_id = await events.dates.duplicate(signed_in_user(request), event_id)
         except EventNotFoundError as exc:
             raise NotFoundException from exc
         return Redirect(path=f"/partner/events/{new_id}/edit")
@@ -252,9 +255,9 @@ class PartnerEventPages(Controller):
         if chosen is None:
             chosen = next((o for o in event.occurrences if o.ends_at >= now and o.status != "cancelled"), None)
         chosen = chosen or (event.occurrences[-1] if event.occurrences else None)
-        people = await events.attendees.attendees(_user(request), event_id, chosen.id) if chosen else []
+        people = await events.attendees.attendees(signed_in_user(request), event_id, chosen.id) if chosen else []
         flash = request.session.pop("flash", None) if request.session else None
-        return _page(
+        return render_page(
             "partner/attendees",
             event=event,
             occurrence=chosen,
@@ -267,7 +270,7 @@ class PartnerEventPages(Controller):
         self, request: Request[Any, Any, Any], event_id: Id, occurrence_id: Id, events: NamedDependency[EventsService]
     ) -> Response[str]:
         """The attendee list of one date as CSV (confirmed bookings only; the download is in the audit log)."""
-        people = await _exported_attendees(request, events, event_id, occurrence_id)
+        people = await exported_attendees(request, events, event_id, occurrence_id)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(
@@ -301,17 +304,17 @@ class PartnerEventPages(Controller):
         self, request: Request[Any, Any, Any], event_id: Id, occurrence_id: Id, events: NamedDependency[EventsService]
     ) -> Response[Any]:
         """Email everyone booked on one date (through the outbox)."""
-        event, occurrence = await _partner_occurrence(request, events, event_id, occurrence_id, with_counts=True)
+        event, occurrence = await partner_occurrence(request, events, event_id, occurrence_id, with_counts=True)
         form = await read_form(request, "subject", "message")
-        _add_problems(request, form, _message_problems(form.values))
+        add_problems(request, form, message_problems(form.values))
         if form.ok:
             await events.attendees.message_attendees(
-                _user(request), event_id, occurrence_id, form.values["subject"], form.values["message"]
+                signed_in_user(request), event_id, occurrence_id, form.values["subject"], form.values["message"]
             )
             request.session["flash"] = "messaged"
             return Redirect(path=f"/partner/events/{event_id}/attendees?occurrence={occurrence_id}")
-        people = await events.attendees.attendees(_user(request), event_id, occurrence_id)
-        return _page(
+        people = await events.attendees.attendees(signed_in_user(request), event_id, occurrence_id)
+        return render_page(
             "partner/attendees",
             status_code=400,
             form=form,
@@ -331,12 +334,12 @@ async def _partner_event(
     request: Request[Any, Any, Any], events: EventsService, event_id: int, *, with_counts: bool = False
 ) -> EventView:
     try:
-        return await events.reader.event_for_partner(_user(request), event_id, with_counts=with_counts)
+        return await events.reader.event_for_partner(signed_in_user(request), event_id, with_counts=with_counts)
     except EventNotFoundError as exc:
         raise NotFoundException from exc
 
 
-async def _partner_occurrence(
+async def partner_occurrence(
     request: Request[Any, Any, Any],
     events: EventsService,
     event_id: int,
@@ -352,11 +355,11 @@ async def _partner_occurrence(
     return event, occurrence
 
 
-async def _exported_attendees(
+async def exported_attendees(
     request: Request[Any, Any, Any], events: EventsService, event_id: int, occurrence_id: int
 ) -> Sequence[Any]:
     """The people booked on one date, for a download or the API: personal data, so the audit log notes it."""
-    user = _user(request)
+    user = signed_in_user(request)
     try:
         people = await events.attendees.attendees(user, event_id, occurrence_id)
     except EventNotFoundError as exc:
@@ -369,7 +372,7 @@ async def _exported_attendees(
 MESSAGE_FIELDS = (("subject", N_("Enter a subject"), 150), ("message", N_("Enter your message"), 5000))
 
 
-def _message_problems(values: dict[str, str]) -> Problems:
+def message_problems(values: dict[str, str]) -> Problems:
     """What is wrong with a message to attendees (its trimmed subject and text): both required, neither too long."""
     problems: Problems = {}
     for name, empty, longest in MESSAGE_FIELDS:

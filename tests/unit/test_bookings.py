@@ -131,6 +131,7 @@ BAD_EMAIL = "Enter an email address in the correct format, like name@example.com
     ("name", "email", "places", "problems"),
     [
         ("  Ala Kowalska ", " Ala@Example.ORG ", "2", {}),
+        ("  Ala Kowalska ", " Ala@Example.ORG ", "4", {}),
         ("", "ala@example.org", 1, {"name": "Enter your name"}),
         ("x" * 121, "ala@example.org", 1, {"name": "Must be %(count)s characters or fewer"}),
         ("Ala", "", 1, {"email": "Enter your email address"}),
@@ -144,12 +145,13 @@ BAD_EMAIL = "Enter an email address in the correct format, like name@example.com
         ("Ala", "ala@example.org", "0", {"places": "Enter a number of places from 1 to %(limit)s"}),
         ("Ala", "ala@example.org", "two", {"places": "Enter a number of places from 1 to %(limit)s"}),
         ("Ala", "ala@example.org", 51, {"places": "Enter a number of places from 1 to %(limit)s"}),
+        ("Ala", "ala@example.org", "5", {"places": "Enter a number of places from 1 to %(limit)s"}),
     ],
 )
 def test_the_one_check_of_booking_details(name: str, email: str, places: str | int, problems: dict[str, str]) -> None:
     details, found = check_booking_details(name, email, places, limit=4)
     assert {field: message for field, (message, _params) in found.items()} == problems
     if not problems:
-        assert details == BookingDetails(name="Ala Kowalska", email="ala@example.org", places=2)
+        assert details == BookingDetails(name="Ala Kowalska", email="ala@example.org", places=int(places))
     if "places" in problems:
         assert found["places"][1] == {"limit": 4}
