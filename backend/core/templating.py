@@ -122,7 +122,7 @@ class _OptionalButNotPrinted(StrictUndefined):
 
     __slots__ = ()
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> bool:  # type: ignore[override]  # StrictUndefined types it as failing
         return False
 
 

@@ -154,7 +154,7 @@ async def browsers(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     """A client that sends requests to the app on the test's own event loop, so requests sent together are
     served together (the test client serves one request at a time). The `client` fixture has started the
     app and opened the database pool for this loop."""
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # Litestar types its ASGI scope more narrowly
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http:
         yield http
 
