@@ -102,8 +102,8 @@ class StrictUndefinedAttribute(ChainableUndefined):
 
 
 class StrictNamesContext(Context):
-    """For tests (`STRICT_TEMPLATES`): a name our templates were not given is a `StrictUndefined`, so a misspelt
-    variable fails instead of printing nothing (`is defined` and `| default` still work)."""
+    """For tests (`STRICT_TEMPLATES`): a name our templates were not given fails when printed or looked into,
+    so a misspelt variable fails instead of printing nothing (`if`, `is defined` and `| default` still work)."""
 
     def resolve_or_missing(self, key: str) -> Any:
         """The value of a name; for a name our own template was not given, an undefined that fails when used.
@@ -112,8 +112,18 @@ class StrictNamesContext(Context):
         """
         value = super().resolve_or_missing(key)
         if value is missing and _ours(self.name):
-            return StrictUndefined(name=key, hint=f"{key!r} is undefined in {self.name}")
+            return _OptionalButNotPrinted(name=key, hint=f"{key!r} is undefined in {self.name}")
         return value
+
+
+class _OptionalButNotPrinted(StrictUndefined):
+    """A name the template was not given: false in `{% if name %}` (context a page may leave out), an error
+    when printed, iterated, compared or looked into (a misspelling, or context a page forgot)."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:  # type: ignore[override]  # StrictUndefined types it as failing
+        return False
 
 
 @cache

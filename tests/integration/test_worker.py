@@ -75,7 +75,7 @@ class WorkerProcess:
                 lines.append({"message": raw})
         return lines
 
-    def wait_started(self, timeout: float = 20.0) -> None:
+    def wait_started(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while not any(line.get("message") == "worker started" for line in self.lines()):
             assert self.process.poll() is None, f"the worker exited: {self.log.read_text()}"
