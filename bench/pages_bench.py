@@ -256,6 +256,38 @@ def run_wrk(base_url: str, target: Target, work: Path, connections: int, seconds
     return subprocess.run(command, check=True, capture_output=True, text=True, timeout=seconds + 60).stdout
 
 
+def print_cpu_only(
+    args: argparse.Namespace,
+    targets: list[Target],
+    *,
+    app: subprocess.Popen[bytes],
+    processes: list[subprocess.Popen[bytes]],
+    app_url: str,
+    bare_url: str,
+) -> None:
+    """Each row's server CPU time per request, requests sent one at a time (so none is left in flight)."""
+    print(f"\n{args.events:,} upcoming events, PostgreSQL; {args.cpu_only} requests per row, one at a time\n")
+    print("| request | URLs | CPU ms/req | × ping (CPU) |")
+    print("|---|---:|---:|---:|")
+    ping_cpu = 0.0
+    for target in targets:
+        server, base = (processes[1], bare_url) if target.server == "bare" else (app, app_url)
+        rng = random.Random(11)
+        paths = [rng.choice(target.paths) for _ in range(args.cpu_only + 5)]
+        headers = {"Accept": "text/html", "Accept-Encoding": "gzip", "Accept-Language": "en-GB"}
+        if target.cookie:
+            headers["Cookie"] = f"hearby_session={target.cookie}"
+        started = 0.0
+        for index, path in enumerate(paths):
+            if index == 5:  # after five warm-up requests
+                started = cpu_seconds(server.pid)
+            with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=60) as answer:
+                answer.read()
+        cpu = (cpu_seconds(server.pid) - started) / args.cpu_only
+        ping_cpu = ping_cpu or cpu
+        print(f"| {target.label} | {len(target.paths):,} | {cpu * 1000:.2f} | {ping_cpu / cpu:.3f} |", flush=True)
+
+
 def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=10_000)
@@ -264,6 +296,13 @@ def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--ping-duration", type=int, default=5, help="seconds of the ping run before each row")
     parser.add_argument("--only", default="", help="comma-separated target names (ping is always run)")
+    parser.add_argument(
+        "--cpu-only",
+        type=int,
+        default=0,
+        metavar="N",
+        help="no wrk: N requests per row one at a time, and the server's CPU time per request (steadiest figure)",
+    )
     parser.add_argument("--keep", action="store_true", help="leave the server running for profiling (Ctrl-C ends)")
     args = parser.parse_args()
     if WRK is None:
@@ -319,6 +358,9 @@ def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
                 (data_dir / f"{target.name}.paths").write_text("\n".join(target.paths) + "\n")
             with contextlib.suppress(KeyboardInterrupt):
                 app.wait()
+            return 0
+        if args.cpu_only:
+            print_cpu_only(args, targets, app=app, processes=processes, app_url=app_url, bare_url=bare_url)
             return 0
         results = []
         ping_cpus: list[float] = []
