@@ -20,8 +20,9 @@ from litestar.testing import AsyncTestClient
 
 import backend.bookings.jobs  # noqa: F401 - registers the bookings job handlers, as the worker does
 from backend.accounts.tables import Organisation
+from backend.bookings.people import PersonalBookings
 from backend.bookings.schemas import BookingRequest, Outcome
-from backend.bookings.services import BookingsService, bookings_for_user, delete_user_bookings
+from backend.bookings.services import BookingsService
 from backend.bookings.tables import Booking, Feedback, WaitlistEntry
 from backend.core.clock import SettableClock
 from backend.core.db import write_transaction
@@ -31,6 +32,7 @@ from backend.events import listing
 from backend.events.tables import Category, Event, Occurrence
 from backend.notifications.delivery import JobContext, Worker, WorkerOptions
 from backend.settings import Settings
+from backend.wiring import job_handlers
 from tests.support.events import make_organisation
 from tests.support.html_checks import check_page
 from tests.support.outbox import emails_to
@@ -179,7 +181,7 @@ async def page_token(http: httpx.AsyncClient) -> str:
 
 async def join_waitlist(service: BookingsService, slot: Slot, name: str, places: int = 1) -> None:
     request = BookingRequest(name=name, email=f"{name.lower()}@example.org", places=places)
-    result = await service.join_waitlist(slot.event_id, slot.occurrence_id, request)
+    result = await service.waitlist.join_waitlist(slot.event_id, slot.occurrence_id, request)
     assert result.outcome is Outcome.WAITLISTED, result
 
 
@@ -189,7 +191,7 @@ async def offer_emails(address: str) -> list[dict[str, Any]]:
 
 async def run_worker(settings: Settings, clock: SettableClock) -> RecordingSender:
     sender = RecordingSender()
-    worker = Worker("test-worker", JobContext(settings, sender, clock, WorkerOptions()))
+    worker = Worker("test-worker", JobContext(settings, sender, clock, WorkerOptions()), job_handlers())
     await worker.drain()
     return sender
 
@@ -450,11 +452,11 @@ async def test_places_freed_at_the_same_moment_are_offered_to_a_waiting_person_o
     # Two accounts are deleted: their places come back, and each deletion enqueues a job offering them on.
     for who in ("ann", "ben"):
         async with write_transaction(service.engine):
-            await delete_user_bookings(-1, f"{who}@example.org")
+            await PersonalBookings(clock).delete_user_bookings(-1, f"{who}@example.org")
     assert await places_left(slot) == 2
 
     # Several workers run such jobs at the same moment: Wyn is offered one place, once.
-    offers = await all_at_once(*[lambda: service.offer_places_job(slot.occurrence_id) for _ in range(WORKERS)])
+    offers = await all_at_once(*[lambda: service.waitlist.offer_places_job(slot.occurrence_id) for _ in range(WORKERS)])
 
     assert sorted(offers) == [0] * (WORKERS - 1) + [1]
     entry = await WaitlistEntry.select(WaitlistEntry.status).where(WaitlistEntry.email == "wyn@example.org").first()
@@ -504,7 +506,7 @@ async def test_events_of_organisations_that_are_not_verified_cannot_be_booked(
         assert refused.status_code == 404, refused.text
         assert refused.json()["code"] == "not_found"
         request = BookingRequest(name="Una", email="una@example.org", places=1)
-        assert (await service.book(slot.event_id, slot.occurrence_id, request)).outcome is Outcome.NOT_FOUND
+        assert (await service.booking.book(slot.event_id, slot.occurrence_id, request)).outcome is Outcome.NOT_FOUND
     assert await Booking.count() == 0
 
     # An organisation that stops being verified: its events can no longer be booked, and places that come
@@ -704,19 +706,21 @@ async def test_the_events_domain_reads_counts_messages_and_cancels(
         await client.post(slot.api_path, json={"name": f"P{index}", "email": f"p{index}@example.org", "places": places})
     state = app.state
     service = BookingsService(state["settings"], clock, state["engine"], state["email_renderer"])
-    assert await service.counts([slot.occurrence_id, 999]) == {slot.occurrence_id: 4}
-    attendees = await service.attendees(slot.occurrence_id)
+    assert await service.occurrences.counts([slot.occurrence_id, 999]) == {slot.occurrence_id: 4}
+    attendees = await service.occurrences.attendees(slot.occurrence_id)
     assert [(a.email, a.places) for a in attendees] == [("p0@example.org", 1), ("p1@example.org", 3)]
-    assert await service.message_attendees(slot.occurrence_id, "Room change", "We meet upstairs.", None) == 2
+    assert (
+        await service.occurrences.message_attendees(slot.occurrence_id, "Room change", "We meet upstairs.", None) == 2
+    )
     assert "We meet upstairs." in (await emails_to("p1@example.org"))[-1]["text"]
 
     await Occurrence.update({Occurrence.status: "cancelled"}).where(Occurrence.id == slot.occurrence_id)
     await listing.refresh([slot.event_id])
-    assert await service.occurrence_cancelled(slot.occurrence_id, "The hall flooded") == 2
+    assert await service.occurrences.occurrence_cancelled(slot.occurrence_id, "The hall flooded") == 2
     notice = (await emails_to("p0@example.org"))[-1]
     assert "The hall flooded" in notice["text"]
     assert "STATUS:CANCELLED" in base64.b64decode(notice["attachments"][0]["content_base64"]).decode()
-    assert await service.counts([slot.occurrence_id]) == {}
+    assert await service.occurrences.counts([slot.occurrence_id]) == {}
 
 
 async def test_a_signed_in_resident_sees_their_bookings_and_deleting_the_account_frees_the_places(
@@ -732,7 +736,7 @@ async def test_a_signed_in_resident_sees_their_bookings_and_deleting_the_account
     assert booking is not None
     assert booking["user_id"] is not None
     assert booking["email"] == "lee@example.org"
-    mine = await bookings_for_user(booking["user_id"], now=clock.now())
+    mine = await PersonalBookings(clock).bookings_for_user(booking["user_id"])
     assert [(item.occurrence_id, item.places, item.is_past) for item in mine] == [(slot.occurrence_id, 2, False)]
     assert await places_left(slot) == 8
 
@@ -996,7 +1000,7 @@ async def test_a_signed_in_resident_sees_and_leaves_their_own_waitlist_places_fr
     page = await client.get("/account")
     check_page(page.text, "en")
     assert "Your waiting list places" not in page.text
-    assert not await bookings_for_user(lee["user_id"], email="lee@example.org", now=clock.now())
+    assert not await PersonalBookings(clock).bookings_for_user(lee["user_id"], email="lee@example.org")
 
 
 async def test_an_offer_that_expires_unaccepted_emails_the_person_once_in_their_language(
@@ -1006,7 +1010,9 @@ async def test_an_offer_that_expires_unaccepted_emails_the_person_once_in_their_
     created = (await client.post(slot.api_path, json={"name": "Cas", "email": "cas@example.org"})).json()
     service = service_of(app, clock)
     polish = BookingRequest(name="Ola", email="ola@example.org", places=1, locale="pl")
-    assert (await service.join_waitlist(slot.event_id, slot.occurrence_id, polish)).outcome is Outcome.WAITLISTED
+    assert (
+        await service.waitlist.join_waitlist(slot.event_id, slot.occurrence_id, polish)
+    ).outcome is Outcome.WAITLISTED
     await join_waitlist(service, slot, "Wyn")
     place = await place_token("ola@example.org")
     assert (await client.delete(f"/api/v1/bookings/{created['manage_token']}")).status_code == 200
@@ -1014,7 +1020,7 @@ async def test_an_offer_that_expires_unaccepted_emails_the_person_once_in_their_
     assert ola["status"] == "offered"
     expired_key = OutboxJob.idempotency_key == f"waitlist-expired:{ola['id']}"
 
-    assert await service.expire_offer(ola["id"]) is False  # not due yet
+    assert await service.waitlist.expire_offer(ola["id"]) is False  # not due yet
     clock.advance(hours=24, seconds=1)
     sender = await run_worker(settings, clock)
     assert (await entry_of("ola@example.org"))["status"] == "expired"
@@ -1044,7 +1050,7 @@ async def test_an_offer_that_expires_unaccepted_emails_the_person_once_in_their_
     check_page((await client.get(f"/waitlist/place/{place}", headers={"Accept-Language": "ur"})).text, "ur")
 
     # Running the expiry again sends nothing more.
-    assert await service.expire_offer(ola["id"]) is False
+    assert await service.waitlist.expire_offer(ola["id"]) is False
     again = await run_worker(settings, clock)
     assert not [message for message in again.sent if message["To"] == "ola@example.org"]
     assert await OutboxJob.count().where(expired_key) == 1
@@ -1061,9 +1067,9 @@ async def test_the_place_page_says_plainly_what_became_of_the_place_in_english_a
     for booking in booked:
         assert (await client.delete(f"/api/v1/bookings/{booking['manage_token']}")).status_code == 200
     acc_offer = OFFER_PATH.search((await offer_emails("acc@example.org"))[-1]["text"]).group(1)
-    assert (await service.accept_offer(acc_offer)).outcome is Outcome.BOOKED
+    assert (await service.waitlist.accept_offer(acc_offer)).outcome is Outcome.BOOKED
     dec_offer = OFFER_PATH.search((await offer_emails("dec@example.org"))[-1]["text"]).group(1)
-    assert await service.decline_offer(dec_offer)
+    assert await service.waitlist.decline_offer(dec_offer)
     assert (await entry_of("wait@example.org"))["status"] == "offered"  # Dec's place went on
     later = await make_slot(clock, capacity=1, starts_in=timedelta(hours=2))
     assert (await client.post(later.api_path, json={"name": "C", "email": "c@example.org"})).status_code == 201
@@ -1085,5 +1091,5 @@ async def test_the_place_page_says_plainly_what_became_of_the_place_in_english_a
 
     await Occurrence.update({Occurrence.status: "cancelled"}).where(Occurrence.id == slot.occurrence_id)
     await listing.refresh([slot.event_id])
-    await service.occurrence_cancelled(slot.occurrence_id, "The hall flooded")
+    await service.occurrences.occurrence_cancelled(slot.occurrence_id, "The hall flooded")
     assert await heading("wait@example.org") == "This event has been cancelled"
