@@ -18,9 +18,11 @@ from backend.accounts.tables import User
 from backend.bookings.tables import Booking, WaitlistEntry
 from backend.core.clock import SettableClock
 from backend.core.tables import OutboxJob
+from backend.notifications.tables import PushSubscription
 from tests.integration.test_bookings import book_form, make_slot, places_left
 from tests.support.databases import run_cli
 from tests.support.people import sign_in_resident
+from tests.support.push_service import Device
 
 Client = AsyncTestClient[Litestar]
 
@@ -48,6 +50,30 @@ async def test_deleting_an_account_in_a_fresh_process_deletes_the_persons_bookin
     assert await WaitlistEntry.count() == 0
     offers = await OutboxJob.select(OutboxJob.kind).where(OutboxJob.kind == "bookings.offer_places")
     assert len(offers) == 1  # the freed places go to the waiting list, through the worker
+
+
+async def test_deleting_an_account_in_a_fresh_process_unlinks_the_persons_push_devices(client: Client) -> None:
+    await sign_in_resident(client, "lee@example.org")
+    device = Device.derive("wiring", 1)
+    subscription = {**device.subscription("http://127.0.0.1:9"), "expirationTime": None}
+    answer = await client.post(
+        "/api/v1/push/subscriptions", json={"subscription": subscription, "topics": ["reminders"]}
+    )
+    assert answer.status_code == 201, answer.text
+    lee = await User.select(User.id).where(User.email == "lee@example.org").first()
+    assert lee is not None
+    linked = await PushSubscription.select(PushSubscription.user_id, PushSubscription.topics)
+    assert linked == [{"user_id": lee["id"], "topics": ",reminders,"}]
+
+    settings = client.app.state["settings"]
+    await asyncio.to_thread(
+        run_cli, settings.database_url, "delete-account", "lee@example.org", data_dir=settings.data_dir
+    )
+
+    # The device keeps the resident topic it chose, but nothing ties it to the deleted person any more.
+    assert await PushSubscription.select(PushSubscription.user_id, PushSubscription.topics) == [
+        {"user_id": None, "topics": ",reminders,"}
+    ]
 
 
 async def test_deleting_an_account_that_does_not_exist_says_so(client: Client) -> None:
