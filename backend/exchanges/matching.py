@@ -25,8 +25,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import networkx as nx
-
 # Access needs an online session meets by its nature (nobody travels to a building).
 ONLINE_MEETS = frozenset({"step_free", "accessible_toilet", "parking"})
 
@@ -148,6 +146,8 @@ def _kernel(edges: list[Pair], capacity: int) -> list[Pair]:
 
 def _max_weight(edges: Sequence[Pair], weights: dict[Pair, int], penalty: float = 0.0) -> list[Pair]:
     """A maximum-weight matching for `weights - penalty` (edges no heavier than the penalty left out)."""
+    import networkx as nx  # noqa: PLC0415 - heavy to import: only matching needs it (keeps the worker's start quick)
+
     graph: nx.Graph[int] = nx.Graph()
     by_key = {(e.a, e.b): e for e in edges}
     for edge in edges:
@@ -158,6 +158,8 @@ def _max_weight(edges: Sequence[Pair], weights: dict[Pair, int], penalty: float 
 
 def _with_dummies(edges: Sequence[Pair], capacity: int) -> list[Pair]:
     """Exact at any size: `n - 2k` dummies, each worth more than every real pair together, absorb all but 2k."""
+    import networkx as nx  # noqa: PLC0415 - heavy to import: only matching needs it
+
     people = sorted({e.a for e in edges} | {e.b for e in edges})
     graph: nx.Graph[tuple[str, int]] = nx.Graph()
     by_key = {(e.a, e.b): e for e in edges}
