@@ -15,6 +15,7 @@ from tests.e2e.test_people_journeys import Stack, phone, stack
 
 __all__ = ["stack"]
 AXE = Axe()
+DEMO_PARTNER = "partner@hearby.localhost"  # a demo account with a password (backend/accounts/demo.py)
 
 
 def violations(page: Page) -> list[dict[str, object]]:
@@ -65,6 +66,32 @@ def test_token_pages_and_forms_in_their_error_state_pass_axe(browser: Browser, s
         check(f"manage booking in {locale}", manage_path)
         assert page.locator("html").get_attribute("lang") == locale
         assert page.locator("form[action$='/cancel']").count() == 1, "not the page of a real booking"
+
+    # A password reset link (the demo partner's), the page and its form with errors.
+    page.goto("/password/forgot")
+    page.locator("#email").fill(DEMO_PARTNER)
+    page.locator("main form[method=post] button[type=submit]").first.click()
+    reset_path = urlparse(stack.link_in_mail_to(DEMO_PARTNER)).path
+    assert reset_path.startswith("/password/reset/")
+    for locale in ("en", "ur"):
+        context.add_cookies([{"name": "hearby_lang", "value": locale, "url": stack.server.base_url}])
+        check(f"password reset in {locale}", reset_path)
+        assert page.locator("input[type=password]").count() >= 1, "not the form of a valid reset link"
+        page.locator("main form[method=post] button[type=submit]").first.click()
+        expect(page.locator(".govuk-error-summary")).to_be_visible()
+        check(f"password reset with errors in {locale}")
+
+    # The account page as a resident (signed in with an emailed link).
+    context.add_cookies([{"name": "hearby_lang", "value": "en", "url": stack.server.base_url}])
+    page.goto("/sign-in/email")
+    page.locator("#email").fill("amina-axe@example.org")
+    page.locator("main form[method=post] button[type=submit]").first.click()
+    page.goto(stack.link_in_mail_to("amina-axe@example.org"))
+    page.locator("main form[method=post] button[type=submit]").first.click()
+    expect(page.locator("main")).to_contain_text("amina-axe@example.org")
+    for locale in ("en", "ur"):
+        context.add_cookies([{"name": "hearby_lang", "value": locale, "url": stack.server.base_url}])
+        check(f"a resident's account page in {locale}", "/account")
 
     assert not found, f"axe violations:\n{json.dumps(found, indent=2, ensure_ascii=False)}"
     context.close()
