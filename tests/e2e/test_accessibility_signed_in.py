@@ -64,10 +64,10 @@ def test_signed_in_pages_have_no_axe_violations(
             browser_page = context.new_page()
             response = browser_page.goto(page.path(locale))
             assert response is not None
-            if response.status == 404 and page.has_parameters:
+            if response.status != 200:  # a 404 (an example that is not this viewer's) fails: fix the example
+                found[f"{locale} {page.path(locale)}"] = f"{response.status} as {email}"
                 browser_page.close()
-                continue  # an example id that belongs to someone else: its own "not found" page is public-checked
-            assert response.status == 200, f"{page.path(locale)} as {email}: {response.status}"
+                continue
             assert browser_page.locator("html").get_attribute("lang") == locale
             results = AXE.run(browser_page)
             checked += 1
