@@ -192,6 +192,20 @@ class ModerationService:
             )
         return True
 
+    async def choice_counts(self, question_id: int, options: list[str]) -> list[tuple[str, CountCell]]:
+        """For a choice question, how many chose each option; for a ranking, how many put it first. Hidden answers
+        are left out; every count below five is suppressed."""
+        counts: Counter[int] = Counter()
+        rows = await Answer.select(Answer.choices).where(
+            (Answer.question_id == question_id) & (Answer.status != Status.HIDDEN.value)
+        )
+        kind_rows = await Question.select(Question.kind).where(Question.id == question_id).first()
+        ranking = kind_rows is not None and kind_rows["kind"] == "ranking"
+        for row in rows:
+            chosen = [index for index in json_list(row["choices"]) if isinstance(index, int)]
+            counts.update(chosen[:1] if ranking else set(chosen))
+        return [(option, suppressed(counts[index])) for index, option in enumerate(options)]
+
     async def theme_counts(self, question_id: int | None = None) -> ThemeCounts:
         """Tagged answers counted by theme and area (an answer counts once per theme), hidden answers left out;
         every count below five is suppressed, totals included."""

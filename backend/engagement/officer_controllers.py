@@ -227,7 +227,8 @@ class EngagementOffice(Controller):
         if question is None:
             raise NotFoundException()
         answers = await moderation_service.answers_to(question_id, locale)
-        return page("office_question", question=question, answers=answers, themes=THEMES)
+        choices = await moderation_service.choice_counts(question_id, question.options) if question.options else []
+        return page("office_question", question=question, answers=answers, themes=THEMES, choices=choices)
 
     @post("/questions/{question_id:int}/withdraw", name="engagement_withdraw_question")
     async def withdraw(

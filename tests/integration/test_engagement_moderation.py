@@ -196,3 +196,18 @@ async def test_members_read_the_counts_but_cannot_moderate(
     await sign_in(client, await people(Role.MEMBER), clock)
     assert (await client.get("/officer/engagement/themes")).status_code == 200
     assert (await client.get("/officer/engagement/moderation", follow_redirects=False)).status_code == 403
+
+
+async def test_choice_counts_below_five_are_suppressed(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    question_id = await make_question(clock, "ranking")  # options: Trust, Social mixing, Reducing tension
+    for choices in [[0, 1]] * 5 + [[1, 0]] * 2:
+        await Answer.insert(Answer(question_id=question_id, choices=choices, status="private"))
+    await officer(client, people, clock)
+    page = check_page((await client.get(f"/officer/engagement/questions/{question_id}")).text, "en")
+    rows = {
+        row.select_one("dt").get_text(strip=True): row.select_one("dd").get_text(strip=True)
+        for row in page.select(".hb-choice-counts .govuk-summary-list__row")
+    }
+    assert rows == {"Trust": "5", "Social mixing": "fewer than 5", "Reducing tension": "fewer than 5"}
