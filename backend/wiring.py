@@ -7,8 +7,8 @@ act on accounts) call these functions, so the same reactions run in every proces
   `CLEANUPS` (name -> `CleanupHook`, run by the daily purge), and optionally `BATCH_JOB_HANDLERS` (kinds run
   together, concurrently: web push). A new domain with background work adds its module here.
 - `account_hooks(clock)`: what the other domains do when an account is deleted (bookings: release and delete the
-  person's places; push: unlink their devices, drop staff topics) or an organisation is verified or rejected
-  (events: its dates enter or leave the search).
+  person's places; push: unlink their devices, drop staff topics; engagement: unlink answers, stop following) or
+  an organisation is verified or rejected (events: its dates enter or leave the search).
 - `bookings_for_events(...)`: the bookings service that the events domain calls when a date is cancelled or
   moved, or a partner reads or messages who is coming. Events defines the port; bookings implements it;
   only this module knows both, so the dependency stays one-directional (bookings -> events).
@@ -29,6 +29,7 @@ from backend.bookings.people import PersonalBookings
 from backend.bookings.services import BookingsService
 from backend.core.clock import Clock
 from backend.core.mail import EmailRenderer
+from backend.engagement import people as engagement_people
 from backend.events import jobs as events_jobs
 from backend.events import listing
 from backend.events.ports import BookingsPort
@@ -85,7 +86,11 @@ def batch_job_handlers() -> dict[str, BatchHandler]:
 def account_hooks(clock: Clock) -> AccountHooks:
     """The other domains' reactions to an account deleted or an organisation's standing changed."""
     return AccountHooks(
-        account_deleted=(PersonalBookings(clock).delete_user_bookings, push_subscriptions.forget_user),
+        account_deleted=(
+            PersonalBookings(clock).delete_user_bookings,
+            push_subscriptions.forget_user,
+            engagement_people.forget_person,
+        ),
         organisation_standing_changed=(listing.refresh_organisation,),
     )
 

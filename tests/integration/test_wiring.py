@@ -18,6 +18,7 @@ from backend.accounts.tables import User
 from backend.bookings.tables import Booking, WaitlistEntry
 from backend.core.clock import SettableClock
 from backend.core.tables import OutboxJob
+from backend.engagement.tables import Answer, Follower
 from backend.notifications.tables import PushSubscription
 from tests.integration.test_bookings import book_form, make_slot, places_left
 from tests.support.databases import run_cli
@@ -74,6 +75,29 @@ async def test_deleting_an_account_in_a_fresh_process_unlinks_the_persons_push_d
     assert await PushSubscription.select(PushSubscription.user_id, PushSubscription.topics) == [
         {"user_id": None, "topics": ",reminders,"}
     ]
+
+
+async def test_deleting_an_account_in_a_fresh_process_unlinks_answers_and_stops_following(client: Client) -> None:
+    await sign_in_resident(client, "lee@example.org")
+    lee = await User.select(User.id).where(User.email == "lee@example.org").first()
+    assert lee is not None
+    await Answer.insert(
+        Answer(question_id=1, text="More benches", user_id=lee["id"]), Answer(question_id=1, text="Kim's", user_id=None)
+    )
+    await Follower.insert(
+        Follower(email="lee@example.org", confirm_hash="a" * 64, unsubscribe_token="b" * 64),
+        Follower(email="kim@example.org", confirm_hash="c" * 64, unsubscribe_token="d" * 64),
+    )
+
+    settings = client.app.state["settings"]
+    await asyncio.to_thread(
+        run_cli, settings.database_url, "delete-account", "lee@example.org", data_dir=settings.data_dir
+    )
+
+    # The answers stay as the consultation's record, tied to nobody; only the other person still follows.
+    answers = await Answer.select(Answer.text, Answer.user_id).order_by(Answer.id)
+    assert answers == [{"text": "More benches", "user_id": None}, {"text": "Kim's", "user_id": None}]
+    assert await Follower.select(Follower.email) == [{"email": "kim@example.org"}]
 
 
 async def test_deleting_an_account_that_does_not_exist_says_so(client: Client) -> None:
