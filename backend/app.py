@@ -27,6 +27,7 @@ from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from redis.asyncio import Redis
 
+from backend.accounts.services import load_current_user
 from backend.core.auth import AuthenticationMiddleware, SessionLimits
 from backend.core.clock import Clock, SystemClock
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
@@ -93,7 +94,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         module = importlib.import_module(module_name)
         route_handlers.extend(module.ROUTE_HANDLERS)
         dependencies.update(module.DEPENDENCIES)
-    from backend.accounts.services import load_current_user  # noqa: PLC0415 - accounts registers after core
 
     @asynccontextmanager
     async def database_lifespan(_app: Litestar) -> AsyncIterator[None]:
