@@ -29,17 +29,17 @@ from backend.reports.schemas import (
     CATEGORY_LABELS,
     MAX_MESSAGE,
     STATUS_LABELS,
-    ApiErrorOut,
-    CloseIn,
-    FieldErrorOut,
-    MessageOut,
     QueueFilters,
-    QueueOut,
-    QueueRowOut,
     ReceiptOut,
+    ReportApiError,
+    ReportCloseIn,
+    ReportFieldError,
     ReportIn,
+    ReportMessageOut,
+    ReportQueueOut,
+    ReportQueueRowOut,
     ReportStatusOut,
-    TriageIn,
+    ReportTriageIn,
 )
 from backend.reports.services import check_submission
 
@@ -63,28 +63,28 @@ IdempotencyKey = Annotated[
 SESSION: list[dict[str, list[str]]] = [{"session": []}]
 OFFICER_GUARDS = [requires_roles(Role.OFFICER, Role.ADMIN), requires_same_origin]
 STAFF_ANSWERS = {
-    401: ResponseSpec(data_container=ApiErrorOut, description="Not signed in"),
-    403: ResponseSpec(data_container=ApiErrorOut, description="Not an officer or admin, or a cross-site request"),
+    401: ResponseSpec(data_container=ReportApiError, description="Not signed in"),
+    403: ResponseSpec(data_container=ReportApiError, description="Not an officer or admin, or a cross-site request"),
 }
 
 
-class InformationIn(msgspec.Struct):
+class ReportInformationIn(msgspec.Struct):
     """Information a reporter adds."""
 
     information: str
 
 
-class ReplyIn(msgspec.Struct):
+class ReportReplyIn(msgspec.Struct):
     """A templated reply to the reporter."""
 
     template: str
 
 
 def _error(
-    request: Request[Any, Any, Any], status: int, detail: str, errors: list[FieldErrorOut] | None = None
+    request: Request[Any, Any, Any], status: int, detail: str, errors: list[ReportFieldError] | None = None
 ) -> Response[Any]:
     return Response(
-        ApiErrorOut(status_code=status, detail=translate(request, detail), errors=errors or []), status_code=status
+        ReportApiError(status_code=status, detail=translate(request, detail), errors=errors or []), status_code=status
     )
 
 
@@ -115,7 +115,9 @@ class ReportsApi(Controller):
         status_code=HTTP_201_CREATED,
         responses={
             HTTP_201_CREATED: ResponseSpec(data_container=ReceiptOut, description="Reported"),
-            HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiErrorOut, description="A field is missing or wrong"),
+            HTTP_400_BAD_REQUEST: ResponseSpec(
+                data_container=ReportApiError, description="A field is missing or wrong"
+            ),
         },
     )
     async def submit(
@@ -134,7 +136,7 @@ class ReportsApi(Controller):
         submission, errors = await check_submission(raw, areas_service, request_locale(request))
         if submission is None:
             fields = [
-                FieldErrorOut(key=name, message=translate(request, message, **params))
+                ReportFieldError(key=name, message=translate(request, message, **params))
                 for name, (message, params) in errors.items()
             ]
             return _error(request, HTTP_400_BAD_REQUEST, N_("There is a problem with your request"), fields)
@@ -154,7 +156,7 @@ class ReportsApi(Controller):
         description="The report the token belongs to, and only that one: its status, outcome and messages.",
         responses={
             HTTP_200_OK: ResponseSpec(data_container=ReportStatusOut, description="The report"),
-            HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiErrorOut, description="No report has this token"),
+            HTTP_404_NOT_FOUND: ResponseSpec(data_container=ReportApiError, description="No report has this token"),
         },
     )
     async def status(
@@ -171,7 +173,9 @@ class ReportsApi(Controller):
                 status=report.status,
                 outcome=report.outcome,
                 created_at=report.created_at,
-                messages=[MessageOut(author=m.author, body=m.body, created_at=m.created_at) for m in report.messages],
+                messages=[
+                    ReportMessageOut(author=m.author, body=m.body, created_at=m.created_at) for m in report.messages
+                ],
             )
         )
 
@@ -184,8 +188,8 @@ class ReportsApi(Controller):
         status_code=HTTP_201_CREATED,
         responses={
             HTTP_201_CREATED: ResponseSpec(data_container=None, description="Added"),
-            HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiErrorOut, description="Empty or too long"),
-            HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiErrorOut, description="No report has this token"),
+            HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ReportApiError, description="Empty or too long"),
+            HTTP_404_NOT_FOUND: ResponseSpec(data_container=ReportApiError, description="No report has this token"),
         },
     )
     async def add(
@@ -193,26 +197,26 @@ class ReportsApi(Controller):
         request: Request[Any, Any, Any],
         reporting_service: NamedDependency[ReportingService],
         token: Token,
-        data: Annotated[InformationIn, Body(title="Information")],
+        data: Annotated[ReportInformationIn, Body(title="Information")],
     ) -> Response[Any]:
         """Add information."""
         text = data.information.strip()
         if not text or len(text) > MAX_MESSAGE:
             message = N_("Enter the information you want to add")
             return _error(
-                request, HTTP_400_BAD_REQUEST, message, [FieldErrorOut("information", translate(request, message))]
+                request, HTTP_400_BAD_REQUEST, message, [ReportFieldError("information", translate(request, message))]
             )
         if not await reporting_service.add_information(token, text):
             return _error(request, HTTP_404_NOT_FOUND, N_("Not found"))
         return Response(None, status_code=HTTP_201_CREATED)
 
     @get(
-        "/desk/reports",
+        "/reports/desk",
         name="api_desk_queue",
         guards=OFFICER_GUARDS,
         security=SESSION,
         summary="The officers' queue",
-        responses={HTTP_200_OK: ResponseSpec(data_container=QueueOut, description="The queue"), **STAFF_ANSWERS},
+        responses={HTTP_200_OK: ResponseSpec(data_container=ReportQueueOut, description="The queue"), **STAFF_ANSWERS},
         description=(
             "Reports (no text) with filters, most urgent first, 50 a page; with counts by status. Officers and admins."
         ),
@@ -229,7 +233,7 @@ class ReportsApi(Controller):
         assignee: Annotated[str, QueryParameter(max_length=12)] = "",
         older_than_days: Annotated[int | None, QueryParameter(ge=0, le=3650)] = None,
         page: Annotated[int, QueryParameter(ge=1, le=10000)] = 1,
-    ) -> QueueOut:
+    ) -> ReportQueueOut:
         """The queue."""
         filters = QueueFilters(
             status=status if status in STATUS_LABELS else "",
@@ -242,7 +246,7 @@ class ReportsApi(Controller):
             page=page,
         )
         rows, total, counts = await desk_service.queue(filters, _user(request))
-        return QueueOut(reports=[QueueRowOut(**row.__dict__) for row in rows], total=total, counts=counts)
+        return ReportQueueOut(reports=[ReportQueueRowOut(**row.__dict__) for row in rows], total=total, counts=counts)
 
     async def _act(self, request: Request[Any, Any, Any], action: Any) -> Response[Any]:
         try:
@@ -255,7 +259,7 @@ class ReportsApi(Controller):
         return Response(None, status_code=HTTP_200_OK)
 
     @post(
-        "/desk/reports/{report_id:int}/triage",
+        "/reports/desk/{report_id:int}/triage",
         name="api_desk_triage",
         guards=OFFICER_GUARDS,
         security=SESSION,
@@ -263,9 +267,9 @@ class ReportsApi(Controller):
         description="Confirm category and area, set the tension level (1–5; it sets the due date), grading, assignee.",
         status_code=HTTP_200_OK,
         responses={
-            HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiErrorOut, description="Invalid choice"),
-            HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiErrorOut, description="No such report"),
-            HTTP_409_CONFLICT: ResponseSpec(data_container=ApiErrorOut, description="Closed"),
+            HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ReportApiError, description="Invalid choice"),
+            HTTP_404_NOT_FOUND: ResponseSpec(data_container=ReportApiError, description="No such report"),
+            HTTP_409_CONFLICT: ResponseSpec(data_container=ReportApiError, description="Closed"),
             **STAFF_ANSWERS,
         },
     )
@@ -275,7 +279,7 @@ class ReportsApi(Controller):
         desk_service: NamedDependency[DeskService],
         areas_service: NamedDependency[AreasService],
         report_id: Id,
-        data: Annotated[TriageIn, Body(title="Triage")],
+        data: Annotated[ReportTriageIn, Body(title="Triage")],
     ) -> Response[Any]:
         """Triage."""
         district = data.district
@@ -288,16 +292,16 @@ class ReportsApi(Controller):
         return await self._act(request, desk_service.triage(report_id, _user(request), decision))
 
     @post(
-        "/desk/reports/{report_id:int}/close",
+        "/reports/desk/{report_id:int}/close",
         name="api_desk_close",
         guards=OFFICER_GUARDS,
         security=SESSION,
         summary="Close a report with an outcome",
         status_code=HTTP_200_OK,
         responses={
-            HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiErrorOut, description="Unknown outcome"),
-            HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiErrorOut, description="No such report"),
-            HTTP_409_CONFLICT: ResponseSpec(data_container=ApiErrorOut, description="Already closed"),
+            HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ReportApiError, description="Unknown outcome"),
+            HTTP_404_NOT_FOUND: ResponseSpec(data_container=ReportApiError, description="No such report"),
+            HTTP_409_CONFLICT: ResponseSpec(data_container=ReportApiError, description="Already closed"),
             **STAFF_ANSWERS,
         },
     )
@@ -306,13 +310,13 @@ class ReportsApi(Controller):
         request: Request[Any, Any, Any],
         desk_service: NamedDependency[DeskService],
         report_id: Id,
-        data: Annotated[CloseIn, Body(title="Close")],
+        data: Annotated[ReportCloseIn, Body(title="Close")],
     ) -> Response[Any]:
         """Close."""
         return await self._act(request, desk_service.close(report_id, _user(request), data.outcome))
 
     @post(
-        "/desk/reports/{report_id:int}/reply",
+        "/reports/desk/{report_id:int}/reply",
         name="api_desk_reply",
         guards=OFFICER_GUARDS,
         security=SESSION,
@@ -320,8 +324,8 @@ class ReportsApi(Controller):
         description="Shown on the private link and emailed (if the reporter left an email) in the reporter's language.",
         status_code=HTTP_200_OK,
         responses={
-            HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiErrorOut, description="Unknown template"),
-            HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiErrorOut, description="No such report"),
+            HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ReportApiError, description="Unknown template"),
+            HTTP_404_NOT_FOUND: ResponseSpec(data_container=ReportApiError, description="No such report"),
             **STAFF_ANSWERS,
         },
     )
@@ -330,7 +334,7 @@ class ReportsApi(Controller):
         request: Request[Any, Any, Any],
         desk_service: NamedDependency[DeskService],
         report_id: Id,
-        data: Annotated[ReplyIn, Body(title="Reply")],
+        data: Annotated[ReportReplyIn, Body(title="Reply")],
     ) -> Response[Any]:
         """Reply."""
         return await self._act(request, desk_service.reply(report_id, _user(request), data.template))

@@ -336,7 +336,7 @@ class ReceiptOut(msgspec.Struct):
     status_url: str
 
 
-class MessageOut(msgspec.Struct):
+class ReportMessageOut(msgspec.Struct):
     """One message on a report."""
 
     author: str
@@ -352,10 +352,10 @@ class ReportStatusOut(msgspec.Struct):
     status: str
     outcome: str
     created_at: datetime
-    messages: list[MessageOut]
+    messages: list[ReportMessageOut]
 
 
-class QueueRowOut(msgspec.Struct):
+class ReportQueueRowOut(msgspec.Struct):
     """One report in the officers' queue."""
 
     id: int
@@ -370,15 +370,15 @@ class QueueRowOut(msgspec.Struct):
     created_at: datetime
 
 
-class QueueOut(msgspec.Struct):
+class ReportQueueOut(msgspec.Struct):
     """A page of the queue, with counts by status."""
 
-    reports: list[QueueRowOut]
+    reports: list[ReportQueueRowOut]
     total: int
     counts: dict[str, int]
 
 
-class TriageIn(msgspec.Struct):
+class ReportTriageIn(msgspec.Struct):
     """An officer's triage of a report."""
 
     category: str
@@ -389,22 +389,22 @@ class TriageIn(msgspec.Struct):
     assignee_id: int | None = None
 
 
-class CloseIn(msgspec.Struct):
+class ReportCloseIn(msgspec.Struct):
     """Closing a report, with its outcome."""
 
     outcome: str
 
 
-class FieldErrorOut(msgspec.Struct):
+class ReportFieldError(msgspec.Struct):
     """One problem with one field."""
 
     key: str
     message: str
 
 
-class ApiErrorOut(msgspec.Struct):
+class ReportApiError(msgspec.Struct):
     """An error answer."""
 
     status_code: int
     detail: str
-    errors: list[FieldErrorOut] = msgspec.field(default_factory=list)
+    errors: list[ReportFieldError] = msgspec.field(default_factory=list)

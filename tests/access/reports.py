@@ -41,8 +41,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/reports"): ANYONE,
     ("GET", "/api/v1/reports/status/{token:str}"): ANYONE,
     ("POST", "/api/v1/reports/status/{token:str}/information"): ANYONE,
-    ("GET", "/api/v1/desk/reports"): DESK,
-    ("POST", "/api/v1/desk/reports/{report_id:int}/triage"): DESK,
-    ("POST", "/api/v1/desk/reports/{report_id:int}/close"): DESK,
-    ("POST", "/api/v1/desk/reports/{report_id:int}/reply"): DESK,
+    ("GET", "/api/v1/reports/desk"): DESK,
+    ("POST", "/api/v1/reports/desk/{report_id:int}/triage"): DESK,
+    ("POST", "/api/v1/reports/desk/{report_id:int}/close"): DESK,
+    ("POST", "/api/v1/reports/desk/{report_id:int}/reply"): DESK,
 }

@@ -18,7 +18,7 @@ from tests.access.roles import PUBLIC
 from tests.support.people import CSRF_FIELD, PeopleFactory, sign_in, sign_in_resident
 from tests.support.reports import send_report, token_of
 
-PREFIXES = ("/reports", "/desk", "/insight", "/api/v1/reports", "/api/v1/desk")
+PREFIXES = ("/reports", "/desk", "/insight", "/api/v1/reports")
 VIEWERS = ("anonymous", *[role.value for role in Role])
 
 

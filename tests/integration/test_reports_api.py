@@ -55,20 +55,20 @@ async def test_officers_triage_reply_and_close_over_the_api(
 ) -> None:
     token = (await client.post("/api/v1/reports", json=BODY)).json()["token"]
     report_id = (await Report.select(Report.id))[0]["id"]
-    refused = await client.post(f"/api/v1/desk/reports/{report_id}/close", json={"outcome": "resolved"})
+    refused = await client.post(f"/api/v1/reports/desk/{report_id}/close", json={"outcome": "resolved"})
     assert refused.status_code == 401
     await sign_in(client, await people(Role.OFFICER), clock)
     triage = await client.post(
-        f"/api/v1/desk/reports/{report_id}/triage",
+        f"/api/v1/reports/desk/{report_id}/triage",
         json={"category": "group_tension", "tension_level": 5, "division": "E58002068"},
     )
     assert triage.status_code == 200, triage.text
     assert (
-        await client.post(f"/api/v1/desk/reports/{report_id}/reply", json={"template": "received"})
+        await client.post(f"/api/v1/reports/desk/{report_id}/reply", json={"template": "received"})
     ).status_code == 200
-    closed = await client.post(f"/api/v1/desk/reports/{report_id}/close", json={"outcome": "resolved"})
+    closed = await client.post(f"/api/v1/reports/desk/{report_id}/close", json={"outcome": "resolved"})
     assert closed.status_code == 200
-    again = await client.post(f"/api/v1/desk/reports/{report_id}/close", json={"outcome": "resolved"})
+    again = await client.post(f"/api/v1/reports/desk/{report_id}/close", json={"outcome": "resolved"})
     assert again.status_code == 409
     status = (await client.get(f"/api/v1/reports/status/{token}")).json()
     assert (status["status"], status["outcome"]) == ("closed", "resolved")

@@ -113,18 +113,18 @@ async def test_the_queue_filters_and_counts(
     assert "1 report<" in by_area.text
     closed = await client.get("/desk/reports?status=closed")
     assert "1 report<" in closed.text
-    api = await client.get("/api/v1/desk/reports", params={"category": "protest"})
+    api = await client.get("/api/v1/reports/desk", params={"category": "protest"})
     assert api.status_code == 200, api.text
     body = api.json()
     assert body["total"] == 2
     assert body["counts"] == {"new": 2}
     assert all("description" not in row for row in body["reports"])
     await Report.update({Report.created_at: clock.now() - timedelta(days=10)}).where(Report.id == first)
-    older_response = await client.get("/api/v1/desk/reports", params={"older_than_days": 7})
+    older_response = await client.get("/api/v1/reports/desk", params={"older_than_days": 7})
     older = older_response.json()
     assert older_response.status_code == 200, older_response.text
     assert older["total"] == 1
-    assert (await client.get("/api/v1/desk/reports", params={"assignee": "me"})).json()["total"] == 0
+    assert (await client.get("/api/v1/reports/desk", params={"assignee": "me"})).json()["total"] == 0
 
 
 async def test_a_reply_goes_in_the_reporters_language_through_the_outbox(
