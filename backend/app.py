@@ -34,7 +34,7 @@ from backend.core.guards import PUBLIC
 from backend.core.i18n import load_translations
 from backend.core.logging import RequestLogMiddleware, configure_logging
 from backend.core.mail import EmailRenderer
-from backend.core.security import SecurityHeadersMiddleware, client_address, is_anonymous_write
+from backend.core.security import SecurityHeaders, client_address, is_anonymous_write
 from backend.core.sessions import LazySessionConfig
 from backend.core.templating import PWA_DIR, STATIC_DIR, template_config
 from backend.settings import Settings
@@ -185,8 +185,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         debug=False,
         logging_config=None,
     )
-    # Outermost, so unmatched routes and errors get the security headers and a log line too.
-    app.asgi_handler = RequestLogMiddleware(SecurityHeadersMiddleware(app.asgi_handler, settings))
+    # Outermost, so unmatched routes and errors get the security headers and a log line too (one send wrapper).
+    app.asgi_handler = RequestLogMiddleware(app.asgi_handler, headers_for=SecurityHeaders(settings).for_scope)
     return app
 
 

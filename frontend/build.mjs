@@ -2,7 +2,8 @@
 //
 //   scss/hearby.scss  --sass-->    static/dist/hearby.css      (compressed)
 //   hearby.css        --rtlcss-->  static/dist/hearby.rtl.css  (+ scss/rtl-fixes.css)
-//   govuk-frontend.min.js (ES module) and GOV.UK images  --> static/dist/
+//   GOV.UK Frontend's ES modules for the components we use --> static/dist/govuk/
+//   GOV.UK images  --> static/dist/
 //   static/dist/manifest.json: {"version": sha256(...)[:12]} for cache-busting
 //   and for versioning the service worker.
 //
@@ -19,6 +20,18 @@ import * as sass from "sass";
 const ROOT = dirname(fileURLToPath(import.meta.url));
 const DIST = join(ROOT, "static", "dist");
 const GOVUK = join(ROOT, "node_modules", "govuk-frontend", "dist", "govuk");
+
+// The GOV.UK components whose JavaScript app.js may load, and the shared modules they import.
+const GOVUK_COMPONENTS = ["button", "error-summary", "skip-link", "radios", "checkboxes", "password-input", "notification-banner"];
+const GOVUK_MODULES = [
+  "component.mjs",
+  "errors/index.mjs",
+  "i18n.mjs",
+  "common/index.mjs",
+  "common/configuration.mjs",
+  "common/closest-attribute-value.mjs",
+  ...GOVUK_COMPONENTS.map((name) => `components/${name}/${name}.mjs`),
+];
 
 /** All regular files under `dir`, recursively, as absolute paths, sorted. */
 function walk(dir) {
@@ -44,6 +57,27 @@ function contrast(a, b) {
   return (hi + 0.05) / (lo + 0.05);
 }
 
+// The stylesheet compiles only the GOV.UK components listed in hearby.scss: fail the build when a template
+// uses a govuk- class (in a class attribute) that GOV.UK styles but our stylesheet does not define, so a
+// component is never used without its styles.
+// A class the full GOV.UK stylesheet does not style either (a hook like govuk-table__row) is fine.
+function checkClassesCompiled(css) {
+  const full = readFileSync(join(GOVUK, "govuk-frontend.min.css"), "utf8");
+  const missing = new Set();
+  for (const file of walk(join(ROOT, "templates"))) {
+    const text = readFileSync(file, "utf8");
+    for (const attribute of text.matchAll(/class="([^"]*)"/g)) {
+      for (const name of attribute[1].matchAll(/govuk-[a-z0-9_!-]*[a-z0-9]/g)) {
+        const className = name[0];
+        if (attribute[1].slice(name.index + className.length).startsWith("{{")) continue;
+        const selector = "." + className.replaceAll("!", "\\!");
+        if (full.includes(selector) && !css.includes(selector)) missing.add(`${className} (${posix(relative(ROOT, file))})`);
+      }
+    }
+  }
+  if (missing.size) throw new Error(`govuk- classes not in the stylesheet (add the component to hearby.scss):\n${[...missing].join("\n")}`);
+}
+
 function main() {
   rmSync(DIST, { recursive: true, force: true });
   mkdirSync(DIST, { recursive: true });
@@ -62,6 +96,7 @@ function main() {
     loadPaths: [ROOT],
   }).css;
   writeFileSync(join(DIST, "hearby.css"), ltr + "\n");
+  checkClassesCompiled(ltr);
 
   // 2. Mirror for right-to-left languages (Urdu), then append our hand fixes
   //    (compressed through sass, which parses plain CSS). Fixes go after so
@@ -70,9 +105,12 @@ function main() {
   const fixes = sass.compile(join(ROOT, "scss", "rtl-fixes.css"), { style: "compressed" }).css;
   writeFileSync(join(DIST, "hearby.rtl.css"), mirrored + "\n" + fixes + "\n");
 
-  // 3. GOV.UK Frontend JavaScript: an ES module exporting initAll.
-  cpSync(join(GOVUK, "govuk-frontend.min.js"), join(DIST, "govuk-frontend.min.js"));
-  cpSync(join(GOVUK, "govuk-frontend.min.js.map"), join(DIST, "govuk-frontend.min.js.map"));
+  // 3. GOV.UK Frontend JavaScript, as the package's own ES modules: only the components the product uses, and
+  //    app.js imports each one only on a page that has it (a page without forms loads none of them).
+  for (const module of GOVUK_MODULES) {
+    mkdirSync(dirname(join(DIST, "govuk", module)), { recursive: true });
+    cpSync(join(GOVUK, module), join(DIST, "govuk", module));
+  }
 
   // 4. GOV.UK images (favicons etc.). Fonts are NOT copied: GDS Transport is
   //    for GOV.UK services only and the CSS does not ask for it.
@@ -101,7 +139,7 @@ function main() {
   console.log(`brand ${brand[1]} on white: ${ratio.toFixed(2)}:1`);
   for (const file of walk(DIST)) {
     const body = readFileSync(file);
-    const gz = /\.(css|js|json|svg|map)$/.test(file) ? ` (${gzipSync(body, { level: 9 }).length} B gzipped)` : "";
+    const gz = /\.(css|m?js|json|svg|map)$/.test(file) ? ` (${gzipSync(body, { level: 9 }).length} B gzipped)` : "";
     console.log(`${posix(relative(ROOT, file)).padEnd(48)} ${String(statSync(file).size).padStart(8)} B${gz}`);
   }
   console.log(`version ${version}`);

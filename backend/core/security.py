@@ -6,9 +6,7 @@ import ipaddress
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Scope
 
 from backend.core.auth import current_user
 from backend.settings import Settings
@@ -39,37 +37,32 @@ def content_security_policy(embeddable: bool = False) -> str:
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
-class SecurityHeadersMiddleware:
-    """Adds the security headers to every HTTP response, including errors and static files."""
+class SecurityHeaders:
+    """The security headers of every HTTP response (errors and static files too), as raw header pairs.
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
-        self.settings = settings
-        self.strict_policy = content_security_policy()
-        self.embeddable_policy = content_security_policy(embeddable=True)
+    Built once; `for_scope` picks the frameable set for pages that opted in with `EMBEDDABLE_SCOPE_KEY`. The
+    request log middleware adds them in the same `send` wrapper as the request id (one wrapper, not two).
+    """
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Add the headers as the response starts."""
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
+    def __init__(self, settings: Settings) -> None:
+        common = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self), payment=(), usb=()"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        if settings.production:
+            common.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+        self.strict = [
+            (b"content-security-policy", content_security_policy().encode()),
+            *common,
+            (b"x-frame-options", b"DENY"),
+        ]
+        self.embeddable = [(b"content-security-policy", content_security_policy(embeddable=True).encode()), *common]
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                embeddable = bool(scope.get(EMBEDDABLE_SCOPE_KEY))
-                headers["Content-Security-Policy"] = self.embeddable_policy if embeddable else self.strict_policy
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(self), payment=(), usb=()"
-                headers["Cross-Origin-Opener-Policy"] = "same-origin"
-                if not embeddable:
-                    headers["X-Frame-Options"] = "DENY"
-                if self.settings.production:
-                    headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def for_scope(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        """The headers for this request's response."""
+        return self.embeddable if scope.get(EMBEDDABLE_SCOPE_KEY) else self.strict
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
@@ -97,8 +90,10 @@ def _in_networks(address: str, networks: tuple[str, ...]) -> bool:
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def is_anonymous_write(request: Request[Any, Any, Any]) -> bool:
-    """Rate limits apply to state-changing requests from visitors who are not signed in."""
+async def is_anonymous_write(request: Request[Any, Any, Any]) -> bool:
+    """Rate limits apply to state-changing requests from visitors who are not signed in.
+
+    Async on purpose: Litestar runs a synchronous check in the thread pool, on every request."""
     if request.method not in UNSAFE_METHODS:
         return False
     return current_user(request) is None

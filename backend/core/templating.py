@@ -60,6 +60,8 @@ def build_environment(settings: Settings, templates_dir: Path = TEMPLATES_DIR) -
         undefined=ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are part of the release (hashed into `asset_version` at start-up): no stat() per render.
+        auto_reload=False,
     )
     install_i18n(environment)
     environment.globals["form_error_list"] = form_error_list

@@ -40,7 +40,7 @@ from backend.areas.services import (
 )
 from backend.core.auth import current_user
 from backend.core.guards import PUBLIC
-from backend.core.i18n import N_, format_locale, format_when, request_locale, translate
+from backend.core.i18n import N_, format_locale, format_when, request_locale, request_translations, translate
 from backend.core.security import EMBEDDABLE_SCOPE_KEY
 from backend.events.calendar import ICS_MEDIA_TYPE, calendar_ics, event_ics, host_of, occurrence_ics
 from backend.events.discovery import (
@@ -78,6 +78,8 @@ _FIELD_LIMITS = {
     "online": 5,
 }
 EventsFeedTitle = N_("Events near you")
+WhenAny, SuitsAny, LanguageAny = N_("Any time"), N_("Everyone"), N_("Any language")
+WHEN_LABELS = (N_("Today"), N_("This weekend"), N_("Next 7 days"))
 _writes = itertools.count(1)
 
 
@@ -205,21 +207,59 @@ def _choices(vocabulary: Any) -> list[tuple[str, str]]:
     return [(choice.code, choice.label) for choice in vocabulary]
 
 
+_AREA_CHOICES = "events.area_choices"
+_FORM_CHOICES = "events.form_choices"
+
+
+async def _area_choices(request: Request[Any, Any, Any], areas: AreasService) -> tuple[list[Any], list[Any]]:
+    """Districts and divisions as (code, name): reference data, loaded by a release, so read once per process."""
+    state = request.app.state
+    cached = state.get(_AREA_CHOICES)
+    if cached is None:
+        districts = [(item.code, item.name) for item in await areas.list_districts()]
+        divisions = [(item.code, item.name) for item in await areas.list_divisions()]
+        cached = state[_AREA_CHOICES] = (districts, divisions)
+    return cached  # type: ignore[no-any-return]
+
+
+def _form_choices(request: Request[Any, Any, Any]) -> dict[str, list[tuple[str, str]]]:
+    """The filter form's fixed option lists, translated: prepared once per language, then reused."""
+    locale = request_locale(request)
+    by_locale: dict[str, dict[str, list[tuple[str, str]]]] = request.app.state.setdefault(_FORM_CHOICES, {})
+    cached = by_locale.get(locale)
+    if cached is not None:
+        return cached
+    translations = request_translations(request)
+
+    def labelled(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(code, translations.gettext(label)) for code, label in pairs]
+
+    cached = by_locale[locale] = {
+        "when": labelled([("", WhenAny), *zip(WHEN_CHOICES, WHEN_LABELS, strict=True)]),
+        "radius": [
+            (str(radius), translations.ngettext("Within %(num)s mile", "Within %(num)s miles", radius) % {"num": radius})
+            for radius in RADII
+        ],
+        "accessibility": labelled(_choices(ACCESSIBILITY)),
+        "suits": labelled([("", SuitsAny), *_choices(SUITS)]),
+        "language": labelled([("", LanguageAny), *_choices(LANGUAGES)]),
+        "online": labelled([("", N_("Either")), ("false", N_("In person")), ("true", N_("Online"))]),
+    }
+    return cached
+
+
 async def _form_context(
     request: Request[Any, Any, Any], service: DiscoveryService, areas: AreasService, filters: FilterInput
 ) -> dict[str, Any]:
     locale = request_locale(request)
     categories = await service.categories()
+    districts, divisions = await _area_choices(request, areas)
     return {
         "filters": filters,
         "categories": [(item["slug"], item["names"].get(locale) or item["names"].get("en", "")) for item in categories],
-        "districts": [(item.code, item.name) for item in await areas.list_districts()],
-        "divisions": [(item.code, item.name) for item in await areas.list_divisions()],
-        "radii": RADII,
-        "when_choices": WHEN_CHOICES,
-        "accessibility_choices": _choices(ACCESSIBILITY),
-        "suits_choices": _choices(SUITS),
-        "language_choices": _choices(LANGUAGES),
+        "districts": districts,
+        "divisions": divisions,
+        "choices": _form_choices(request),
         "label_of": label_of,
         "ACCESSIBILITY": ACCESSIBILITY,
         "SUITS": SUITS,

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from piccolo.engine.base import Engine
 
 from backend.core.db import database_answers
+from backend.core.templating import DIST_DIR
 from backend.settings import SUPPORTED_LOCALES
 from backend.site.schemas import Health
 
@@ -48,9 +49,10 @@ class SiteService:
         urls += [
             "/static/dist/hearby.css",
             "/static/dist/hearby.rtl.css",
-            "/static/dist/govuk-frontend.min.js",
             "/static/js/app.js",
             "/manifest.webmanifest",
         ]
+        # GOV.UK Frontend's component modules (app.js imports those a page uses), so forms work offline too.
+        urls += sorted(f"/static/dist/{path.relative_to(DIST_DIR).as_posix()}" for path in DIST_DIR.rglob("*.mjs"))
         urls += [f"/icons/{name}" for name in PWA_ICONS]
         return urls

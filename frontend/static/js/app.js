@@ -3,17 +3,45 @@
 // deferred, so the DOM is parsed when this runs; browsers too old for modules
 // skip it and get the plain HTML behaviour, which is what GOV.UK Frontend
 // expects as well).
-import { initAll } from "/static/dist/govuk-frontend.min.js";
+// GOV.UK Frontend's JavaScript, per page: each component's module (build.mjs copies them to
+// /static/dist/govuk/) is imported only when the page has that component, so a page without forms, error
+// summaries or buttons loads none of it. Radios and checkboxes only need script for conditional reveals.
+const GOVUK = "/static/dist/govuk/components/";
+const COMPONENTS = {
+  "govuk-button": ["button/button.mjs", "Button"],
+  "govuk-error-summary": ["error-summary/error-summary.mjs", "ErrorSummary"],
+  "govuk-skip-link": ["skip-link/skip-link.mjs", "SkipLink"],
+  "govuk-password-input": ["password-input/password-input.mjs", "PasswordInput"],
+  "govuk-notification-banner": ["notification-banner/notification-banner.mjs", "NotificationBanner"],
+  "govuk-radios": ["radios/radios.mjs", "Radios", ".govuk-radios__conditional"],
+  "govuk-checkboxes": ["checkboxes/checkboxes.mjs", "Checkboxes", ".govuk-checkboxes__conditional"],
+};
 
-const SERVICE_WORKER_URL = "/service-worker.js";
-
-// GOV.UK Frontend v5+ only initialises components (and only shows their
-// JS-dependent styles) when <body> has `govuk-frontend-supported`. Its own
-// template adds it with an inline script; we have no inline script, so the
-// module adds it here, before initAll() checks for it.
+// GOV.UK Frontend v5+ only initialises components (and only shows their JS-dependent styles) when <body>
+// has `govuk-frontend-supported`. Its own template adds it with an inline script; we have no inline script,
+// so the module adds it here, before the components check for it.
 function initGovukFrontend() {
   document.body.classList.add("js-enabled", "govuk-frontend-supported");
-  initAll();
+  const found = new Map();
+  for (const element of document.querySelectorAll("[data-module^='govuk-']")) {
+    const component = COMPONENTS[element.dataset.module];
+    if (!component || (component[2] && !element.querySelector(component[2]))) continue;
+    if (!found.has(component)) found.set(component, []);
+    found.get(component).push(element);
+  }
+  for (const [[path, name], elements] of found) {
+    import(GOVUK + path)
+      .then((module) => {
+        for (const element of elements) {
+          try {
+            new module[name](element);
+          } catch (error) {
+            console.error(`Hearby: GOV.UK ${name} failed to initialise`, error);
+          }
+        }
+      })
+      .catch((error) => console.error(`Hearby: GOV.UK ${name} failed to load`, error));
+  }
 }
 
 // Tell the service worker which language this page is in, so that when a page
