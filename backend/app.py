@@ -30,7 +30,7 @@ from backend.core.auth import AuthenticationMiddleware, SessionLimits
 from backend.core.clock import Clock, SystemClock
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.core.errors import handle_exception
-from backend.core.guards import PUBLIC
+from backend.core.guards import CSRF_COOKIE, PUBLIC
 from backend.core.i18n import load_translations
 from backend.core.logging import RequestLogMiddleware, configure_logging
 from backend.core.mail import EmailRenderer
@@ -42,7 +42,6 @@ from backend.wiring import wire
 
 logger = logging.getLogger("hearby.app")
 SESSION_COOKIE = "hearby_session"
-CSRF_COOKIE = "hearby_csrf"
 
 
 def _stores(settings: Settings) -> StoreRegistry:

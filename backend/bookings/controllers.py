@@ -45,7 +45,13 @@ from backend.bookings.schemas import (
 from backend.bookings.services import BookingsService
 from backend.core.auth import CurrentUser, current_user
 from backend.core.forms import EMAIL_PATTERN, Form, check_email, check_length, check_required, read_form
-from backend.core.guards import PUBLIC, requires_roles, requires_sign_in
+from backend.core.guards import (
+    PUBLIC,
+    QUEUEABLE_FORM,
+    requires_roles,
+    requires_sign_in,
+    resident_form_from_this_site,
+)
 from backend.core.i18n import N_, request_locale, translate
 from backend.core.roles import Role
 from backend.events.capacity import OccurrenceForBooking
@@ -54,6 +60,9 @@ Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 Token = Annotated[str, PathParameter(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 Flag = Annotated[int | None, QueryParameter(ge=0, le=1)]
 NO_STORE = {"Cache-Control": "no-store"}
+# The empty booking form of a visitor who is not signed in holds nothing personal: the phone may keep it
+# (the service worker does) so that it opens offline, but asks again each time it is online.
+SEEN_FORM = {"Cache-Control": "private, no-cache"}
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
 IDEMPOTENCY_KEY_MIN = 16  # a client's key must be hard to guess: a replay answers the booking's manage token
 IDEMPOTENCY_KEY_MAX = 200
@@ -78,10 +87,10 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _page(name: str, status_code: int = 200, **context: Any) -> Template:
-    """A page that is never cached (it is personal, or carries a form and a nonce)."""
+def _page(name: str, status_code: int = 200, *, headers: dict[str, str] | None = None, **context: Any) -> Template:
+    """A page that is not cached unless `headers` say so (it is personal, or carries what was typed)."""
     context.setdefault("form", Form())
-    return Template(f"bookings/{name}.html", context=context, status_code=status_code, headers=NO_STORE)
+    return Template(f"bookings/{name}.html", context=context, status_code=status_code, headers=headers or NO_STORE)
 
 
 def _see_other(path: str) -> Redirect:
@@ -102,9 +111,11 @@ def _check_details(
         form.values["name"] = form.values.get("name") or user.display_name or user.email.partition("@")[0]
         form.values["email"] = form.values.get("email") or user.email
     name = check_required(request, form, "name", N_("Enter your name"))
-    check_length(request, form, "name", MAX_NAME)
+    check_length(request, form, "name", MAX_NAME, N_("Your name must be %(count)s characters or fewer"))
     email = check_email(request, form)
-    check_length(request, form, "access_needs", MAX_ACCESS_NEEDS)
+    check_length(
+        request, form, "access_needs", MAX_ACCESS_NEEDS, N_("Access needs must be %(count)s characters or fewer")
+    )
     raw = form.values.get("places", "") or "1"
     limit = max(1, occurrence.per_booking_limit)
     places = int(raw) if raw.isdigit() and len(raw) < 4 else 0
@@ -144,7 +155,9 @@ class BookingPages(Controller):
         occurrence: OccurrenceForBooking,
         form: Form,
         status_code: int = 200,
+        *,
         notice: str = "",
+        headers: dict[str, str] | None = None,
     ) -> Template:
         state = bookings.booking.availability(occurrence)
         form.values.setdefault("places", "1")
@@ -159,6 +172,7 @@ class BookingPages(Controller):
             state_message=OUTCOME_MESSAGES.get(state) if state else None,
             action=f"{base}/waitlist" if state is Outcome.FULL else f"{base}/book",
             notice=notice,
+            headers=headers,
         )
 
     @get("/book", name="book")
@@ -173,11 +187,12 @@ class BookingPages(Controller):
         occurrence = await self._occurrence(request, bookings_service, event_id, occurrence_id)
         form = Form()
         user = current_user(request)
-        if user is not None:
+        if user is not None:  # the form shows the account's name and email: not kept
             form.values.update({"name": user.display_name, "email": user.email})
-        return self._render(bookings_service, occurrence, form)
+            return self._render(bookings_service, occurrence, form)
+        return self._render(bookings_service, occurrence, form, headers=SEEN_FORM)
 
-    @post("/book")
+    @post("/book", guards=[resident_form_from_this_site], opt=QUEUEABLE_FORM)
     async def book(
         self,
         request: Request[Any, Any, Any],
@@ -224,7 +239,7 @@ class BookingPages(Controller):
         status = HTTP_410_GONE if outcome in {Outcome.PAST, Outcome.CANCELLED} else HTTP_409_CONFLICT
         return self._render(bookings, occurrence, form, status, notice=notice)
 
-    @post("/waitlist", name="join_waitlist")
+    @post("/waitlist", name="join_waitlist", guards=[resident_form_from_this_site], opt=QUEUEABLE_FORM)
     async def join_waitlist(
         self,
         request: Request[Any, Any, Any],
@@ -311,7 +326,7 @@ class ManagePages(Controller):
             headers={**NO_STORE, "Content-Disposition": 'attachment; filename="event.ics"'},
         )
 
-    @post("/cancel", name="cancel_booking")
+    @post("/cancel", name="cancel_booking", guards=[resident_form_from_this_site], opt=QUEUEABLE_FORM)
     async def cancel(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -331,7 +346,7 @@ class ManagePages(Controller):
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _page("feedback", booking=booking, token=token, allowed=allowed, given=given)
 
-    @post("/feedback")
+    @post("/feedback", guards=[resident_form_from_this_site], opt=QUEUEABLE_FORM)
     async def give_feedback(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -343,7 +358,7 @@ class ManagePages(Controller):
         rating = form.values.get("rating", "")
         if rating not in {"1", "2", "3", "4", "5"}:
             form.add_error(request, "rating", N_("Choose a rating from 1 to 5"))
-        check_length(request, form, "comment", MAX_COMMENT)
+        check_length(request, form, "comment", MAX_COMMENT, N_("Your comment must be %(count)s characters or fewer"))
         if not form.ok or not allowed or given:
             status = HTTP_400_BAD_REQUEST if form.errors else HTTP_409_CONFLICT
             return _page("feedback", status, booking=booking, token=token, allowed=allowed, given=given, form=form)
@@ -372,7 +387,7 @@ class WaitlistPages(Controller):
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _page("offer", offer=offer, token=token, declined=bool(declined))
 
-    @post("/accept", name="accept_offer")
+    @post("/accept", name="accept_offer", guards=[resident_form_from_this_site], opt=QUEUEABLE_FORM)
     async def accept(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -387,7 +402,7 @@ class WaitlistPages(Controller):
         message = OUTCOME_MESSAGES.get(result.outcome) if result.outcome is Outcome.DUPLICATE else None
         return _page("offer", HTTP_410_GONE, offer=offer, token=token, declined=False, message=message)
 
-    @post("/decline", name="decline_offer")
+    @post("/decline", name="decline_offer", guards=[resident_form_from_this_site], opt=QUEUEABLE_FORM)
     async def decline(self, bookings_service: NamedDependency[BookingsService], token: Token) -> Response[Any]:
         """No thanks: the places go to the next person waiting."""
         await bookings_service.waitlist.decline_offer(token)
@@ -415,7 +430,7 @@ class WaitlistPlacePages(Controller):
             return _page("link_not_valid", HTTP_404_NOT_FOUND)
         return _page("waitlist_place", place=place, token=token)
 
-    @post("/leave", name="leave_waitlist")
+    @post("/leave", name="leave_waitlist", guards=[resident_form_from_this_site], opt=QUEUEABLE_FORM)
     async def leave(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:

@@ -13,10 +13,10 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, pass_context
-from markupsafe import Markup, escape
 from jinja2.runtime import Context
 from litestar import Request
 from litestar.datastructures import State
+from markupsafe import Markup, escape
 
 from backend.settings import REPO_ROOT, RTL_LOCALES, SUPPORTED_LOCALES
 
@@ -188,7 +188,7 @@ def format_when(value: datetime, format: str, zone: ZoneInfo, locale: str) -> st
     if format != "full" and locale not in TIME_PATTERNS:
         return babel_dates.format_datetime(_aware(value), format=format, tzinfo=zone, locale=babel_locale)
     local = _aware(value).astimezone(zone)
-    pattern = str(babel_dates.get_datetime_format(format, locale=babel_locale)).replace("'", "")
+    pattern = str(babel_dates.get_datetime_format(format, locale=babel_locale)).replace("'", "")  # type: ignore[arg-type]
     when = format_clock(local, "short" if format == "full" else format, zone, locale)
     day = babel_dates.format_date(local, format=format, locale=babel_locale)
     return pattern.replace("{0}", when).replace("{1}", day)
@@ -222,7 +222,7 @@ def _bidi(context: Context, value: Any) -> str:
 
 @pass_context
 def _time_range(context: Context, starts_at: datetime, ends_at: datetime) -> str:
-    """"18:30–20:30" in the site language, isolated so it reads left to right in any page."""
+    """ "18:30–20:30" in the site language, isolated so it reads left to right in any page."""
     zone, locale = _zone(context), _locale_of(context)
     text = f"{format_clock(starts_at, 'short', zone, locale)}–{format_clock(ends_at, 'short', zone, locale)}"
     return isolate(text, autoescape=context.eval_ctx.autoescape, direction="ltr")
