@@ -49,6 +49,7 @@ from backend.core.guards import (
     PUBLIC,
     QUEUEABLE_FORM,
     requires_roles,
+    requires_same_origin,
     requires_sign_in,
     resident_form_from_this_site,
 )
@@ -568,6 +569,9 @@ class BookingsApi(Controller):
     @post(
         "/events/{event_id:int}/occurrences/{occurrence_id:int}/bookings",
         name="api_book",
+        # A page on another site must not book from its visitors' browsers (a text/plain POST needs no CORS
+        # preflight): writes come as JSON and not from another site. Other sites' reads are untouched.
+        guards=[requires_same_origin],
         summary="Book places on an occurrence",
         description=(
             "Places are taken atomically: when the occurrence is full the answer is 409 with `code` = `full` and "
@@ -647,6 +651,7 @@ class BookingsApi(Controller):
     @delete(
         "/bookings/{token:str}",
         name="api_cancel_booking",
+        guards=[requires_same_origin],
         summary="Cancel a booking",
         description=(
             "Cancels the booking the manage token belongs to; its places go to the first people on the waiting list. "
