@@ -1,6 +1,6 @@
 """A bare Litestar "hello" app: the framework's own floor on this machine, for the pages bench's ratios.
 
-    .venv/bin/uvicorn --factory bench.hello_app:make_app --no-server-header --no-access-log
+.venv/bin/uvicorn --factory bench.hello_app:make_app --no-server-header --no-access-log
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ async def prepare_people(database_url: str, data_dir: Path, seed: int) -> dict[s
                 f"Bench {role}",
             )
             await connection.execute(
-                "INSERT INTO role_grant (\"user\", role, grant_key, granted_at) VALUES ($1, $2, $3, now())",
+                'INSERT INTO role_grant ("user", role, grant_key, granted_at) VALUES ($1, $2, $3, now())',
                 ids[role],
                 role,
                 f"{ids[role]}:{role}",
@@ -134,7 +134,7 @@ async def prepare_people(database_url: str, data_dir: Path, seed: int) -> dict[s
             organisation,
         )
         await connection.execute(
-            "INSERT INTO membership (\"user\", organisation, is_owner, membership_key, created_at) "
+            'INSERT INTO membership ("user", organisation, is_owner, membership_key, created_at) '
             "VALUES ($1, $2, true, $3, now())",
             ids["partner"],
             organisation,

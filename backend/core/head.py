@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -16,7 +17,7 @@ class HeadAsGetMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass everything but HEAD through untouched."""
-        if scope["type"] != "http" or scope["method"] != "HEAD":
+        if scope["type"] != ScopeType.HTTP or scope.get("method") != "HEAD":
             await self.app(scope, receive, send)
             return
         get_scope: Any = {**scope, "method": "GET"}

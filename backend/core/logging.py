@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 request_logger = logging.getLogger("hearby.request")
@@ -69,7 +70,7 @@ class RequestLogMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Time the request, add the headers as the response starts, and log it once the response has gone."""
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()

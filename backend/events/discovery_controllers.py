@@ -219,7 +219,7 @@ async def _area_choices(request: Request[Any, Any, Any], areas: AreasService) ->
         districts = [(item.code, item.name) for item in await areas.list_districts()]
         divisions = [(item.code, item.name) for item in await areas.list_divisions()]
         cached = state[_AREA_CHOICES] = (districts, divisions)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _form_choices(request: Request[Any, Any, Any]) -> dict[str, list[tuple[str, str]]]:
@@ -237,7 +237,10 @@ def _form_choices(request: Request[Any, Any, Any]) -> dict[str, list[tuple[str, 
     cached = by_locale[locale] = {
         "when": labelled([("", WhenAny), *zip(WHEN_CHOICES, WHEN_LABELS, strict=True)]),
         "radius": [
-            (str(radius), translations.ngettext("Within %(num)s mile", "Within %(num)s miles", radius) % {"num": radius})
+            (
+                str(radius),
+                translations.ngettext("Within %(num)s mile", "Within %(num)s miles", radius) % {"num": radius},
+            )
             for radius in RADII
         ],
         "accessibility": labelled(_choices(ACCESSIBILITY)),

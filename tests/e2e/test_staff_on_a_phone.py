@@ -37,7 +37,6 @@ def test_staff_find_their_work_from_the_header_and_the_account_page(new_context:
     assert page.url.endswith("/officer/events/queue")
 
 
-
 def test_no_staff_page_scrolls_sideways_at_320_px(
     new_context: ContextFactory, live_server: str, live_server_data: tuple[str, object]
 ) -> None:

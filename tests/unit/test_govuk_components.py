@@ -138,7 +138,14 @@ INPUTS = [
         id="error-inputmode",
     ),
     pytest.param(
-        {"id": "email", "name": "email", "type": "email", "label": {"text": "Email"}, "value": "a@b.c", "spellcheck": True},
+        {
+            "id": "email",
+            "name": "email",
+            "type": "email",
+            "label": {"text": "Email"},
+            "value": "a@b.c",
+            "spellcheck": True,
+        },
         'govuk.input("email", "Email", "a@b.c", type="email", spellcheck=true)',
         id="spellcheck-true",
     ),
@@ -155,7 +162,13 @@ def test_input_matches_the_govuk_macro(environment: Environment, params: dict[st
     ("params", "call"),
     [
         pytest.param(
-            {"id": "t", "name": "t", "rows": 4, "label": {"text": "Access needs", "classes": "govuk-label--s"}, "value": ""},
+            {
+                "id": "t",
+                "name": "t",
+                "rows": 4,
+                "label": {"text": "Access needs", "classes": "govuk-label--s"},
+                "value": "",
+            },
             'govuk.textarea("t", "Access needs", "", rows=4, label_classes="govuk-label--s")',
             id="plain",
         ),
@@ -246,7 +259,10 @@ def test_a_single_checkbox_without_a_fieldset_matches_the_govuk_macro(environmen
         "classes": "govuk-checkboxes--small",
         "items": [{"value": "true", "text": "Free events only", "checked": True}],
     }
-    call = 'govuk.choices("checkboxes", "free", [("true", "Free events only")], ("true",), classes="govuk-checkboxes--small")'
+    call = (
+        'govuk.choices("checkboxes", "free", [("true", "Free events only")], ("true",), '
+        'classes="govuk-checkboxes--small")'
+    )
     assert tree(ours(environment, call)) == tree(govuk(environment, "checkboxes", "govukCheckboxes", params))
 
 
@@ -266,6 +282,8 @@ def test_error_summary_matches_the_govuk_macro(environment: Environment) -> None
         "titleText": "There is a problem",
         "errorList": [{"text": "Enter your name", "href": "#name"}, {"text": "Enter an email", "href": "#email"}],
     }
-    html = ours(environment, "govuk.error_summary(errors)", errors={"name": "Enter your name", "email": "Enter an email"})
+    html = ours(
+        environment, "govuk.error_summary(errors)", errors={"name": "Enter your name", "email": "Enter an email"}
+    )
     assert tree(html) == tree(govuk(environment, "error-summary", "govukErrorSummary", params))
     assert ours(environment, "govuk.error_summary(errors)", errors={}).strip() == ""
