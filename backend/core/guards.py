@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 from litestar.connection import ASGIConnection, Request
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
+from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash, generate_csrf_token
+from litestar.utils.scope.state import ScopeState
 
 from backend.core.auth import current_user
 from backend.core.roles import Role
@@ -94,31 +95,27 @@ async def resident_form_from_this_site(
     worker's included): another site is refused, this site passes. A request that says neither (an old
     browser) must carry the usual token matching its cookie. Use with `opt=QUEUEABLE_FORM`.
     """
+    if not isinstance(connection, Request):
+        raise PermissionDeniedException("Cross-site request refused")
     fetch_site = connection.headers.get("sec-fetch-site", "")
     if fetch_site in {"cross-site", "same-site"}:
         raise PermissionDeniedException("Cross-site request refused")
+    settings = connection.app.state["settings"]
+    cookie = connection.cookies.get(settings.cookie_name(CSRF_COOKIE)) or ""
+    posted = (await connection.form()).get("_csrf_token")
+    token = posted if isinstance(posted, str) else ""
+    secrets = [_csrf_secret(value, settings.secret_key) for value in (cookie, token)]
     origin = connection.headers.get("origin")
     if origin:
-        settings = connection.app.state["settings"]
         allowed = {_origin_of(settings.base_url), _origin_of(str(connection.base_url))}
         if origin.rstrip("/") not in allowed:
             raise PermissionDeniedException("Cross-site request refused")
-        return
-    if fetch_site == "same-origin":
-        return
-    if not isinstance(connection, Request) or not await _double_submit_token_matches(connection):
+    elif fetch_site != "same-origin" and not (secrets[0] and secrets[1] and compare_digest(secrets[0], secrets[1])):
         raise PermissionDeniedException("CSRF token verification failed")
-
-
-async def _double_submit_token_matches(request: Request[Any, Any, Any]) -> bool:
-    settings = request.app.state["settings"]
-    cookie = request.cookies.get(settings.cookie_name(CSRF_COOKIE))
-    form = await request.form()
-    token = form.get("_csrf_token")
-    if not cookie or not isinstance(token, str):
-        return False
-    secrets = [_csrf_secret(value, settings.secret_key) for value in (cookie, token)]
-    return secrets[0] is not None and secrets[1] is not None and compare_digest(secrets[0], secrets[1])
+    # A form shown again (with its errors) carries a token, as the CSRF middleware would have given it: the
+    # cookie's when there is one, else the one posted, else a new one.
+    valid = cookie if secrets[0] else token if secrets[1] else generate_csrf_token(settings.secret_key)
+    ScopeState.from_scope(connection.scope).csrf_token = valid
 
 
 def _csrf_secret(token: str, key: str) -> str | None:
