@@ -32,7 +32,8 @@ from backend.core.auth import AuthenticationMiddleware, SessionLimits
 from backend.core.clock import Clock, SystemClock
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.core.errors import handle_exception
-from backend.core.guards import PUBLIC
+from backend.core.guards import CSRF_COOKIE, PUBLIC
+from backend.core.head import HeadAsGetMiddleware
 from backend.core.i18n import load_translations
 from backend.core.logging import RequestLogMiddleware, configure_logging
 from backend.core.mail import EmailRenderer
@@ -45,7 +46,6 @@ from backend.wiring import wire
 
 logger = logging.getLogger("hearby.app")
 SESSION_COOKIE = "hearby_session"
-CSRF_COOKIE = "hearby_csrf"
 
 
 def _stores(settings: Settings, redis: Redis | None) -> StoreRegistry:
@@ -197,6 +197,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         logging_config=None,
     )
     # Outermost, so unmatched routes and errors get the security headers and a log line too (one send wrapper).
+    # HEAD becomes GET before routing (Litestar's router would answer 405), its body dropped on the way out.
+    app.asgi_handler = HeadAsGetMiddleware(app.asgi_handler)
     app.asgi_handler = RequestLogMiddleware(app.asgi_handler, headers_for=SecurityHeaders(settings).for_scope)
     return app
 

@@ -34,7 +34,7 @@ from backend.bookings.schemas import (
 from backend.bookings.services import BookingsService
 from backend.bookings.web import IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_MIN, Id, Token
 from backend.core.auth import current_user
-from backend.core.guards import PUBLIC
+from backend.core.guards import PUBLIC, requires_same_origin
 from backend.core.i18n import N_, request_locale, translate
 
 IdempotencyKey = Annotated[
@@ -90,6 +90,9 @@ class BookingsApi(Controller):
     @post(
         "/events/{event_id:int}/occurrences/{occurrence_id:int}/bookings",
         name="api_book",
+        # A page on another site must not book from its visitors' browsers (a text/plain POST needs no CORS
+        # preflight): writes come as JSON and not from another site. Other sites' reads are untouched.
+        guards=[requires_same_origin],
         summary="Book places on an occurrence",
         description=(
             "Places are taken atomically: when the occurrence is full the answer is 409 with `code` = `full` and "
@@ -165,6 +168,7 @@ class BookingsApi(Controller):
     @delete(
         "/bookings/{token:str}",
         name="api_cancel_booking",
+        guards=[requires_same_origin],
         summary="Cancel a booking",
         description=(
             "Cancels the booking the manage token belongs to; its places go to the first people on the waiting list. "

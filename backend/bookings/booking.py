@@ -130,12 +130,23 @@ class BookingService:
         key = active_key(occurrence_id, request.email)
         if refusal is Outcome.FULL:
             # Already full when read: answer without queueing for the write lock (the reserve would refuse too).
+            # The same key may have just taken the last places: that answers with its booking.
+            replay = await self._replay(request_hash, occurrence_id, request) if request_hash else None
+            if replay is not None:
+                return replay
             duplicate = await Booking.exists().where(Booking.active_key == key)
             return BookingResult(Outcome.DUPLICATE if duplicate else Outcome.FULL)
         prepared = self._prepare(occurrence, request, request_hash)
         try:
             async with write_transaction(self.engine):
-                if await Booking.exists().where(Booking.active_key == key):
+                booked = await Booking.select(Booking.request_key).where(Booking.active_key == key).first()
+                if booked is not None:
+                    # The same key sent again while the first was being written (a retry after a timeout, a
+                    # double submit) answers with that booking; another key for the same email is a duplicate.
+                    if request_hash is not None and booked["request_key"] == request_hash:
+                        replay = await self._replay(request_hash, occurrence_id, request)
+                        if replay is not None:
+                            return replay
                     return BookingResult(Outcome.DUPLICATE)
                 if not await self.capacity.reserve(occurrence_id, request.places):
                     return await self._why_not(event_id, occurrence_id, request)

@@ -24,6 +24,7 @@ from backend.bookings.schemas import (
 from backend.bookings.services import BookingsService
 from backend.bookings.web import (
     NO_STORE,
+    SEEN_FORM,
     Flag,
     Id,
     Token,
@@ -35,7 +36,7 @@ from backend.bookings.web import (
 )
 from backend.core.auth import current_user
 from backend.core.forms import Form, check_length, read_form
-from backend.core.guards import PUBLIC, requires_sign_in
+from backend.core.guards import PUBLIC, QUEUEABLE_FORM, requires_sign_in, resident_form_from_this_site
 from backend.core.i18n import N_, request_locale, translate
 from backend.events.capacity import OccurrenceForBooking
 
@@ -60,7 +61,9 @@ class BookingPages(Controller):
         occurrence: OccurrenceForBooking,
         form: Form,
         status_code: int = 200,
+        *,
         notice: str = "",
+        headers: dict[str, str] | None = None,
     ) -> Template:
         state = bookings.booking.availability(occurrence)
         form.values.setdefault("places", "1")
@@ -75,6 +78,7 @@ class BookingPages(Controller):
             state_message=OUTCOME_MESSAGES.get(state) if state else None,
             action=f"{base}/waitlist" if state is Outcome.FULL else f"{base}/book",
             notice=notice,
+            headers=headers,
         )
 
     @get("/book", name="book", opt=PUBLIC)
@@ -89,11 +93,12 @@ class BookingPages(Controller):
         occurrence = await self._occurrence(request, bookings_service, event_id, occurrence_id)
         form = Form()
         user = current_user(request)
-        if user is not None:
+        if user is not None:  # the form shows the account's name and email: not kept
             form.values.update({"name": user.display_name, "email": user.email})
-        return self._render(bookings_service, occurrence, form)
+            return self._render(bookings_service, occurrence, form)
+        return self._render(bookings_service, occurrence, form, headers=SEEN_FORM)
 
-    @post("/book", opt=PUBLIC)
+    @post("/book", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM})
     async def book(
         self,
         request: Request[Any, Any, Any],
@@ -140,7 +145,7 @@ class BookingPages(Controller):
         status = HTTP_410_GONE if outcome in {Outcome.PAST, Outcome.CANCELLED} else HTTP_409_CONFLICT
         return self._render(bookings, occurrence, form, status, notice=notice)
 
-    @post("/waitlist", name="join_waitlist", opt=PUBLIC)
+    @post("/waitlist", name="join_waitlist", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM})
     async def join_waitlist(
         self,
         request: Request[Any, Any, Any],
@@ -221,7 +226,7 @@ class ManagePages(Controller):
             headers={**NO_STORE, "Content-Disposition": 'attachment; filename="event.ics"'},
         )
 
-    @post("/cancel", name="cancel_booking", opt=PUBLIC)
+    @post("/cancel", name="cancel_booking", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM})
     async def cancel(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -241,7 +246,7 @@ class ManagePages(Controller):
             return render_page("link_not_valid", HTTP_404_NOT_FOUND)
         return render_page("feedback", booking=booking, token=token, allowed=allowed, given=given)
 
-    @post("/feedback", opt=PUBLIC)
+    @post("/feedback", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM})
     async def give_feedback(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -253,7 +258,7 @@ class ManagePages(Controller):
         rating = form.values.get("rating", "")
         if rating not in {"1", "2", "3", "4", "5"}:
             form.add_error(request, "rating", N_("Choose a rating from 1 to 5"))
-        check_length(request, form, "comment", MAX_COMMENT)
+        check_length(request, form, "comment", MAX_COMMENT, N_("Your comment must be %(count)s characters or fewer"))
         if not form.ok or not allowed or given:
             status = HTTP_400_BAD_REQUEST if form.errors else HTTP_409_CONFLICT
             return render_page(
@@ -283,7 +288,7 @@ class WaitlistPages(Controller):
             return render_page("link_not_valid", HTTP_404_NOT_FOUND)
         return render_page("offer", offer=offer, token=token, declined=bool(declined))
 
-    @post("/accept", name="accept_offer", opt=PUBLIC)
+    @post("/accept", name="accept_offer", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM})
     async def accept(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:
@@ -298,7 +303,7 @@ class WaitlistPages(Controller):
         message = OUTCOME_MESSAGES.get(result.outcome) if result.outcome is Outcome.DUPLICATE else None
         return render_page("offer", HTTP_410_GONE, offer=offer, token=token, declined=False, message=message)
 
-    @post("/decline", name="decline_offer", opt=PUBLIC)
+    @post("/decline", name="decline_offer", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM})
     async def decline(self, bookings_service: NamedDependency[BookingsService], token: Token) -> Response[Any]:
         """No thanks: the places go to the next person waiting."""
         await bookings_service.waitlist.decline_offer(token)
@@ -325,7 +330,7 @@ class WaitlistPlacePages(Controller):
             return render_page("link_not_valid", HTTP_404_NOT_FOUND)
         return render_page("waitlist_place", place=place, token=token)
 
-    @post("/leave", name="leave_waitlist", opt=PUBLIC)
+    @post("/leave", name="leave_waitlist", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM})
     async def leave(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
     ) -> Response[Any]:

@@ -83,7 +83,7 @@ def check_booking_details(
     if not name:
         problems["name"] = (N_("Enter your name"), {})
     elif len(name) > MAX_NAME:
-        problems["name"] = (N_("Must be %(count)s characters or fewer"), {"count": MAX_NAME})
+        problems["name"] = (N_("Your name must be %(count)s characters or fewer"), {"count": MAX_NAME})
     if not email:
         problems["email"] = (N_("Enter your email address"), {})
     elif len(email) > MAX_EMAIL or not EMAIL_PATTERN.match(email):
@@ -95,7 +95,10 @@ def check_booking_details(
     if not 1 <= places <= most:
         problems["places"] = (N_("Enter a number of places from 1 to %(limit)s"), {"limit": most})
     if len(access_needs) > MAX_ACCESS_NEEDS:
-        problems["access_needs"] = (N_("Must be %(count)s characters or fewer"), {"count": MAX_ACCESS_NEEDS})
+        problems["access_needs"] = (
+            N_("Access needs must be %(count)s characters or fewer"),
+            {"count": MAX_ACCESS_NEEDS},
+        )
     if problems:
         return None, problems
     return BookingDetails(name=name, email=email, places=places, access_needs=access_needs), {}

@@ -33,6 +33,9 @@ Flag = Annotated[int | None, QueryParameter(ge=0, le=1)]
 
 
 NO_STORE = {"Cache-Control": "no-store"}
+# The empty booking form of a visitor who is not signed in holds nothing personal: the phone may keep it
+# (the service worker does) so that it opens offline, but asks again each time it is online.
+SEEN_FORM = {"Cache-Control": "private, no-cache"}
 
 
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
@@ -44,10 +47,12 @@ IDEMPOTENCY_KEY_MIN = 16  # a client's key must be hard to guess: a replay answe
 IDEMPOTENCY_KEY_MAX = 200
 
 
-def render_page(name: str, status_code: int = 200, **context: Any) -> Template:
-    """A page that is never cached (it is personal, or carries a form and a nonce)."""
+def render_page(
+    name: str, status_code: int = 200, *, headers: dict[str, str] | None = None, **context: Any
+) -> Template:
+    """A page that is not cached unless `headers` say so (it is personal, or carries what was typed)."""
     context.setdefault("form", Form())
-    return Template(f"bookings/{name}.html", context=context, status_code=status_code, headers=NO_STORE)
+    return Template(f"bookings/{name}.html", context=context, status_code=status_code, headers=headers or NO_STORE)
 
 
 def see_other(path: str) -> Redirect:

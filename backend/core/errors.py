@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import sqlite3
 from typing import Any
 from urllib.parse import urlencode
 
+from asyncpg import exceptions as pg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
 from backend.core.i18n import N_, translate
 
@@ -26,11 +29,49 @@ ERROR_TEXT: dict[int, tuple[str, str]] = {
     405: (N_("That action is not allowed here"), N_("Go back and use the buttons and links on the page.")),
     413: (N_("What you sent is too large"), N_("Send less text or a smaller file and try again.")),
     429: (N_("Too many attempts"), N_("Wait a minute and try again. Nothing you entered has been saved.")),
+    # Whether something sent was saved is not known when a request fails: never say "not saved".
     500: (
         N_("Sorry, there is a problem with the service"),
-        N_("Try again later. If you were sending something, it has not been saved."),
+        N_("Try again later. If you were sending something, we could not confirm that it was saved."),
+    ),
+    503: (
+        N_("Sorry, we could not confirm that"),
+        N_("We could not confirm what you sent. Try again in a minute: you will not be booked twice."),
     ),
 }
+# A page that was only being read, when the service is away for a moment.
+UNAVAILABLE_READ = N_("The service is away for a moment. Try again in a minute.")
+# Seconds a client should wait before trying again when the database is unreachable (a restart, a fail-over).
+RETRY_AFTER_SECONDS = 5
+_CONNECTION_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.ETIMEDOUT, errno.EHOSTUNREACH, errno.ENETUNREACH}
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """True when the error (or what caused it) is the database being out of reach: refused or dropped
+    connections, a server shutting down or starting, a closed pool, an SQLite file that cannot be opened."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(
+            current,
+            ConnectionError
+            | TimeoutError
+            | pg.PostgresConnectionError
+            | pg.OperatorInterventionError
+            | pg.TooManyConnectionsError,
+        ):
+            return True
+        if isinstance(current, pg.InterfaceError) and "closed" in str(current):  # a closed connection or pool
+            return True
+        if isinstance(current, OSError) and current.errno in _CONNECTION_ERRNOS:
+            return True
+        if isinstance(current, sqlite3.OperationalError) and any(
+            words in str(current) for words in ("unable to open database", "database is locked", "disk I/O error")
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -44,6 +85,8 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
 def _status_of(exc: Exception) -> int:
     if isinstance(exc, HTTPException):
         return exc.status_code
+    if database_unreachable(exc):
+        return HTTP_503_SERVICE_UNAVAILABLE
     return HTTP_500_INTERNAL_SERVER_ERROR
 
 
@@ -54,6 +97,10 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         logger.error("unhandled error on %s %s", request.method, request.scope.get("path_template", "?"), exc_info=exc)
     title_id, message_id = ERROR_TEXT.get(status, ERROR_TEXT[500 if status >= 500 else 400])
     headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    if status == HTTP_503_SERVICE_UNAVAILABLE:
+        headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+        if request.method in {"GET", "HEAD"}:
+            message_id = UNAVAILABLE_READ
     if status == 429:
         # Litestar's rate limiter sends RateLimit-* headers; browsers and clients also read Retry-After.
         headers.setdefault("Retry-After", headers.get("RateLimit-Reset", "60"))

@@ -51,11 +51,15 @@ def check_required(request: Request[Any, Any, Any], form: Form, name: str, messa
     return value
 
 
-def check_length(request: Request[Any, Any, Any], form: Form, name: str, maximum: int) -> str:
-    """Refuse over-long text with a field error rather than a database error."""
+def check_length(
+    request: Request[Any, Any, Any], form: Form, name: str, maximum: int, message: str | None = None
+) -> str:
+    """Refuse over-long text with a field error rather than a database error. `message` (marked with `N_`,
+    with a `%(count)s` placeholder) names the field, as the error summary needs: "Your name must be 120
+    characters or fewer"."""
     value = form.values.get(name, "")
     if len(value) > maximum:
-        form.add_error(request, name, N_("Must be %(count)s characters or fewer"), count=maximum)
+        form.add_error(request, name, message or N_("Must be %(count)s characters or fewer"), count=maximum)
     return value
 
 

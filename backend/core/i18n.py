@@ -16,6 +16,7 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from litestar import Request
 from litestar.datastructures import State
+from markupsafe import Markup, escape
 
 from backend.settings import REPO_ROOT, RTL_LOCALES, SUPPORTED_LOCALES
 
@@ -167,17 +168,82 @@ def format_locale(code: str) -> str:
     return FORMAT_LOCALES.get(code, code)
 
 
+# Times for readers of these languages use the 24-hour clock. CLDR's Urdu times are "6:30 PM" with Latin
+# "PM" inside Urdu text, which reads badly and, in a range, reorders ("PM – 8:30 PM 6:30"): the 24-hour
+# clock (with Latin digits, as CLDR's Urdu numbers are) needs no am/pm word in either script.
+TIME_PATTERNS = {"ur": {"short": "HH:mm", "medium": "HH:mm:ss"}}
+
+
+def format_clock(value: datetime, format: str, zone: ZoneInfo, locale: str) -> str:  # noqa: A002
+    """A time of day in this zone and site language ("18:30")."""
+    pattern = TIME_PATTERNS.get(locale, {}).get(format, format)
+    local = _aware(value).astimezone(zone)
+    return babel_dates.format_time(local, format=pattern, locale=format_locale(locale))
+
+
 def format_when(value: datetime, format: str, zone: ZoneInfo, locale: str) -> str:  # noqa: A002
     """A date and time in this zone and site language. "full" is the full date with the short time ("Saturday,
     4 July 2026, 11:30"): CLDR's own full time adds seconds and the zone's long name, which nobody needs."""
     babel_locale = format_locale(locale)
-    if format != "full":
+    if format != "full" and locale not in TIME_PATTERNS:
         return babel_dates.format_datetime(_aware(value), format=format, tzinfo=zone, locale=babel_locale)
     local = _aware(value).astimezone(zone)
-    pattern = str(babel_dates.get_datetime_format("full", locale=babel_locale)).replace("'", "")
-    when = babel_dates.format_time(local, format="short", locale=babel_locale)
-    day = babel_dates.format_date(local, format="full", locale=babel_locale)
+    pattern = str(babel_dates.get_datetime_format(format, locale=babel_locale)).replace("'", "")  # type: ignore[arg-type]
+    when = format_clock(local, "short" if format == "full" else format, zone, locale)
+    day = babel_dates.format_date(local, format=format, locale=babel_locale)
     return pattern.replace("{0}", when).replace("{1}", day)
+
+
+# Unicode isolates for plain text (emails): left-to-right, first-strong, pop.
+LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
+
+
+def isolate(value: Any, *, autoescape: bool, direction: str = "auto") -> str:
+    """`value` isolated from the text around it, so a left-to-right run (a time, a postcode, an email
+    address, a reference) keeps its order inside right-to-left text and does not reorder its neighbours.
+    HTML gets `<bdi>` (`dir="ltr"` when the run must read left to right); plain text gets U+2066-U+2069."""
+    if autoescape:
+        opening = '<bdi dir="ltr">' if direction == "ltr" else "<bdi>"
+        return Markup(f"{opening}{escape(value)}</bdi>")  # noqa: S704 - the value is escaped
+    return f"{LRI if direction == 'ltr' else FSI}{value}{PDI}"
+
+
+@pass_context
+def _ltr(context: Context, value: Any) -> str:
+    """A run that must read left to right (a time, a postcode, an email address, a URL, a reference)."""
+    return isolate(value, autoescape=context.eval_ctx.autoescape, direction="ltr")
+
+
+@pass_context
+def _bidi(context: Context, value: Any) -> str:
+    """A run in its own direction, worked out from its first strong letter (a date, a name)."""
+    return isolate(value, autoescape=context.eval_ctx.autoescape)
+
+
+@pass_context
+def _time_range(context: Context, starts_at: datetime, ends_at: datetime) -> str:
+    """ "18:30–20:30" in the site language, isolated so it reads left to right in any page."""
+    zone, locale = _zone(context), _locale_of(context)
+    text = f"{format_clock(starts_at, 'short', zone, locale)}–{format_clock(ends_at, 'short', zone, locale)}"
+    return isolate(text, autoescape=context.eval_ctx.autoescape, direction="ltr")
+
+
+@pass_context
+def _name_of(context: Context, value: str, locale: str = "en") -> str:
+    """A proper name kept in its own language (the council's): marked `translate="no"` with its `lang`
+    and `dir` in a page in another language, isolated in plain text."""
+    if not context.eval_ctx.autoescape:
+        return isolate(value, autoescape=False)
+    attributes = _lang_attributes(context, locale)
+    return Markup(f'<span translate="no"{attributes}>{escape(value)}</span>')  # noqa: S704 - escaped
+
+
+@pass_context
+def _lang_attributes(context: Context, locale: str | None) -> str:
+    """` lang="en" dir="ltr"` for content in another language than the page's, else nothing."""
+    if not locale or locale == _locale_of(context):
+        return Markup("")
+    return Markup(f' lang="{escape(locale)}" dir="{text_direction(locale)}"')  # noqa: S704 - escaped
 
 
 @pass_context
@@ -194,8 +260,7 @@ def _format_date(context: Context, value: date | datetime, format: str = "medium
 
 @pass_context
 def _format_time(context: Context, value: datetime, format: str = "short") -> str:  # noqa: A002
-    locale = format_locale(_locale_of(context))
-    return babel_dates.format_time(_aware(value), format=format, tzinfo=_zone(context), locale=locale)
+    return format_clock(value, format, _zone(context), _locale_of(context))
 
 
 @pass_context
@@ -227,6 +292,11 @@ def install_i18n(environment: Environment) -> None:
     environment.filters["date"] = _format_date
     environment.filters["time"] = _format_time
     environment.filters["number"] = _format_number
+    environment.filters["ltr"] = _ltr
+    environment.filters["bidi"] = _bidi
+    environment.filters["name_of"] = _name_of
+    environment.globals["time_range"] = _time_range
+    environment.globals["lang_attributes"] = _lang_attributes
 
 
 def is_known_locale(code: str) -> bool:

@@ -24,7 +24,11 @@
 //   feedback, a tension report): when the network is gone it
 //   is kept on the phone (IndexedDB) and sent when the phone is back online,
 //   so nothing a resident submits is lost. Each such form carries its own
-//   idempotency nonce, so sending it again can never book twice.
+//   idempotency nonce, so sending it again can never book twice. A queued
+//   submission is kept until the server gives a definite answer: on a network
+//   error or a 5xx it stays and is sent again later; a 2xx or 3xx removes it;
+//   a 4xx removes it and the server's page explaining why is shown on the
+//   next page the resident opens.
 "use strict";
 
 const VERSION = "__HEARBY_VERSION__";
@@ -190,6 +194,8 @@ async function offlinePage() {
 
 async function handleNavigation(event) {
   const { request } = event;
+  const problem = await takeProblem();
+  if (problem) return problem;
   try {
     const response = await fetch(request);
     if (isCacheablePage(response)) event.waitUntil(keepPage(request, response.clone()));
@@ -278,11 +284,34 @@ async function handleSubmission(event) {
   }
 }
 
+// A queued submission the server refused (a 4xx: the form had a mistake, the event was cancelled, the
+// places went): the server's own page saying why, shown on the next page the resident opens.
+const PROBLEM_KEY = "/__hearby/unsent";
+
+async function keepProblem(response) {
+  const body = await response.text();
+  const cache = await caches.open(META_CACHE);
+  await cache.put(
+    PROBLEM_KEY,
+    new Response(body, { status: response.status, headers: { "Content-Type": "text/html; charset=utf-8" } }),
+  );
+}
+
+async function takeProblem() {
+  const cache = await caches.open(META_CACHE);
+  const problem = await cache.match(PROBLEM_KEY);
+  if (problem) await cache.delete(PROBLEM_KEY);
+  return problem;
+}
+
+// Send what is queued, oldest first. Returns true when something is still waiting (the network is gone
+// again, or the server could not take it: a 5xx), so that the caller tries again later.
 async function flushQueue() {
   const entries = await inQueue("readonly", (store) => store.getAll());
   for (const entry of entries || []) {
+    let response;
     try {
-      await fetch(entry.url, {
+      response = await fetch(entry.url, {
         method: "POST",
         body: entry.body,
         headers: { "Content-Type": entry.contentType },
@@ -290,15 +319,28 @@ async function flushQueue() {
         redirect: "manual",
       });
     } catch {
-      return; // still offline: keep this and the rest for the next attempt
+      return true; // still offline: keep this and the rest for the next attempt
     }
-    // The server answered (it has the submission, or said why not, by email or on the page next time).
+    if (response.status >= 500) {
+      // The server could not take it now (a restart, the database away): not a definite answer. Keep it
+      // and the rest; each carries its nonce, so sending it again never books twice.
+      return true;
+    }
+    // A definite answer: taken (2xx, or a 3xx to the result), or refused with a reason (4xx), which the
+    // resident sees on the next page they open.
+    if (response.status >= 400) await keepProblem(response);
     await inQueue("readwrite", (store) => store.delete(entry.id));
   }
+  return false;
+}
+
+async function flushOrRetry() {
+  if (await flushQueue()) throw new Error("Hearby: queued submissions still waiting; Background Sync retries");
 }
 
 self.addEventListener("sync", (event) => {
-  if (event.tag === QUEUE_TAG) event.waitUntil(flushQueue());
+  // A rejected promise asks the browser to fire the sync event again later (with back-off).
+  if (event.tag === QUEUE_TAG) event.waitUntil(flushOrRetry());
 });
 
 self.addEventListener("fetch", (event) => {

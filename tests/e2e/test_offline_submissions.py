@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.e2e.test_people_journeys import Stack, phone, stack
 from tests.support.browser import wait_for_service_worker
@@ -120,4 +120,58 @@ def test_a_booking_made_offline_is_sent_when_back_online(browser: Browser, stack
     wait_until(lambda: queued(page) == 0, "the kept cancellation is sent")
     assert bookings_of(stack, "zainab@example.org") == ["cancelled"]
     wait_until(lambda: "is cancelled" in stack.mail_to("zainab@example.org"), "the cancellation email")
+    context.close()
+
+
+def test_a_booking_form_seen_before_opens_offline_and_a_5xx_keeps_the_submission(
+    browser: Browser, stack: Stack
+) -> None:
+    event_id, occurrence_id = bookable_occurrence(stack.database_url)
+    path = f"/events/{event_id}/{occurrence_id}/book"
+    context = phone(browser, stack)
+    seen = context.new_page()
+    seen.goto(path)
+    wait_for_service_worker(seen)
+    seen.reload()  # seen under the worker's control: the phone keeps a copy
+    seen.close()
+
+    # Offline, in a new tab: the form opens (not the offline page) and its submission is kept.
+    context.set_offline(True)
+    page = context.new_page()
+    page.goto(path)
+    expect(page.locator("h1")).to_have_text("Book a place")
+    page.locator("#name").fill("Hamid Rahimi")
+    page.locator("#email").fill("hamid@example.org")
+    page.locator("form[method=post] button[type=submit]").first.click()
+    expect(page.locator("h1")).to_have_text("Saved on this phone")
+    context.clear_cookies()  # the browser was closed meanwhile: the CSRF cookie has gone
+
+    # Back online, the server cannot take it at first (a 503): the submission stays queued and is sent again
+    # (by Background Sync's retry or the next page), then taken, and booked once.
+    answered: list[int] = []
+
+    def server_busy_once(route: Route) -> None:
+        if not answered:
+            answered.append(503)
+            route.fulfill(status=503, headers={"Retry-After": "1"}, body="busy")
+        else:
+            answered.append(303)
+            route.continue_()
+
+    context.route(f"**{path}", server_busy_once)
+    context.set_offline(False)
+    page.goto("/")  # the page asks the worker to send what is queued
+    deadline = time.monotonic() + 30
+    while len(answered) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        page.goto("/about")  # each page load asks the worker to send what is still queued
+    assert answered[:2] == [503, 303], answered
+    confirmation = stack.mail_to("hamid@example.org", timeout=30)
+    assert "/bookings/" in confirmation
+    page.goto("/events")
+    time.sleep(2)
+    assert sum("hamid@example.org" in mail.rcpt_tos for mail in stack.smtp.received) == 1
+    with sqlite3.connect(stack.database_url.removeprefix("sqlite:///")) as connection:
+        statuses = connection.execute("SELECT status FROM booking WHERE email = ?", ("hamid@example.org",)).fetchall()
+    assert statuses == [("confirmed",)]
     context.close()

@@ -185,7 +185,7 @@ async def test_results_come_a_page_at_a_time_with_the_total(client: Client) -> N
     assert current.get_text(strip=True) == "2"
     previous = soup.select_one(".govuk-pagination__prev a")
     assert previous is not None
-    assert previous["href"] == "/events?q=event&page=1"
+    assert previous["href"] == "/events?q=event&page=1#results"  # lands on the results
 
 
 async def test_a_recurring_event_lists_each_date_and_its_page_shows_the_other_dates(client: Client) -> None:

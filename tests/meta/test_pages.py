@@ -12,8 +12,8 @@ from litestar import Litestar, post
 from litestar.params import JSONBody, URLEncodedBody
 from litestar.testing import AsyncTestClient
 
-from backend.app import CSRF_COOKIE, create_app
-from backend.core.guards import PUBLIC
+from backend.app import create_app
+from backend.core.guards import CSRF_COOKIE, PUBLIC
 from backend.core.i18n import LANGUAGE_COOKIE
 from backend.settings import SUPPORTED_LOCALES, Settings
 from tests.support.html_checks import check_page

@@ -6,6 +6,8 @@
 // GOV.UK Frontend's JavaScript, per page: each component's module (build.mjs copies them to
 // /static/dist/govuk/) is imported only when the page has that component, so a page without forms, error
 // summaries or buttons loads none of it. Radios and checkboxes only need script for conditional reveals.
+const SERVICE_WORKER_URL = "/service-worker.js";
+
 const GOVUK = "/static/dist/govuk/components/";
 const COMPONENTS = {
   "govuk-button": ["button/button.mjs", "Button"],
