@@ -94,7 +94,7 @@ def hold_the_session(stack: Stack, slot_id: int) -> None:
         )
 
 
-def ask(page: Page, locale: str, stances: int, slot_id: int, name: str, email: str, found: dict[str, object]) -> str:
+def ask(page: Page, locale: str, *, stances: int, slot_id: int, name: str, email: str, found: dict[str, object]) -> str:
     """Every step of the request form, through the pages; return the private link's path."""
     page.goto(f"/exchanges/topics/{SLUG}")
     axe_clean(page, locale, found)
@@ -146,7 +146,7 @@ def test_two_residents_in_polish_and_urdu_are_matched_meet_and_answer_and_the_da
     for locale, stances, name, email in (("pl", 5, "Ala", "ala@example.org"), ("ur", 1, "Bilal", "bilal@example.org")):
         context = resident_phone(browser, stack, locale)
         page = context.new_page()
-        link = ask(page, locale, stances, slot_id, name, email, found)
+        link = ask(page, locale, stances=stances, slot_id=slot_id, name=name, email=email, found=found)
         residents[locale] = (page, link, email)
 
     # The officer runs the slot's matching now, and looks at the dashboard before anyone has taken part.
