@@ -19,6 +19,7 @@ from backend.core.forms import Form, check_email, check_length, check_required, 
 from backend.core.guards import requires_roles, requires_sign_in
 from backend.core.i18n import N_, request_locale, translate
 from backend.core.roles import Role
+from backend.exchanges.intake import IntakeService
 
 
 class AccountPages(Controller):
@@ -28,8 +29,13 @@ class AccountPages(Controller):
     guards = [requires_sign_in]
 
     @get("/account", name="account")
-    async def account(self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountsService]) -> Template:
-        """Who you are signed in as, your roles, and what you can do with your account."""
+    async def account(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountsService],
+        exchange_intake: NamedDependency[IntakeService],
+    ) -> Template:
+        """Who you are signed in as, your roles, your bookings and requests, and what you can do with your account."""
         user = current_user(request)
         assert user is not None  # the guard guarantees it
         summary = await accounts.people.user_summary(user.id)
@@ -38,6 +44,7 @@ class AccountPages(Controller):
         personal = PersonalBookings(request.app.state["clock"])
         bookings = await personal.bookings_for_user(user.id, email=user.email, locale=locale)
         waitlist = await personal.waitlist_for_user(user.id, email=user.email, locale=locale)
+        exchange_requests = await exchange_intake.requests_of_user(user.id, locale)
         return render_page(
             "account",
             summary=summary,
@@ -45,6 +52,7 @@ class AccountPages(Controller):
             is_staff=user.is_staff,
             bookings=bookings,
             waitlist=waitlist,
+            exchange_requests=exchange_requests,
         )
 
     @post("/account/sign-out-everywhere", name="sign_out_everywhere")

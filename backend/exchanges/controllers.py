@@ -14,6 +14,7 @@ from backend.exchanges.pairing import PairingService
 from backend.exchanges.resident_pages import RequestLink, RequestSteps, TopicPages
 from backend.exchanges.sessions import SessionsService
 from backend.exchanges.setup import SetupService
+from backend.exchanges.slot_changes import SlotChangesService
 from backend.exchanges.staff_pages import FacilitatorExchanges, OfficerExchanges
 
 
@@ -30,6 +31,11 @@ def provide_intake(state: State) -> IntakeService:
 def provide_pairing(state: State) -> PairingService:
     """Matching, leader bookings, cancellations."""
     return PairingService(state["settings"], state["clock"], state["engine"], state["email_renderer"])
+
+
+def provide_slot_changes(state: State) -> SlotChangesService:
+    """Officers' changes to a session (cancelling it)."""
+    return SlotChangesService(provide_pairing(state), state["engine"])
 
 
 def provide_sessions(state: State) -> SessionsService:
@@ -55,6 +61,7 @@ DEPENDENCIES: dict[str, Provide] = {
     "exchange_setup": Provide(provide_setup, sync_to_thread=False),
     "exchange_intake": Provide(provide_intake, sync_to_thread=False),
     "exchange_pairing": Provide(provide_pairing, sync_to_thread=False),
+    "exchange_slot_changes": Provide(provide_slot_changes, sync_to_thread=False),
     "exchange_sessions": Provide(provide_sessions, sync_to_thread=False),
     "exchange_evaluation": Provide(provide_evaluation, sync_to_thread=False),
 }

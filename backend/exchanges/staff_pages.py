@@ -24,6 +24,7 @@ from backend.exchanges.pairing import PairingService
 from backend.exchanges.resident_pages import choices, page, see_other
 from backend.exchanges.sessions import SessionsService
 from backend.exchanges.setup import SetupService
+from backend.exchanges.slot_changes import SlotChangesService
 from backend.settings import SUPPORTED_LOCALES
 
 Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
@@ -190,6 +191,18 @@ class OfficerExchanges(Controller):
     ) -> Response[Any]:
         """Run the slot's matching now (audited); safe beside the scheduled run."""
         await exchange_pairing.run_matching(slot_id, _user(request))
+        return see_other(f"/officer/exchanges/slots/{slot_id}")
+
+    @post("/slots/{slot_id:int}/cancel", name="officer_exchange_cancel_slot")
+    async def cancel_slot(
+        self,
+        request: Request[Any, Any, Any],
+        exchange_slot_changes: NamedDependency[SlotChangesService],
+        slot_id: Id,
+    ) -> Response[Any]:
+        """Cancel the session (audited); the people matched to it are told by email, in their language."""
+        form = await read_form(request, "reason")
+        await exchange_slot_changes.cancel_slot(slot_id, _user(request), form.values.get("reason", ""))
         return see_other(f"/officer/exchanges/slots/{slot_id}")
 
     @get("/evaluation", name="officer_exchange_evaluation")

@@ -14,7 +14,7 @@ from backend.exchanges.tables import ExchangeAvailability, ExchangeRequest, Exch
 from tests.support.exchanges import answers, make_slot, make_topic, post_fields, request_token, send_request
 from tests.support.html_checks import check_page
 from tests.support.outbox import emails_to
-from tests.support.people import CSRF_FIELD
+from tests.support.people import CSRF_FIELD, sign_in_resident
 
 Client = AsyncTestClient[Litestar]
 
@@ -239,3 +239,30 @@ async def test_the_resident_pages_pass_the_house_checks_in_urdu(
     assert f"<bdi>{reference}</bdi>" in status.text
     survey = await client.get(f"/exchanges/requests/{token}/survey/after", headers=headers)
     check_page(survey.text, "ur")
+
+
+async def test_a_signed_in_resident_sees_their_requests_on_their_account_page(
+    client: Client, app: Litestar, clock: SettableClock
+) -> None:
+    topic = await make_topic(app, clock)
+    slot = await make_slot(app, clock, topic)
+    # Someone else's request, sent signed out: it must not appear on her account page.
+    await request_token(client, answers((5, 5, 5), [slot], email="sam@example.org"))
+    await sign_in_resident(client, "nadia@example.org")
+    page = await client.get("/account", headers={"Accept-Language": "ur"})
+    assert "آپ کی سننے کے تبادلے کی درخواستیں" not in page.text  # no requests yet: no section
+    await request_token(client, answers((1, 1, 2), [slot], email="nadia@example.org", languages=("ur",)), "ur")
+    mine = await ExchangeRequest.select().where(ExchangeRequest.email == "nadia@example.org").first()
+    theirs = await ExchangeRequest.select().where(ExchangeRequest.email == "sam@example.org").first()
+    assert mine is not None
+    assert theirs is not None
+    page = await client.get("/account", headers={"Accept-Language": "ur"})
+    assert page.status_code == 200
+    check_page(page.text, "ur")
+    section = BeautifulSoup(page.text, "html.parser").find("h2", string="آپ کی سننے کے تبادلے کی درخواستیں")
+    assert section is not None
+    listing = section.find_next("dl").get_text(" ", strip=True)
+    assert "کم ٹریفک والے محلے" in listing  # the topic, in Urdu
+    assert mine["reference"] in listing
+    assert "جوڑا بننے کا انتظار" in listing  # "waiting to be matched"
+    assert theirs["reference"] not in page.text
