@@ -19,6 +19,7 @@ from backend.core.db import write_transaction
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
 from backend.core.roles import Role
+from backend.notifications import triggers as push_triggers
 from backend.reports.schemas import (
     CATEGORY_LABELS,
     DUE_DAYS,
@@ -210,6 +211,9 @@ class DeskService:
             if status == Status.NEW:
                 values[Report.status] = Status.TRIAGED
             await Report.update(values).where(Report.id == report_id)
+            await push_triggers.report_triaged(
+                report_id, decision.tension_level, decision.division_code or decision.district_code
+            )
             await audit.record(
                 "reports.triaged",
                 actor=officer,
