@@ -182,7 +182,8 @@ async def queue_push(
 
 
 @functools.cache
-def _catalogues() -> dict[str, NullTranslations]:
+def catalogues() -> dict[str, NullTranslations]:
+    """Every site language's translations (loaded once per process)."""
     return load_translations()
 
 
@@ -191,7 +192,7 @@ def render(message_key: str, params: dict[str, Any], locale: str, settings: Sett
     the label of the notification's settings button."""
     message = MESSAGES[message_key]
     locale = locale if locale in SUPPORTED_LOCALES else settings.default_locale
-    translations = _catalogues()[locale]
+    translations = catalogues()[locale]
     values = {name: _param(value, locale, settings) for name, value in params.items()}
     title = translations.gettext(message.title) % _Missing(values)
     body = translations.gettext(message.body) % _Missing(values)

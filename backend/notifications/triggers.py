@@ -9,13 +9,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from backend.core.i18n import N_
 from backend.notifications import topics
-from backend.notifications.push import Audience, queue_push
+from backend.notifications.push import Audience, catalogues, queue_push
+from backend.notifications.subscriptions import device_id
+from backend.notifications.tables import ReportDevice
 from backend.reports.overdue import overdue_reports
 
 URGENT_LEVELS = frozenset({4, 5})
 DESK_PATH = "/desk/reports"
 UPDATES_PATH = "/you-said-we-did"
+REPORTS_PATH = "/reports"
+# What a reporter's device is told when their report moves on (never what was written, by them or an officer).
+REPORT_CHANGES: dict[str, str] = {
+    "triaged": N_("An officer has looked at your report."),
+    "in_progress": N_("Your report is being worked on."),
+    "referred": N_("Your report has been passed to people who can help."),
+    "closed": N_("Your report has been closed."),
+    "reopened": N_("Your report has been reopened."),
+    "reply": N_("An officer has replied to your report. Open your private link to read it."),
+}
 
 
 async def report_triaged(report_id: int, level: int, area_code: str) -> bool:
@@ -61,3 +74,33 @@ async def sweep_overdue_triage(now: datetime) -> int:
             dedupe_key=f"report-overdue:{report.report_id}:{report.due_at.astimezone(UTC).isoformat()}",
         )
     return queued
+
+
+async def report_made(report_id: int, device_token: str | None) -> None:
+    """A report was made: remember the device it came from (its subscription's id, found from the device's
+    settings cookie), if it has one. Nothing is kept for a device without push."""
+    subscription_id = await device_id(device_token)
+    if subscription_id is not None:
+        await ReportDevice.insert(ReportDevice(report_id=report_id, subscription_id=subscription_id))
+
+
+async def report_changed(report_id: int, change: str, change_key: str) -> bool:
+    """A report moved on (`change`: a key of REPORT_CHANGES): the device it was made from hears of it, if it chose
+    report updates. `change_key` tells one change from the next (a time, a message id): each is pushed once."""
+    row = await ReportDevice.select(ReportDevice.subscription_id).where(ReportDevice.report_id == report_id).first()
+    if row is None:
+        return False
+    summary = {locale: catalogue.gettext(REPORT_CHANGES[change]) for locale, catalogue in catalogues().items()}
+    return await queue_push(
+        Audience(topic=topics.REPORT_UPDATES, device_ids=(row["subscription_id"],)),
+        "report_update",
+        {"summary": summary},
+        url=REPORTS_PATH,
+        dedupe_key=f"report-update:{report_id}:{change}:{change_key}",
+    )
+
+
+async def forget_report_devices(report_ids: list[int]) -> None:
+    """Reports deleted (retention): their devices are forgotten with them."""
+    if report_ids:
+        await ReportDevice.delete().where(ReportDevice.report_id.is_in(report_ids))

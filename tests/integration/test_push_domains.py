@@ -16,6 +16,7 @@ from backend.core.roles import Role
 from backend.notifications import triggers
 from backend.notifications.delivery import JobContext, Worker, WorkerOptions
 from backend.notifications.subscriptions import SubscriptionService
+from backend.notifications.tables import ReportDevice
 from backend.reports.tables import Report
 from backend.settings import Settings
 from backend.wiring import batch_job_handlers, job_handlers
@@ -25,6 +26,7 @@ from tests.support.reports import COWLEY, send_report, token_of
 
 Client = AsyncTestClient[Litestar]
 SETTINGS_URL = "/notifications/settings"
+SUBSCRIBE = "/api/v1/push/subscriptions"
 REPORT_TEXT = "community centre will close"  # from the report form: never in a push
 LRI, PDI = "\u2066", "\u2069"
 
@@ -193,3 +195,42 @@ async def test_a_new_you_said_we_did_entry_reaches_devices_that_chose_it_in_thei
         ("آپ نے کہا، ہم نے کیا", "There is nowhere to meet in the evenings.")
     ]
     assert push_service.service.delivered(3) == []
+
+
+async def test_the_device_a_report_was_made_from_hears_of_its_updates_in_its_language_and_no_other_does(
+    client: Client, settings: Settings, clock: SettableClock, people: PeopleFactory, push_service: RunningPushService
+) -> None:
+    token_of(await send_report(client))  # made before the device subscribed: nobody to tell
+    client.cookies.set("hearby_lang", "ur")
+    phone = push_service.service.device(1).subscription(push_service.base_url)
+    answer = await client.post(SUBSCRIBE, json={"subscription": phone, "topics": ["report_updates"]})
+    assert answer.status_code == 201, answer.text
+    token_of(await send_report(client))
+    earlier, mine = [row["id"] for row in await Report.select(Report.id).order_by(Report.id)]
+    assert await ReportDevice.count() == 1  # the subscription's id only
+
+    await sign_in(client, await people(Role.OFFICER), clock)
+    for report_id in (earlier, mine):
+        await triage(client, report_id, 2)
+        here = f"/desk/reports/{report_id}"
+        moved = await post_form(client, f"{here}/status", {"status": "in_progress"}, token_from=here)
+        assert moved.status_code == 303
+        replied = await post_form(client, f"{here}/reply", {"template": "received"}, token_from=here)
+        assert replied.status_code == 303
+    await triage(client, mine, 3)  # a new level only: its state does not change, nothing to say
+    await drain(settings, clock)
+
+    received = push_service.service.delivered(1)
+    assert sorted(p.notification["body"] for p in received) == sorted(
+        [
+            "ایک افسر نے آپ کی رپورٹ دیکھ لی ہے۔",
+            "آپ کی رپورٹ پر کام ہو رہا ہے۔",
+            "ایک افسر نے آپ کی رپورٹ کا جواب دیا ہے۔ اسے پڑھنے کے لیے اپنا نجی لنک کھولیں۔",
+        ]
+    )
+    for pushed in received:
+        assert pushed.notification["title"] == "آپ کی رپورٹ پر تازہ معلومات"
+        assert pushed.notification["settings_url"] == SETTINGS_URL
+        assert pushed.notification["settings_label"] == "اطلاعات کی ترتیبات"
+        assert pushed.notification["url"] == "/reports"
+        assert REPORT_TEXT not in str(pushed.notification)
