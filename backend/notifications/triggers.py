@@ -8,18 +8,20 @@ Never put what a resident wrote (a report's text) into a push: pushes show on lo
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from backend.core.i18n import N_
 from backend.notifications import topics
 from backend.notifications.push import Audience, catalogues, queue_push
 from backend.notifications.subscriptions import device_id
-from backend.notifications.tables import ReportDevice
+from backend.notifications.tables import ExchangeDevice, PushSubscription, ReportDevice
 from backend.reports.overdue import overdue_reports
 
 URGENT_LEVELS = frozenset({4, 5})
 DESK_PATH = "/desk/reports"
 UPDATES_PATH = "/you-said-we-did"
 REPORTS_PATH = "/reports"
+EXCHANGES_PATH = "/exchanges"
 # What a reporter's device is told when their report moves on (never what was written, by them or an officer).
 REPORT_CHANGES: dict[str, str] = {
     "triaged": N_("An officer has looked at your report."),
@@ -104,3 +106,38 @@ async def forget_report_devices(report_ids: list[int]) -> None:
     """Reports deleted (retention): their devices are forgotten with them."""
     if report_ids:
         await ReportDevice.delete().where(ReportDevice.report_id.is_in(report_ids))
+
+
+async def exchange_request_made(request_id: int, device_token: str | None) -> None:
+    """A Listening Exchange request was made: remember the device it came from (its subscription's id), if any."""
+    subscription_id = await device_id(device_token)
+    if subscription_id is not None:
+        await ExchangeDevice.insert(ExchangeDevice(request_id=request_id, subscription_id=subscription_id))
+
+
+async def exchange_reminder(request_id: int, user_id: int | None, starts_at: datetime, hours: int) -> bool:
+    """A reminder `hours` before a matched slot, by push to the resident's devices that chose reminders (linked
+    to their account, or the device the request was made from). False: no such device, send it by email."""
+    linked = await ExchangeDevice.select(ExchangeDevice.subscription_id).where(ExchangeDevice.request_id == request_id)
+    mine: Any = PushSubscription.id.is_in([row["subscription_id"] for row in linked] or [0])
+    if user_id is not None:
+        mine |= PushSubscription.user_id == user_id
+    rows = await PushSubscription.select(PushSubscription.id).where(
+        mine & PushSubscription.topics.like(f"%,{topics.REMINDERS},%")
+    )
+    if not rows:
+        return False
+    await queue_push(
+        Audience(topic=topics.REMINDERS, device_ids=tuple(sorted(row["id"] for row in rows))),
+        "exchange_reminder",
+        {"when": {"when": starts_at.isoformat()}},
+        url=EXCHANGES_PATH,
+        dedupe_key=f"exchange-reminder:{request_id}:{starts_at.astimezone(UTC).isoformat()}:{hours}",
+    )
+    return True
+
+
+async def forget_exchange_devices(request_ids: list[int]) -> None:
+    """Requests' identifying data purged (retention): their devices are forgotten with them."""
+    if request_ids:
+        await ExchangeDevice.delete().where(ExchangeDevice.request_id.is_in(request_ids))

@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 from backend.core.auth import CurrentUser
 from backend.core.clock import SettableClock
 from backend.core.roles import Role
+from backend.exchanges.tables import ExchangePair, ExchangeSlot
 from backend.notifications import triggers
 from backend.notifications.delivery import JobContext, Worker, WorkerOptions
 from backend.notifications.subscriptions import SubscriptionService
@@ -20,6 +21,8 @@ from backend.notifications.tables import ReportDevice
 from backend.reports.tables import Report
 from backend.settings import Settings
 from backend.wiring import batch_job_handlers, job_handlers
+from tests.support.exchanges import answers, make_slot, make_topic, request_token
+from tests.support.outbox import emails_to
 from tests.support.people import PeopleFactory, post_form, sign_in
 from tests.support.push_service import RunningPushService
 from tests.support.reports import COWLEY, send_report, token_of
@@ -234,3 +237,44 @@ async def test_the_device_a_report_was_made_from_hears_of_its_updates_in_its_lan
         assert pushed.notification["settings_label"] == "اطلاعات کی ترتیبات"
         assert pushed.notification["url"] == "/reports"
         assert REPORT_TEXT not in str(pushed.notification)
+
+
+async def test_exchange_reminders_go_by_push_to_the_requesting_device_once_each_and_by_email_otherwise(
+    client: Client, app: Litestar, settings: Settings, clock: SettableClock, push_service: RunningPushService
+) -> None:
+    topic = await make_topic(app, clock, threshold=4)
+    slot = await make_slot(app, clock, topic, pairs=2, languages=("en", "pl", "ur"), interpreter=True)
+    client.cookies.set("hearby_lang", "pl")
+    phone = push_service.service.device(1).subscription(push_service.base_url)
+    answer = await client.post(SUBSCRIBE, json={"subscription": phone, "topics": ["reminders"]})
+    assert answer.status_code == 201, answer.text
+    ola = answers((1, 1, 1), [slot], email="ola@example.org", first_name="Ola", languages=("pl",))
+    await request_token(client, ola, "pl")  # from the phone that asked for reminders
+    client.cookies.delete("hearby_device")  # another device, without push
+    ayesha = answers((5, 5, 5), [slot], email="ayesha@example.org", first_name="Ayesha", languages=("ur",))
+    await request_token(client, ayesha, "ur")
+    clock.advance(days=5, seconds=1)  # the cut-off: they are matched
+    await drain(settings, clock)
+    assert await ExchangePair.count() == 1
+    row = await ExchangeSlot.select(ExchangeSlot.starts_at).where(ExchangeSlot.id == slot).first()
+    assert row is not None
+    starts = row["starts_at"]
+    ola_before = len(await emails_to("ola@example.org"))
+    ayesha_before = len(await emails_to("ayesha@example.org"))
+
+    clock.current = starts - timedelta(hours=24) + timedelta(minutes=1)
+    await drain(settings, clock)
+    assert len(push_service.service.delivered(1)) == 1
+    clock.current = starts - timedelta(hours=2) + timedelta(minutes=1)
+    await drain(settings, clock)
+    await drain(settings, clock)  # nothing more: once each
+
+    received = push_service.service.delivered(1)
+    assert [p.notification["title"] for p in received] == ["Wkrótce Wymiana Słuchania"] * 2
+    for pushed in received:
+        assert pushed.notification["body"].startswith("Twoja Wymiana Słuchania zaczyna się: ")
+        assert pushed.notification["settings_url"] == SETTINGS_URL
+        assert pushed.notification["settings_label"] == "Ustawienia powiadomień"
+        assert pushed.notification["url"] == "/exchanges"
+    assert len(await emails_to("ola@example.org")) == ola_before  # by push instead
+    assert len(await emails_to("ayesha@example.org")) == ayesha_before + 2  # no device: by email
