@@ -20,6 +20,7 @@ from backend.core.outbox import EMAIL, enqueue
 from backend.engagement.common import digest, in_language, json_list, new_token
 from backend.engagement.schemas import UpdateRequest, UpdateView
 from backend.engagement.tables import Follower, Update
+from backend.notifications import triggers as push_triggers
 from backend.settings import Settings
 
 UPDATES_PATH = "/you-said-we-did"
@@ -91,6 +92,7 @@ class UpdatesService:
                     unsubscribe=self._url(f"{UPDATES_PATH}/unsubscribe/{follower['unsubscribe_token']}"),
                 )
                 await enqueue(EMAIL, f"engagement-update:{update_id}:{follower['id']}", payload)
+            await push_triggers.update_published(update_id, dict(request.heard))
             await audit.record(
                 "engagement.update.published",
                 actor=officer,

@@ -41,6 +41,7 @@ from backend.exchanges.schemas import (
     TopicOut,
 )
 from backend.exchanges.setup import SetupService
+from backend.notifications.controllers import device_token
 
 Slug = Annotated[str, PathParameter(min_length=1, max_length=80, pattern=r"^[a-z0-9-]+$")]
 Token = Annotated[str, PathParameter(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -190,6 +191,7 @@ class ExchangesPublicApi(Controller):
                 locale=locale,
                 user_id=user.id if user else None,
                 request_key=idempotency_key,
+                device_token=device_token(request),  # its reminders can come by push, if the device asked
             )
         )
         if result.outcome is IntakeOutcome.SLOTS_GONE:

@@ -205,6 +205,7 @@ class Intake:
     locale: str
     user_id: int | None = None
     request_key: str | None = None
+    device_token: str | None = None  # the push settings cookie of the device it came from (never stored)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -38,6 +38,7 @@ from backend.exchanges.tables import (
     ExchangeSurvey,
     ExchangeTopic,
 )
+from backend.notifications import triggers as push_triggers
 from backend.settings import Settings
 
 SUPPRESS_BELOW = 5
@@ -275,6 +276,7 @@ class EvaluationService:
                     }
                 ).where(ExchangeRequest.id == request_id)
                 await ExchangeAvailability.delete().where(ExchangeAvailability.request_id == request_id)
+            await push_triggers.forget_exchange_devices(due)  # the device it came from, with the identity
         return len(due)
 
 

@@ -43,6 +43,7 @@ from backend.exchanges.tables import (
     ExchangeSurvey,
     ExchangeTopic,
 )
+from backend.notifications import triggers as push_triggers
 from backend.settings import Settings
 
 _UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError)
@@ -188,6 +189,7 @@ class IntakeService:
                 )
             ).returning(ExchangeRequest.id)
             request_id = int(rows[0]["id"])
+            await push_triggers.exchange_request_made(request_id, intake.device_token)
             await ExchangeStance.insert(ExchangeStance(request_id=request_id, answers=intake.stances))
             await ExchangeSurvey.insert(
                 ExchangeSurvey(

@@ -56,6 +56,7 @@ from backend.exchanges.tables import (
     ExchangeStance,
     ExchangeTopic,
 )
+from backend.notifications import triggers as push_triggers
 from backend.settings import Settings
 
 # In the pool: those waiting, and the wait-list control once their wait is over (`pool` checks the date).
@@ -443,6 +444,14 @@ class PairingService:
             return
         async with write_transaction(self.engine):
             kind = "reminder_soon" if hours <= 2 else "reminder"
+            request = await self._request_row(request_id)
+            slot = await ExchangeSlot.select(ExchangeSlot.starts_at).where(ExchangeSlot.id == pair["slot_id"]).first()
+            if (
+                request
+                and slot
+                and await push_triggers.exchange_reminder(request_id, request["user_id"], slot["starts_at"], hours)
+            ):
+                return  # by push to the resident's devices that asked for reminders; by email otherwise
             await self._notice(
                 request_id, kind, f"exchange-reminder-email:{pair_id}:{request_id}:{hours}", slot_id=pair["slot_id"]
             )

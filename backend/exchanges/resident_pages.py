@@ -33,6 +33,7 @@ from backend.exchanges.intake import IntakeOutcome, IntakeService
 from backend.exchanges.pairing import PairingService
 from backend.exchanges.sessions import SessionsService
 from backend.exchanges.setup import SetupService
+from backend.notifications.controllers import device_token
 
 Slug = Annotated[str, PathParameter(min_length=1, max_length=80, pattern=r"^[a-z0-9-]+$")]
 Token = Annotated[str, PathParameter(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -187,6 +188,7 @@ class RequestSteps(Controller):
         intake = intake_from(
             form, topic, request_locale(request), user.id if user else None, nonce if NONCE.match(nonce) else None
         )
+        intake.device_token = device_token(request)  # its reminders can come by push, if the device asked
         result = await exchange_intake.create(intake)
         if result.outcome in {IntakeOutcome.CREATED, IntakeOutcome.REPLAYED}:
             return see_other(f"/exchanges/requests/{result.token}?sent=1")

@@ -14,7 +14,7 @@ from piccolo.engine.base import Engine
 
 from backend.core.db import write_transaction
 from backend.core.outbox import ClaimedJob
-from backend.notifications import push, reminders, sender
+from backend.notifications import push, reminders, sender, triggers
 from backend.notifications.delivery import BatchHandler, CleanupHook, Handler, JobContext, JobOutcome
 from backend.notifications.tables import PushSubscription
 
@@ -44,8 +44,10 @@ async def send_pushes(jobs: list[ClaimedJob], context: JobContext) -> list[JobOu
 
 
 async def run_reminders(_job: ClaimedJob, context: JobContext) -> None:
-    """Queue the reminders now due, then book the next sweep."""
+    """Queue the reminders and overdue-triage alerts now due, then book the next sweep."""
     await reminders.sweep(context.settings, context.clock.now())
+    async with write_transaction(_engine()):
+        await triggers.sweep_overdue_triage(context.clock.now())
 
 
 JOB_HANDLERS: dict[str, Handler] = {push.FANOUT: run_fanout, reminders.SWEEP: run_reminders}

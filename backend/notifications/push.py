@@ -9,7 +9,7 @@ Other domains call, inside the transaction that makes the change::
     await queue_push(
         Audience(topic=topics.PARTNER_BOOKINGS, organisation_id=event.organisation_id),
         "partner_booking",                      # a key of MESSAGES: its title/body are translated per device
-        {"title": {"en": "…", "pl": "…"}, "places": 2},   # a value per language, a plain value, or {"when": iso}
+        {"title": {"en": "…", "pl": "…"}, "places": 2},   # per language, plain, {"when": iso} or {"ltr": code}
         url="/partner/events/12",               # the page the notification opens
         dedupe_key=f"booking:{booking_id}",     # the same key never queues twice
     )
@@ -182,7 +182,8 @@ async def queue_push(
 
 
 @functools.cache
-def _catalogues() -> dict[str, NullTranslations]:
+def catalogues() -> dict[str, NullTranslations]:
+    """Every site language's translations (loaded once per process)."""
     return load_translations()
 
 
@@ -191,7 +192,7 @@ def render(message_key: str, params: dict[str, Any], locale: str, settings: Sett
     the label of the notification's settings button."""
     message = MESSAGES[message_key]
     locale = locale if locale in SUPPORTED_LOCALES else settings.default_locale
-    translations = _catalogues()[locale]
+    translations = catalogues()[locale]
     values = {name: _param(value, locale, settings) for name, value in params.items()}
     title = translations.gettext(message.title) % _Missing(values)
     body = translations.gettext(message.body) % _Missing(values)
@@ -209,6 +210,9 @@ def _param(value: Any, locale: str, settings: Settings) -> str:
     if isinstance(value, dict) and "when" in value:
         moment = datetime.fromisoformat(str(value["when"]))
         text = format_when(moment, "full", ZoneInfo(settings.time_zone), locale)
+        return f"{LTR_START}{text}{LTR_END}" if locale in RTL_LOCALES else text
+    if isinstance(value, dict) and "ltr" in value:  # a code, a reference: isolated inside right-to-left text
+        text = str(value["ltr"])
         return f"{LTR_START}{text}{LTR_END}" if locale in RTL_LOCALES else text
     if isinstance(value, dict):
         return str(value.get(locale) or value.get("en") or next(iter(value.values()), ""))

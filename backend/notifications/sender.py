@@ -23,7 +23,7 @@ from backend.core.outbox import ClaimedJob
 from backend.notifications import vapid
 from backend.notifications.delivery import JobOutcome
 from backend.notifications.push import PushJob
-from backend.notifications.tables import PushDelivery, PushSubscription
+from backend.notifications.tables import ExchangeDevice, PushDelivery, PushSubscription, ReportDevice
 from backend.settings import Settings
 
 logger = logging.getLogger("hearby.push")
@@ -188,6 +188,8 @@ async def deliver_batch(jobs: list[ClaimedJob], sender: PushSender, now: datetim
         )
     if gone:
         await PushSubscription.delete().where(PushSubscription.id.is_in(sorted(gone)))
+        await ReportDevice.delete().where(ReportDevice.subscription_id.is_in(sorted(gone)))
+        await ExchangeDevice.delete().where(ExchangeDevice.subscription_id.is_in(sorted(gone)))
     if records:
         await PushDelivery.insert(*records)
     return outcomes

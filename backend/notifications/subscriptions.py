@@ -23,7 +23,7 @@ from backend.core.clock import Clock
 from backend.core.db import write_transaction
 from backend.core.i18n import N_
 from backend.notifications import topics
-from backend.notifications.tables import PushSubscription
+from backend.notifications.tables import ExchangeDevice, PushSubscription, ReportDevice
 from backend.notifications.vapid import b64url_decode
 from backend.settings import SUPPORTED_LOCALES, Settings
 
@@ -209,6 +209,9 @@ class SubscriptionService:
                 .where(PushSubscription.token_hash == token_hash(token))
                 .returning(PushSubscription.id)
             )
+            if rows:  # the reports made from it are no longer linked to it
+                await ReportDevice.delete().where(ReportDevice.subscription_id == rows[0]["id"])
+                await ExchangeDevice.delete().where(ExchangeDevice.subscription_id == rows[0]["id"])
         return bool(rows)
 
 

@@ -40,3 +40,23 @@ class PushDelivery(Table, tablename="push_delivery"):
     outcome = Varchar(length=12)  # delivered, retry, gone, failed
     error = Text(default="")
     at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class ExchangeDevice(Table, tablename="push_exchange_device"):
+    """The device a Listening Exchange request was made from (its push subscription's id only), so its reminders
+    can come by push. Goes with the subscription or the request's identifying data."""
+
+    id: Serial
+    request_id = Integer(unique=True)
+    subscription_id = Integer(index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReportDevice(Table, tablename="push_report_device"):
+    """The device a tension report was made from (its push subscription's id only: no IP, no token), so that
+    device can hear of the report's updates. Goes with the subscription or the report."""
+
+    id: Serial
+    report_id = Integer(unique=True)
+    subscription_id = Integer(index=True)
+    created_at = Timestamptz(default=TimestamptzNow())

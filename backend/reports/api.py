@@ -23,6 +23,7 @@ from backend.core.auth import CurrentUser, current_user
 from backend.core.guards import PUBLIC, requires_roles, requires_same_origin
 from backend.core.i18n import N_, request_locale, translate
 from backend.core.roles import Role
+from backend.notifications.controllers import device_token
 from backend.reports.desk import DeskError, DeskService, Triage
 from backend.reports.reporting import ReportingService
 from backend.reports.schemas import (
@@ -141,6 +142,7 @@ class ReportsApi(Controller):
             ]
             return _error(request, HTTP_400_BAD_REQUEST, N_("There is a problem with your request"), fields)
         submission.request_key = idempotency_key
+        submission.device_token = device_token(request)  # its updates can come by push, if the device asked
         result = await reporting_service.submit(submission)
         base = reporting_service.settings.base_url
         body = ReceiptOut(reference=result.reference, token=result.token, status_url=f"{base}/reports/r/{result.token}")

@@ -21,6 +21,7 @@ from backend.areas.services import AreasService
 from backend.core.forms import Form, check_length, read_form
 from backend.core.guards import PUBLIC
 from backend.core.i18n import N_, request_locale
+from backend.notifications.controllers import device_token
 from backend.reports.api import ReportsApi
 from backend.reports.casework import CaseworkService
 from backend.reports.desk import DeskService
@@ -138,6 +139,7 @@ class ReportPages(Controller):
                 form.add_error(request, name, message, **params)
             return await self._render_form(reporting_service, areas_service, form, HTTP_400_BAD_REQUEST)
         submission.request_key = _nonce(form)
+        submission.device_token = device_token(request)  # its updates can come by push, if the device asked
         result = await reporting_service.submit(submission)
         return Redirect(path=f"/reports/r/{result.token}?sent=1", status_code=HTTP_303_SEE_OTHER)
 

@@ -19,6 +19,7 @@ from backend.core.db import write_transaction
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
 from backend.core.roles import Role
+from backend.notifications import triggers as push_triggers
 from backend.reports.schemas import (
     CATEGORY_LABELS,
     DUE_DAYS,
@@ -209,7 +210,11 @@ class DeskService:
                 values[Report.grading] = decision.grading
             if status == Status.NEW:
                 values[Report.status] = Status.TRIAGED
+                await push_triggers.report_changed(report_id, Status.TRIAGED, now.isoformat())
             await Report.update(values).where(Report.id == report_id)
+            await push_triggers.report_triaged(
+                report_id, decision.tension_level, decision.division_code or decision.district_code
+            )
             await audit.record(
                 "reports.triaged",
                 actor=officer,
@@ -235,6 +240,7 @@ class DeskService:
             if status not in NEXT_STATUSES.get(current, ()):
                 raise DeskError("not_allowed")
             await Report.update({Report.status: status, Report.updated_at: now}).where(Report.id == report_id)
+            await push_triggers.report_changed(report_id, status, now.isoformat())
             await audit.record(
                 f"reports.{status}", actor=officer, subject_type=SUBJECT, subject_id=report_id, reason=reason
             )
@@ -253,6 +259,7 @@ class DeskService:
             await Report.update(
                 {Report.status: Status.CLOSED, Report.outcome: outcome, Report.closed_at: now, Report.updated_at: now}
             ).where(Report.id == report_id)
+            await push_triggers.report_changed(report_id, Status.CLOSED, now.isoformat())
             await audit.record(
                 "reports.closed",
                 actor=officer,
@@ -274,6 +281,7 @@ class DeskService:
             await Report.update(
                 {Report.status: Status.IN_PROGRESS, Report.outcome: "", Report.closed_at: None, Report.updated_at: now}
             ).where(Report.id == report_id)
+            await push_triggers.report_changed(report_id, "reopened", now.isoformat())
             await audit.record(
                 "reports.reopened", actor=officer, subject_type=SUBJECT, subject_id=report_id, reason=reason
             )
@@ -316,6 +324,7 @@ class DeskService:
                     message_body=body,
                 )
                 await enqueue(EMAIL, f"report-reply:{inserted[0]['id']}", payload)
+            await push_triggers.report_changed(report_id, "reply", str(inserted[0]["id"]))
             await audit.record(
                 "reports.replied",
                 actor=officer,

@@ -14,6 +14,7 @@ from backend.core.clock import Clock
 from backend.core.db import write_transaction
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
+from backend.notifications import triggers as push_triggers
 from backend.reports.schemas import GRADING, MessageView, ReportView, Submission, SubmitResult
 from backend.reports.services import derived_token, digest, new_key, new_reference, week_start
 from backend.reports.tables import Referral, Report, ReportContact, ReportMessage
@@ -96,6 +97,7 @@ class ReportingService:
             )
         ).returning(Report.id)
         report_id = rows[0]["id"]
+        await push_triggers.report_made(report_id, submission.device_token)
         if submission.email or submission.phone:
             await ReportContact.insert(
                 ReportContact(report_id=report_id, email=submission.email, phone=submission.phone, created_at=now)

@@ -14,6 +14,7 @@ from piccolo.engine.base import Engine
 
 from backend.core import audit
 from backend.core.db import write_transaction
+from backend.notifications import triggers as push_triggers
 from backend.reports.tables import Referral, Report, ReportContact, ReportMessage
 
 REMOVED = ""
@@ -58,6 +59,7 @@ async def apply_retention(engine: Engine[Any], now: datetime, *, contact_days: i
             deleted += (
                 await ReportContact.delete().where(ReportContact.report_id.is_in(old_ids)).returning(ReportContact.id)
             )
+        await push_triggers.forget_report_devices(closed_ids + old_ids)
         if deleted or old_ids:
             await audit.record(
                 "reports.retention",

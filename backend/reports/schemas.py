@@ -200,6 +200,7 @@ class Submission:
     phone: str
     locale: str
     request_key: str | None = None
+    device_token: str | None = None  # the push settings cookie of the device it came from (never stored)
 
 
 @dataclass(frozen=True)
