@@ -88,7 +88,7 @@ def signed_in(settings: Settings) -> Iterator[tuple[Any, ASGIClient, int, list[M
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
     person, organisation, events = _run(_partner_with_events(settings))
     try:
-        with get_client(app) as session:
+        with get_client(schema.app) as session:
             page = session.get("/sign-in")
             token = CSRF_FIELD.search(page.text)
             assert token, page.text
