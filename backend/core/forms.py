@@ -10,7 +10,14 @@ from litestar import Request
 
 from backend.core.i18n import N_, translate
 
-EMAIL_PATTERN = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+# Spaces and control characters are spelt out rather than written `\s`, which Python and JSON Schema (ECMA)
+# read differently: the API schemas use this pattern as it is, so clients and the server apply one rule.
+# Text with something in it besides spaces (as `str.strip()` sees them, and JSON Schema's `\s`), for API schemas.
+NOT_BLANK = r"[^\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+EMAIL_PATTERN = re.compile(
+    r"^[^@\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff<>\"']{1,64}"
+    r"@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$"
+)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from litestar.status_codes import (
 
 from backend.areas.services import AreasService
 from backend.core.auth import CurrentUser, current_user
+from backend.core.forms import NOT_BLANK
 from backend.core.guards import PUBLIC, requires_roles, requires_same_origin
 from backend.core.i18n import N_, request_locale, translate
 from backend.core.roles import Role
@@ -70,9 +71,9 @@ STAFF_ANSWERS = {
 
 
 class ReportInformationIn(msgspec.Struct):
-    """Information a reporter adds."""
+    """Information a reporter adds: something besides spaces, up to 3000 characters."""
 
-    information: str
+    information: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_MESSAGE, pattern=NOT_BLANK)]
 
 
 class ReportReplyIn(msgspec.Struct):
