@@ -95,7 +95,7 @@ async def test_a_message_reaches_each_subscribed_device_in_its_language_with_url
     assert english[0].notification["url"] == "/you-said-we-did/1"
     assert english[0].notification["lang"] == "en"
     assert english[0].notification["settings_url"] == "/notifications/settings"
-    assert polish[0].notification["title"] == "Zrobiliście, zrobiliśmy"
+    assert polish[0].notification["title"] == "Wy powiedzieliście, my zrobiliśmy"
     assert polish[0].notification["body"] == "Nowe ławki na Cowley Road."
     assert polish[0].notification["lang"] == "pl"
     # Same message, same tag (and Web Push Topic) on every device: a re-send replaces, never doubles.

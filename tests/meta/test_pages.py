@@ -127,7 +127,13 @@ def _form_fields(form: Tag) -> dict[str, str]:
 
 
 # Forms on public pages that may be sent empty and go on (a button that posts, say): (page template, action).
-NOTHING_REQUIRED: frozenset[tuple[str, str]] = frozenset()
+NOTHING_REQUIRED: frozenset[tuple[str, str]] = frozenset(
+    {
+        # A device's push settings: every box unticked is a choice (hear about nothing), as is "Stop all".
+        ("/notifications/settings", "/notifications/settings"),
+        ("/notifications/settings", "/notifications/settings/stop"),
+    }
+)
 # Forms with required fields that are known to be there: if they stop being checked, the test must say so.
 KNOWN_FORMS = frozenset({"/sign-in", "/sign-in/email", "/password/forgot", "/partners/apply"})
 
