@@ -3,7 +3,8 @@
 - `partner_controllers.py`: partners post, edit and manage their events and dates, and see who is coming;
 - `officer_controllers.py`: officers review the queue, approve, reject or hide, and keep the categories;
 - `api_controllers.py`: the partner JSON API (`/api/v1/partner/events`);
-- `discovery_controllers.py`: the residents' side (listing, event page, calendars, feeds, embed, public API);
+- `discovery_controllers.py`: the residents' side, gathered: `discovery_pages.py` (listing, event page,
+  calendars, feeds, embed), `discovery_api.py` (the public API) and `page_cache.py` (anonymous page cache);
 - `event_form.py`: the event form's fields, read into an `EventIn`; `web.py`: helpers the pages share.
 """
 

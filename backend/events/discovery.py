@@ -7,300 +7,63 @@ one page of ids, then the page's cards by id and one query for their translation
 matched with a portable `(column & mask) = mask`. A radius search keeps a bounding box and an
 equirectangular distance in SQL (exact enough at county scale to decide membership and order), then
 works out the great-circle distance of the page's results in Python.
+
+The filters and result types are `search_types.py`; the radius and bit-set SQL is `geo.py`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.query import OrderByRaw
 
 from backend.accounts.organisations import organisation_names, verified_organisation_ids
 from backend.areas.schemas import LookupStatus
-from backend.areas.services import EARTH_RADIUS_MILES, AreasService, distance_miles
+from backend.areas.services import AreasService, distance_miles
 from backend.core.db import json_object
-from backend.core.i18n import N_
 from backend.events.calendar import CalendarEntry
-from backend.events.schemas import (
-    ACCESSIBILITY,
-    ACCESSIBILITY_CODES,
-    LANGUAGE_CODES,
-    LANGUAGES,
-    SUITS,
-    SUITS_CODES,
-    codes_of,
-    mask_of,
+from backend.events.geo import LISTING_POINT, LONGITUDE_SCALE, bits, bounding_box, degrees_squared, distance_sql, point
+from backend.events.schemas import ACCESSIBILITY, LANGUAGES, SUITS, codes_of, mask_of
+from backend.events.search_types import (
+    BAD_POSTCODE,
+    COUNT_LIMIT,
+    DEFAULT_RADIUS,
+    MAX_PAGE,
+    MAX_QUERY,
+    PER_PAGE,
+    POSTCODE_OUTSIDE,
+    RADIUS_TEXT,
+    UNKNOWN_CATEGORY,
+    UNKNOWN_DISTRICT,
+    UNKNOWN_DIVISION,
+    Criteria,
+    EventCard,
+    EventDetail,
+    FilterError,
+    FilterInput,
+    OccurrenceInfo,
+    SearchPage,
+    check_choices,
+    parse_day,
+    window,
 )
 from backend.events.tables import Category, Event, EventTranslation, Listing, Occurrence
 
-PER_PAGE = 20
-COUNT_LIMIT = 500  # "more than 500 match": 25 pages, more than anyone browses on a phone; counting stops there
-MAX_PAGE = COUNT_LIMIT // PER_PAGE
 FEED_LIMIT = 200
-RADII = (1, 3, 5, 10)
-DEFAULT_RADIUS = 3
-_RADIUS_TEXT = tuple(str(radius) for radius in RADII)
-WHEN_CHOICES = ("today", "weekend", "week")
-MAX_QUERY = 100
 MAX_TERMS = 6
 UPCOMING_DATES = 12
-# Longitude is scaled by cos(51.7°), the county's middle latitude, in the PostgreSQL index that orders radius
-# searches (the listing_indexes migration): `_LISTING_POINT` must match the index's expression exactly.
-LONGITUDE_SCALE = 0.62
-_LISTING_POINT = "point(longitude * 0.62, latitude)"
 _TERM_SPLIT = re.compile(r"[\s%_\\]+")
-
-# Messages next to the filter fields (translated by the caller).
-BAD_DATE = N_("Enter a real date, like 2026-05-28")
-TO_BEFORE_FROM = N_("The end date must be the same as or after the start date")
-UNKNOWN_DISTRICT = N_("Choose a district from the list")
-UNKNOWN_DIVISION = N_("Choose a county division from the list")
-UNKNOWN_CATEGORY = N_("Choose a kind of event from the list")
-UNKNOWN_CHOICE = N_("Choose one of the options")
-BAD_POSTCODE = N_("Enter a real postcode, like OX4 1AA")
-POSTCODE_OUTSIDE = N_(
-    "Sorry, %(postcode)s is not in Oxfordshire. Try a postcode in Oxfordshire, or choose a district instead."
-)
-
-
-@dataclass(frozen=True)
-class FilterInput:
-    """The filters as typed (query parameters of /events, the feeds, the embed page and the API)."""
-
-    q: str = ""
-    when: str = ""
-    date_from: str = ""
-    date_to: str = ""
-    district: str = ""
-    division: str = ""
-    postcode: str = ""
-    radius_miles: str = ""
-    category: str = ""
-    language: str = ""
-    accessibility: tuple[str, ...] = ()
-    free: bool = False
-    suits: str = ""
-    online: str = ""  # "", "true" (online only) or "false" (in person only)
-    page: int = 1
-
-    def pairs(self, *, page: int | None = None) -> list[tuple[str, str]]:
-        """The filters as query-string pairs (empty ones left out), for links to other pages and feeds."""
-        items: list[tuple[str, str]] = [
-            ("q", self.q),
-            ("when", self.when),
-            ("from", self.date_from),
-            ("to", self.date_to),
-            ("district", self.district),
-            ("division", self.division),
-            ("postcode", self.postcode),
-            ("radius_miles", self.radius_miles if self.postcode else ""),
-            ("category", self.category),
-            ("language", self.language),
-            *[("accessibility", code) for code in self.accessibility],
-            ("free", "true" if self.free else ""),
-            ("suits", self.suits),
-            ("online", self.online),
-        ]
-        if page is not None and page > 1:
-            items.append(("page", str(page)))
-        return [(name, value) for name, value in items if value]
-
-    def query_string(self, *, page: int | None = None) -> str:
-        """`q=tea&accessibility=step_free…`: the same filters, for links (no page unless given)."""
-        return urlencode(self.pairs(page=page))
-
-    @property
-    def any(self) -> bool:
-        """True when at least one filter is set."""
-        return bool(self.pairs())
-
-
-@dataclass(frozen=True)
-class FilterError:
-    """A message (marked with `N_`) for one field, with its placeholders."""
-
-    message: str
-    params: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Criteria:
-    """Filters checked and resolved to what the query needs."""
-
-    starts_from: datetime
-    starts_before: datetime | None = None
-    district_code: str = ""
-    division_code: str = ""
-    centre: tuple[float, float] | None = None
-    radius_miles: float | None = None
-    place: str = ""  # the normalised postcode searched around
-    category_id: int | None = None
-    language_mask: int = 0
-    accessibility_mask: int = 0
-    suits_mask: int = 0
-    free: bool = False
-    online: bool | None = None
-    terms: tuple[str, ...] = ()
-
-
-class EventCard(msgspec.Struct):
-    """One upcoming date in a list of results (the API's list item; the page renders the same)."""
-
-    event_id: int
-    occurrence_id: int
-    title: str
-    summary: str
-    locale: str  # the language of title and summary
-    translated: bool  # False when shown in its original language because no translation was supplied
-    starts_at: datetime
-    ends_at: datetime
-    category: str
-    category_name: str
-    is_online: bool
-    venue_name: str
-    postcode: str
-    district_code: str
-    division_code: str
-    latitude: float | None
-    longitude: float | None
-    distance_miles: float | None
-    cost_pence: int
-    drop_in: bool
-    places_left: int | None
-    languages: list[str]
-    suits: list[str]
-    accessibility: list[str]
-    url: str
-
-
-class SearchPage(msgspec.Struct):
-    """A page of results and how many match in all (`more`: at least `total`, which is then the counting limit)."""
-
-    total: int
-    more: bool
-    page: int
-    per_page: int
-    pages: int
-    items: list[EventCard]
-
-
-class OccurrenceInfo(msgspec.Struct):
-    """One date of a public event."""
-
-    id: int
-    starts_at: datetime
-    ends_at: datetime
-    cancelled: bool
-    drop_in: bool
-    places_left: int | None
-    url: str
-    book_url: str | None
-
-
-class EventDetail(msgspec.Struct):
-    """A public event in the resident's language where the partner supplied it."""
-
-    id: int
-    title: str
-    description: str
-    locale: str  # the language of title and description as shown
-    original_locale: str
-    translated: bool  # False: the original, and the resident's language differs (the page says so)
-    organiser: str
-    category: str
-    category_name: str
-    is_online: bool
-    online_url: str
-    venue_name: str
-    address: str
-    postcode: str
-    district_code: str
-    division_code: str
-    latitude: float | None
-    longitude: float | None
-    cost_pence: int
-    cost_note: str
-    per_booking_limit: int
-    languages: list[str]
-    suits: list[str]
-    accessibility: list[str]
-    recurrence: str
-    sequence: int
-    occurrence: OccurrenceInfo | None  # the date asked for, or the next one
-    upcoming: list[OccurrenceInfo]  # the next dates of the series (scheduled and cancelled)
-    url: str
 
 
 def _london(settings_zone: str) -> ZoneInfo:
     return ZoneInfo(settings_zone)
-
-
-def _parse_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip()) if text.strip() else None
-    except ValueError:
-        return None
-
-
-def window(
-    when: str, day_from: date | None, day_to: date | None, now: datetime, zone: ZoneInfo
-) -> tuple[datetime, datetime | None]:
-    """The start-time window for `when` (today, this weekend, the next 7 days) narrowed by a date range."""
-
-    def midnight(day: date) -> datetime:
-        return datetime.combine(day, time.min, tzinfo=zone)
-
-    today = now.astimezone(zone).date()
-    start, end = now, None
-    if when == "today":
-        end = midnight(today + timedelta(days=1))
-    elif when == "weekend":
-        weekday = today.weekday()  # Monday 0 … Sunday 6
-        saturday = today - timedelta(days=1) if weekday == 6 else today + timedelta(days=5 - weekday)
-        start = max(now, midnight(saturday))
-        end = midnight(saturday + timedelta(days=2))
-    elif when == "week":
-        end = midnight(today + timedelta(days=8))
-    if day_from is not None:
-        start = max(start, midnight(day_from))
-    if day_to is not None:
-        until = midnight(day_to + timedelta(days=1))
-        end = until if end is None else min(end, until)
-    return start, end
-
-
-def _check_choices(raw: FilterInput) -> dict[str, FilterError]:
-    """Errors in the filters that need no lookup: dates and the fixed lists."""
-    errors: dict[str, FilterError] = {}
-    day_from, day_to = _parse_day(raw.date_from), _parse_day(raw.date_to)
-    if raw.date_from.strip() and day_from is None:
-        errors["from"] = FilterError(BAD_DATE)
-    if raw.date_to.strip() and day_to is None:
-        errors["to"] = FilterError(BAD_DATE)
-    if day_from and day_to and day_to < day_from:
-        errors["to"] = FilterError(TO_BEFORE_FROM)
-    checks = (
-        ("when", raw.when, WHEN_CHOICES),
-        ("radius_miles", raw.radius_miles, _RADIUS_TEXT),
-        ("language", raw.language, LANGUAGE_CODES),
-        ("suits", raw.suits, SUITS_CODES),
-        ("online", raw.online, ("true", "false")),
-    )
-    for name, value, allowed in checks:
-        if value and value not in allowed:
-            errors[name] = FilterError(UNKNOWN_CHOICE)
-    if any(code not in ACCESSIBILITY_CODES for code in raw.accessibility):
-        errors["accessibility"] = FilterError(UNKNOWN_CHOICE)
-    return errors
 
 
 def _terms(text: str) -> tuple[str, ...]:
@@ -314,12 +77,6 @@ def _excerpt(text: str, limit: int = 180) -> str:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0]
     return f"{cut}…"
-
-
-def _bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, float, float]:
-    d_lat = math.degrees(miles / EARTH_RADIUS_MILES)
-    d_lon = d_lat / max(0.01, math.cos(math.radians(lat)))
-    return lat - d_lat, lat + d_lat, lon - d_lon, lon + d_lon
 
 
 class DiscoveryService:
@@ -353,7 +110,7 @@ class DiscoveryService:
         self, raw: FilterInput, now: datetime, categories: list[dict[str, Any]] | None = None
     ) -> tuple[Criteria | None, dict[str, FilterError]]:
         """Check the filters; resolve the postcode, district, division and category. Errors by field name."""
-        errors = _check_choices(raw)
+        errors = check_choices(raw)
         criteria = await self._places(raw, Criteria(starts_from=now), errors)
         if raw.category:
             known = categories if categories is not None else await self.categories()
@@ -364,7 +121,7 @@ class DiscoveryService:
                 criteria = replace(criteria, category_id=int(category["id"]))
         if errors:
             return None, errors
-        start, end = window(raw.when, _parse_day(raw.date_from), _parse_day(raw.date_to), now, self.zone)
+        start, end = window(raw.when, parse_day(raw.date_from), parse_day(raw.date_to), now, self.zone)
         criteria = replace(
             criteria,
             starts_from=max(start, now),
@@ -398,7 +155,7 @@ class DiscoveryService:
         if raw.postcode.strip():
             result = await areas.lookup(raw.postcode)
             if result.location is not None:
-                radius = int(raw.radius_miles) if raw.radius_miles in _RADIUS_TEXT else DEFAULT_RADIUS
+                radius = int(raw.radius_miles) if raw.radius_miles in RADIUS_TEXT else DEFAULT_RADIUS
                 centre = (result.location.latitude, result.location.longitude)
                 criteria = replace(criteria, centre=centre, radius_miles=float(radius), place=result.query)
             elif result.status is LookupStatus.OUTSIDE:
@@ -427,7 +184,7 @@ class DiscoveryService:
         ):
             # One condition per bit, with the bit inlined: `(languages & 2) = 2` is an expression PostgreSQL
             # keeps statistics on (see the listing_indexes migration), so it knows how common each one is.
-            conditions.extend(WhereRaw(f"({column} & {bit}) = {bit}") for bit in _bits(mask))
+            conditions.extend(WhereRaw(f"({column} & {bit}) = {bit}") for bit in bits(mask))
         if criteria.free:
             conditions.append(Listing.cost_pence == 0)
         if criteria.online is not None:
@@ -435,7 +192,7 @@ class DiscoveryService:
         conditions.extend(Listing.search_text.like(f"%{term}%") for term in criteria.terms)
         if criteria.centre is not None and criteria.radius_miles is not None:
             lat, lon = criteria.centre
-            south, north, west, east = _bounding_box(lat, lon, criteria.radius_miles)
+            south, north, west, east = bounding_box(lat, lon, criteria.radius_miles)
             conditions.extend(
                 [
                     Listing.latitude >= south,
@@ -443,7 +200,7 @@ class DiscoveryService:
                     Listing.longitude >= west,
                     Listing.longitude <= east,
                     *self._box(south, north, west, east),
-                    WhereRaw(f"{_distance_sql(lat, lon)} <= {{}}", _degrees_squared(criteria.radius_miles)),
+                    WhereRaw(f"{distance_sql(lat, lon)} <= {{}}", degrees_squared(criteria.radius_miles)),
                 ]
             )
         return conditions
@@ -480,15 +237,15 @@ class DiscoveryService:
         """On PostgreSQL, the bounding box again as `point <@ box` on the scaled point its GiST index holds."""
         if not self._postgres:
             return []
-        corners = f"{_point(west, south)}, {_point(east, north)}"  # exact: the same box as above
-        return [WhereRaw(f"{_LISTING_POINT} <@ box({corners})")]
+        corners = f"{point(west, south)}, {point(east, north)}"  # exact: the same box as above
+        return [WhereRaw(f"{LISTING_POINT} <@ box({corners})")]
 
     def _nearest_first(self, centre: tuple[float, float]) -> OrderByRaw:
         """PostgreSQL: `<->` on the GiST index reads the nearest dates first and stops after the page."""
         lat, lon = centre
         if self._postgres:
-            return OrderByRaw(f"{_LISTING_POINT} <-> {_point(lon, lat)}")
-        return OrderByRaw(_distance_sql(lat, lon, LONGITUDE_SCALE))
+            return OrderByRaw(f"{LISTING_POINT} <-> {point(lon, lat)}")
+        return OrderByRaw(distance_sql(lat, lon, LONGITUDE_SCALE))
 
     async def feed(self, criteria: Criteria, locale: str, limit: int = FEED_LIMIT) -> list[EventCard]:
         """The next matching dates, soonest first (for the ICS and Atom feeds)."""
@@ -750,30 +507,6 @@ _CARDS_SQL = (
     "LEFT JOIN event_translation t ON t.event = e.id AND t.locale = {{}} "
     "WHERE o.id IN ({placeholders})"
 )
-
-
-def _point(lon: float, lat: float) -> str:
-    """A point literal in the listing index's space (longitude scaled), for PostgreSQL."""
-    return f"point({lon * LONGITUDE_SCALE!r}, {lat!r})"
-
-
-def _distance_sql(lat: float, lon: float, k: float | None = None) -> str:
-    """Squared equirectangular distance in degrees of latitude, with the centre inlined as float literals
-    (longitude scaled by `k`, by default the cosine of the centre's latitude)."""
-    k = math.cos(math.radians(lat)) if k is None else k
-    return (
-        f"((latitude - ({lat:.7f})) * (latitude - ({lat:.7f}))"
-        f" + (longitude - ({lon:.7f})) * (longitude - ({lon:.7f})) * {k * k:.9f})"
-    )
-
-
-def _bits(mask: int) -> list[int]:
-    """The single bits of a bit set: `(column & 5) = 5` is `(column & 1) = 1 AND (column & 4) = 4`."""
-    return [1 << bit for bit in range(mask.bit_length()) if mask >> bit & 1]
-
-
-def _degrees_squared(miles: float) -> float:
-    return float(math.degrees(miles / EARTH_RADIUS_MILES) ** 2)
 
 
 def _name_in(names: dict[str, str], locale: str) -> str:

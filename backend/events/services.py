@@ -11,7 +11,8 @@ Find the rule you are looking for by its intent:
 - `reading.py`     — events as partners and officers see them; `views.py` what every service returns;
 - `ports.py`       — what events needs from accounts and bookings (bookings implements `BookingsPort`);
 - `discovery.py`, `listing.py`, `calendar.py`, `capacity.py` — the residents' side, the search's read
-  model, calendar files and places on a date.
+  model, calendar files and places on a date (`search_types.py`: the search's filters and results;
+  `geo.py`: the radius search's SQL).
 
 Controllers take one `EventsService` and call the intent they need: `events.moderation.approve(...)`.
 """

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from backend.events.calendar import CalendarEntry, event_ics, occurrence_ics
-from backend.events.discovery import FilterInput, window
 from backend.events.feeds import FeedItem, atom_feed
+from backend.events.search_types import FilterInput, window
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -118,7 +118,7 @@ def test_filters_make_a_query_string_without_empty_values() -> None:
 def test_the_api_enumerations_match_the_vocabularies() -> None:
     from typing import get_args
 
-    from backend.events.discovery_controllers import AccessibilityCode, LanguageCode, SuitsCode
+    from backend.events.discovery_api import AccessibilityCode, LanguageCode, SuitsCode
     from backend.events.schemas import ACCESSIBILITY_CODES, LANGUAGE_CODES, SUITS_CODES
 
     assert get_args(AccessibilityCode) == ACCESSIBILITY_CODES
