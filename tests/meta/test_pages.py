@@ -132,6 +132,8 @@ NOTHING_REQUIRED: frozenset[tuple[str, str]] = frozenset(
         # A device's push settings: every box unticked is a choice (hear about nothing), as is "Stop all".
         ("/notifications/settings", "/notifications/settings"),
         ("/notifications/settings", "/notifications/settings/stop"),
+        ("/notifications", "/notifications/settings"),
+        ("/notifications", "/notifications/settings/stop"),
     }
 )
 # Forms with required fields that are known to be there: if they stop being checked, the test must say so.
