@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from backend.core.clock import SystemClock
 from backend.core.db import write_transaction
-from backend.engagement.tables import Question, Update
+from backend.engagement.schemas import Consent, Status
+from backend.engagement.tables import Answer, Question, Update
 from backend.settings import Settings
 
 DRIVERS = {
@@ -66,8 +67,9 @@ async def load_demo(settings: Settings) -> None:
         return
     now = SystemClock().now()
     async with write_transaction(Question._meta.db):
+        question_ids = []
         for kind, content in (("open", OPEN_QUESTION), ("ranking", RANKING_QUESTION)):
-            await Question.insert(
+            inserted = await Question.insert(
                 Question(
                     kind=kind,
                     content=content,
@@ -75,7 +77,18 @@ async def load_demo(settings: Settings) -> None:
                     opens_at=now - timedelta(days=1),
                     closes_at=now + timedelta(days=90),
                 )
+            ).returning(Question.id)
+            question_ids.append(inserted[0]["id"])
+        # One answer waiting in the officers' moderation queue, so a newcomer sees the queue at work.
+        await Answer.insert(
+            Answer(
+                question_id=question_ids[0],
+                text="More benches along Cowley Road, so older people can stop and talk on the way to the shops.",
+                consent=Consent.PUBLISH.value,
+                status=Status.PENDING.value,
+                locale="en",
             )
+        )
         await Update.insert(
             Update(
                 heard=UPDATE["heard"],

@@ -15,7 +15,14 @@ from tests.support.pages import html_pages
 
 AXE = Axe()
 DEMO_PASSWORD = "listen-to-your-neighbours"  # the documented demo credential (backend/accounts/demo.py)
-VIEWERS = {"/admin": "admin@hearby.localhost", "/officer": "officer@hearby.localhost"}
+VIEWERS = {
+    "/admin": "admin@hearby.localhost",
+    "/officer": "officer@hearby.localhost",
+    "/desk": "officer@hearby.localhost",
+    "/insight/reports": "officer@hearby.localhost",
+    "/insight/members": "member@hearby.localhost",
+    "/facilitator": "facilitator@hearby.localhost",
+}
 DEFAULT_VIEWER = "partner@hearby.localhost"  # partner pages and the account page
 
 
