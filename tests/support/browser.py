@@ -49,7 +49,7 @@ def new_context(browser: Browser, live_server: str) -> Iterator[ContextFactory]:
     def make(**options: Any) -> BrowserContext:
         settings = {**PHONE_CONTEXT, "base_url": live_server, "locale": "en-GB", **options}
         context = browser.new_context(**settings)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(30_000)  # a ceiling, not a wait: a loaded 2-core machine renders slowly
         contexts.append(context)
         return context
 
