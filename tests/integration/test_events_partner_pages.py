@@ -29,12 +29,28 @@ from backend.core.tables import AuditEntry, OutboxJob
 from backend.events.tables import Event, Occurrence
 from tests.support.events import MadeEvent, make_event, make_organisation
 from tests.support.html_checks import check_page
-from tests.support.outbox import emails_to
+from tests.support.outbox import emails_to as queued_emails_to
 from tests.support.people import CSRF_FIELD, PeopleFactory, Person, partner_of, post_form, sign_in
 
 Client = AsyncTestClient[Litestar]
 LONDON = ZoneInfo("Europe/London")
 TOKEN_PATH = re.compile(r"/bookings/([A-Za-z0-9_-]{20,100})")
+
+
+BIDI_ISOLATES = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069"))
+
+
+def span(starts: datetime, ends: datetime) -> str:
+    """A date's time range as the emails write it: "Tuesday, 8 December 2026 10:00–12:00"."""
+    day, _, start = when(starts).rpartition(", ")
+    return f"{day} {start}–{at(ends)}"
+
+
+async def emails_to(address: str) -> list[dict[str, Any]]:
+    """The queued emails, with the invisible direction isolates around times taken out of the plain text
+    (they are checked in tests/integration/test_bookings_rtl.py; here the words and times are)."""
+    emails = await queued_emails_to(address)
+    return [{**email, "text": str(email.get("text", "")).translate(BIDI_ISOLATES)} for email in emails]
 
 
 # --- making the world -------------------------------------------------------------------------------------
@@ -428,9 +444,9 @@ async def test_moving_a_booked_date_tells_each_person_booked_the_old_and_new_tim
     (ala,) = await emails_about("ala@example.org", "New time")
     assert ala["subject"] == "New time: Knit & natter"
     assert ala["locale"] == "en"
-    assert f"{when(old_starts)} – {at(old_ends)}" in ala["text"]
+    assert span(old_starts, old_ends) in ala["text"]
     assert when(old_starts).endswith(", 10:00")  # 24-hour, no seconds or zone name
-    assert f"{when(starts)} – {at(ends)}" in ala["text"]
+    assert span(starts, ends) in ala["text"]
     assert "Your 2 places are booked for the new time." in ala["text"]
     ics = base64.b64decode(ala["attachments"][0]["content_base64"]).decode()
     assert f"DTSTART;TZID=Europe/London:{starts.strftime('%Y%m%dT%H%M%S')}" in ics
@@ -460,8 +476,8 @@ async def test_moving_a_booked_date_tells_each_person_booked_the_old_and_new_tim
     form = {"starts_at": local_input(later), "ends_at": local_input(later + timedelta(hours=1))}
     assert (await post_form(client, made.change_path(occurrence), form)).status_code == 302
     first_move, second_move = await emails_about("ala@example.org", "New time")
-    assert f"{when(starts)} – {at(ends)}" in second_move["text"]
-    assert f"{when(later)} – {at(later + timedelta(hours=1))}" in second_move["text"]
+    assert span(starts, ends) in second_move["text"]
+    assert span(later, later + timedelta(hours=1)) in second_move["text"]
     assert first_move["text"] != second_move["text"]
 
 
@@ -576,10 +592,10 @@ async def test_a_new_time_for_the_whole_series_tells_everyone_booked_on_each_dat
     assert (await occurrence_row(first))["starts_at"] == london(clock, 3, 14)
     assert (await occurrence_row(second))["starts_at"] == london(clock, 10, 14)
     (ala,) = await emails_about("ala@example.org", "New time")
-    assert f"{when(london(clock, 3, 10))} – {at(london(clock, 3, 12))}" in ala["text"]
-    assert f"{when(london(clock, 3, 14))} – {at(london(clock, 3, 16))}" in ala["text"]
+    assert span(london(clock, 3, 10), london(clock, 3, 12)) in ala["text"]
+    assert span(london(clock, 3, 14), london(clock, 3, 16)) in ala["text"]
     (ben,) = await emails_about("ben@example.org", "New time")
-    assert f"{when(london(clock, 10, 14))} – {at(london(clock, 10, 16))}" in ben["text"]
+    assert span(london(clock, 10, 14), london(clock, 10, 16)) in ben["text"]
 
 
 async def test_moving_a_full_date_tells_the_waiting_list_too(
@@ -643,4 +659,4 @@ async def test_a_new_schedule_for_a_series_already_under_way_leaves_the_dates_he
     assert dates[1]["id"] not in {held, second, third}
     assert await emails_about("ala@example.org", "New time") == []  # nobody is told a held date moved
     (ben,) = await emails_about("ben@example.org", "New time")
-    assert f"{when(london(clock, 8, 14))} – {at(london(clock, 8, 16))}" in ben["text"]
+    assert span(london(clock, 8, 14), london(clock, 8, 16)) in ben["text"]

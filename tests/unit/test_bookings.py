@@ -133,7 +133,7 @@ BAD_EMAIL = "Enter an email address in the correct format, like name@example.com
         ("  Ala Kowalska ", " Ala@Example.ORG ", "2", {}),
         ("  Ala Kowalska ", " Ala@Example.ORG ", "4", {}),
         ("", "ala@example.org", 1, {"name": "Enter your name"}),
-        ("x" * 121, "ala@example.org", 1, {"name": "Must be %(count)s characters or fewer"}),
+        ("x" * 121, "ala@example.org", 1, {"name": "Your name must be %(count)s characters or fewer"}),
         ("Ala", "", 1, {"email": "Enter your email address"}),
         ("Ala", "ala@example", 1, {"email": BAD_EMAIL}),
         (
