@@ -8,7 +8,7 @@ from datetime import timedelta
 from backend.accounts.demo import demo_service
 from backend.core.clock import Clock
 from backend.reports.services import digest, week_start
-from backend.reports.tables import MemberDivision, Report
+from backend.reports.tables import MemberDivision, Report, RumourThread
 from backend.settings import Settings
 
 COWLEY = "E58002068"
@@ -62,3 +62,11 @@ async def load_demo(settings: Settings, clock: Clock) -> None:
     member = next((person for person in people if person.email == "member@hearby.localhost"), None)
     if member and not await MemberDivision.exists().where(MemberDivision.user_id == member.id):
         await MemberDivision.insert(MemberDivision(user_id=member.id, division_code=COWLEY))
+    if not await RumourThread.exists():
+        # One rumour thread, so a newcomer sees how reports about the same claim are followed together.
+        await RumourThread.insert(
+            RumourThread(
+                title="Claim that the new low-traffic filters will close Cowley Road to buses",
+                claim="Posts say buses will no longer run along Cowley Road once the filters go in.",
+            )
+        )
