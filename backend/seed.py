@@ -64,7 +64,7 @@ async def seed_demo_content(settings: Settings, clock: Clock | None = None) -> N
         await accounts_demo.load_demo(settings, clock)
 
     async def engagement(_engine: Engine[Any]) -> None:
-        await engagement_demo.load_demo(settings)
+        await engagement_demo.load_demo(settings, clock)
 
     async def reports(_engine: Engine[Any]) -> None:
         await reports_demo.load_demo(settings, clock)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from backend.core.clock import SystemClock
+from backend.core.clock import Clock
 from backend.core.db import write_transaction
 from backend.engagement.schemas import Consent, Status
 from backend.engagement.tables import Answer, Question, Update
@@ -60,12 +60,12 @@ UPDATE = {
 }
 
 
-async def load_demo(settings: Settings) -> None:
+async def load_demo(settings: Settings, clock: Clock) -> None:
     """Two open questions and one "You said, we did" entry, unless there are questions already."""
     del settings  # the demo content is the same for every council
     if await Question.exists():
         return
-    now = SystemClock().now()
+    now = clock.now()
     async with write_transaction(Question._meta.db):
         question_ids = []
         for kind, content in (("open", OPEN_QUESTION), ("ranking", RANKING_QUESTION)):

@@ -16,7 +16,7 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
-from backend.core.clock import Clock
+from backend.core.clock import Clock, SettableClock
 from backend.core.i18n import load_translations
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import ClaimedJob
@@ -78,15 +78,7 @@ async def retention(now: datetime, context: JobContext) -> None:
 
 async def purge_identities(settings: Settings, now: datetime) -> int:
     """Delete identifying data past the retention period (see EvaluationService.purge)."""
-    return await EvaluationService(settings, _FixedClock(now), _engine()).purge(now)
-
-
-class _FixedClock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def now(self) -> datetime:
-        return self.moment
+    return await EvaluationService(settings, SettableClock(now), _engine()).purge(now)
 
 
 JOB_HANDLERS: dict[str, Callable[[ClaimedJob, JobContext], Awaitable[None]]] = {

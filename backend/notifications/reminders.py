@@ -23,7 +23,7 @@ from piccolo.engine.base import Engine
 
 from backend.bookings.upcoming import StandingBooking, confirmed_bookings
 from backend.core import outbox
-from backend.core.clock import SystemClock
+from backend.core.clock import SettableClock
 from backend.core.db import write_transaction
 from backend.core.i18n import load_translations
 from backend.core.mail import EmailRenderer
@@ -80,7 +80,7 @@ async def sweep(settings: Settings, now: datetime) -> int:
         occurrence_ids = await occurrences_starting(now, now + AHEAD)
         bookings = await confirmed_bookings(occurrence_ids)
         by_push = await _reminded_by_push({b.user_id for b in bookings if b.user_id is not None})
-        capacity = CapacityService(SystemClock())
+        capacity = CapacityService(SettableClock(now))  # the sweep's own "now", as the worker's clock gave it
         details: dict[str, dict[int, OccurrenceForBooking]] = {}
         for booking in bookings:
             if booking.locale not in details:
