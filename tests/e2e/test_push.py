@@ -83,6 +83,16 @@ def registration_id(context: BrowserContext, page: Page) -> tuple[Any, str]:
     return cdp, found[-1]
 
 
+def running_service_worker(context: BrowserContext, cdp: Any, page: Page, scope: str) -> Any:
+    """The page's service worker, started again if the browser stopped it for being idle (a slow machine)."""
+    deadline = time.monotonic() + 30
+    while not context.service_workers and time.monotonic() < deadline:
+        cdp.send("ServiceWorker.startWorker", {"scopeURL": scope})
+        page.wait_for_timeout(250)
+    assert context.service_workers, "the service worker did not start"
+    return context.service_workers[0]
+
+
 NOTIFICATIONS = """async () => {
   const registration = await navigator.serviceWorker.ready;
   const shown = await registration.getNotifications();
@@ -158,10 +168,7 @@ def test_the_service_worker_shows_a_pushed_message_and_its_click_opens_the_page(
         assert shown[0]["data"]["url"] == f"{live_server}/events"
 
         # The click: the open Hearby window is brought to the message's page (no second window).
-        deadline = time.monotonic() + 10
-        while not context.service_workers and time.monotonic() < deadline:
-            page.wait_for_timeout(100)  # an idle worker is stopped; the push above woke it, Playwright may lag
-        worker = context.service_workers[0]
+        worker = running_service_worker(context, cdp, page, f"{live_server}/")
         worker.evaluate(
             """async () => {
               const [notification] = await self.registration.getNotifications();
