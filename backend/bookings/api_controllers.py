@@ -12,6 +12,7 @@ from litestar.params import Body, HeaderParameter
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
+    HTTP_202_ACCEPTED,
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
@@ -26,6 +27,7 @@ from backend.bookings.schemas import (
     BookingIn,
     BookingOut,
     BookingRequest,
+    CheckEmailOut,
     FieldError,
     Outcome,
     booking_out,
@@ -61,7 +63,6 @@ IdempotencyKey = Annotated[
 _API_STATUS = {
     Outcome.NOT_FOUND: HTTP_404_NOT_FOUND,
     Outcome.FULL: HTTP_409_CONFLICT,
-    Outcome.DUPLICATE: HTTP_409_CONFLICT,
     Outcome.DROP_IN: HTTP_409_CONFLICT,
     Outcome.PAST: HTTP_410_GONE,
     Outcome.CANCELLED: HTTP_410_GONE,
@@ -96,19 +97,22 @@ class BookingsApi(Controller):
         summary="Book places on an occurrence",
         description=(
             "Places are taken atomically: when the occurrence is full the answer is 409 with `code` = `full` and "
-            "`waitlist_url`, a page where the person can join the waitlist. The same email cannot book the same "
-            "occurrence twice (409, `duplicate`). Past or cancelled occurrences answer 410. The answer carries "
+            "`waitlist_url`, a page where the person can join the waitlist. When the email already has a place on "
+            "the occurrence nothing is booked: the answer is 202 with `status` = `check_email`, and the address is "
+            "emailed (whether an address has booked is never told to the caller). Past or cancelled occurrences "
+            "answer 410. The answer carries "
             "the manage token once (it is also emailed with an `.ics` file). Send an `Idempotency-Key` (16 to 200 "
             "characters) to retry safely: the same key, occurrence and email return the same booking."
         ),
         status_code=HTTP_201_CREATED,
         responses={
             HTTP_201_CREATED: ResponseSpec(data_container=BookingCreatedOut, description="Booked"),
+            HTTP_202_ACCEPTED: ResponseSpec(
+                data_container=CheckEmailOut, description="Nothing booked here: the address given is emailed"
+            ),
             HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ApiError, description="The body is not valid"),
             HTTP_404_NOT_FOUND: ResponseSpec(data_container=ApiError, description="No such published occurrence"),
-            HTTP_409_CONFLICT: ResponseSpec(
-                data_container=ApiError, description="Full (join the waitlist), already booked, or drop-in"
-            ),
+            HTTP_409_CONFLICT: ResponseSpec(data_container=ApiError, description="Full (join the waitlist) or drop-in"),
             HTTP_410_GONE: ResponseSpec(data_container=ApiError, description="Past or cancelled"),
             HTTP_422_UNPROCESSABLE_ENTITY: ResponseSpec(
                 data_container=ApiError, description="Over the per-booking limit"
@@ -124,7 +128,7 @@ class BookingsApi(Controller):
         occurrence_id: Id,
         data: Annotated[BookingIn, Body(title="Booking")],
         idempotency_key: IdempotencyKey = None,
-    ) -> Response[BookingCreatedOut | ApiError]:
+    ) -> Response[BookingCreatedOut | CheckEmailOut | ApiError]:
         """Book places; 201 with the booking and its manage token."""
         checked, problems = check_booking_details(data.name, data.email, data.places, data.access_needs)
         if checked is None:
@@ -159,6 +163,9 @@ class BookingsApi(Controller):
             )
             headers = {"Idempotent-Replayed": "true"} if result.outcome is Outcome.REPLAYED else {}
             return Response(body_out, status_code=HTTP_201_CREATED, headers=headers)
+        if result.outcome is Outcome.DUPLICATE:
+            detail = translate(request, OUTCOME_MESSAGES[Outcome.CHECK_EMAIL])
+            return Response(CheckEmailOut(Outcome.CHECK_EMAIL.value, detail), status_code=HTTP_202_ACCEPTED)
         status = _API_STATUS.get(result.outcome, HTTP_409_CONFLICT)
         waitlist = None
         if result.outcome is Outcome.FULL:

@@ -106,13 +106,41 @@ class BookingService:
             return Outcome.FULL
         return None
 
-    async def book(  # noqa: PLR0911 - one answer per way a booking can be refused
-        self, event_id: int, occurrence_id: int, request: BookingRequest
-    ) -> BookingResult:
-        """Book places: reserve, insert and enqueue the confirmation email in one write transaction."""
+    async def book(self, event_id: int, occurrence_id: int, request: BookingRequest) -> BookingResult:
+        """Book places: reserve, insert and enqueue the confirmation email in one write transaction.
+
+        A repeat (this email already has a place on this date) is told to the address, not to whoever asked.
+        """
         occurrence = await self.occurrence(event_id, occurrence_id, request.locale)
         if occurrence is None:
             return BookingResult(Outcome.NOT_FOUND)
+        result = await self._book(occurrence, request)
+        if result.outcome is Outcome.DUPLICATE:
+            await self.tell_already_has_place(occurrence, request)
+        return result
+
+    async def tell_already_has_place(self, occurrence: OccurrenceForBooking, request: BookingRequest) -> None:
+        """Email the address that it already has a place (or a waiting-list place) on this date.
+
+        The answer to the request says only "check your email", so it never tells anyone else that an address
+        has booked. One such email per address, date and day: repeating the request cannot flood an inbox.
+        """
+        payload = self.renderer.render(
+            "booking_already_held",
+            to=request.email,
+            locale=request.locale,
+            title=occurrence.title,
+            starts_at=occurrence.starts_at,
+            account_link=self._url("/account"),
+        )
+        key = active_key(occurrence.occurrence_id, request.email)
+        async with write_transaction(self.engine):
+            await enqueue(EMAIL, f"booking-already-held:{key}:{self.clock.now().date().isoformat()}", payload)
+
+    async def _book(  # noqa: PLR0911 - one answer per way a booking can be refused
+        self, occurrence: OccurrenceForBooking, request: BookingRequest
+    ) -> BookingResult:
+        event_id, occurrence_id = occurrence.event_id, occurrence.occurrence_id
         request_hash = (
             digest(f"booking:{request_scope(occurrence_id, request.email, request.request_key)}")
             if request.request_key

@@ -124,13 +124,13 @@ class BookingPages(Controller):
         occurrence: OccurrenceForBooking,
         form: Form,
         result: BookingResult,
-    ) -> Template:
+    ) -> Response[Any]:
         outcome = result.outcome
+        if outcome is Outcome.DUPLICATE:
+            # Whether this address has booked is told to the address (by email), never on this page.
+            return see_other(f"/events/{occurrence.event_id}/{occurrence.occurrence_id}/check-email")
         if outcome is Outcome.NOT_FOUND:
             raise NotFoundException()
-        if outcome is Outcome.DUPLICATE:
-            form.add_error(request, "email", OUTCOME_MESSAGES[outcome])
-            return self._render(bookings, occurrence, form, HTTP_409_CONFLICT)
         if outcome is Outcome.TOO_MANY:
             form.add_error(request, "places", N_("Enter a number of places from 1 to %(limit)s"), limit=result.limit)
             return self._render(bookings, occurrence, form, HTTP_400_BAD_REQUEST)
@@ -166,6 +166,18 @@ class BookingPages(Controller):
             notice = translate(request, OUTCOME_MESSAGES[Outcome.NOT_FULL])
             return self._render(bookings_service, occurrence, form, HTTP_409_CONFLICT, notice=notice)
         return self._refused(request, bookings_service, occurrence, form, result)
+
+    @get("/check-email", name="booking_check_email", opt=PUBLIC)
+    async def check_email(
+        self,
+        request: Request[Any, Any, Any],
+        bookings_service: NamedDependency[BookingsService],
+        event_id: Id,
+        occurrence_id: Id,
+    ) -> Template:
+        """The answer to a repeat booking: the email to the address says what happened."""
+        occurrence = await self._occurrence(request, bookings_service, event_id, occurrence_id)
+        return render_page("check_email", occurrence=occurrence)
 
     @get("/waitlist/joined", name="waitlist_joined", opt=PUBLIC)
     async def joined(

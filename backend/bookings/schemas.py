@@ -28,6 +28,7 @@ class Outcome(StrEnum):
     WAITLISTED = "waitlisted"
     FULL = "full"
     DUPLICATE = "duplicate"  # this email already holds a booking (or a waitlist place) for this occurrence
+    CHECK_EMAIL = "check_email"  # how a duplicate is answered to whoever asked: the address itself is told
     PAST = "past"
     CANCELLED = "cancelled"
     DROP_IN = "drop_in"
@@ -44,6 +45,9 @@ OUTCOME_MESSAGES: dict[Outcome, str] = {
     ),
     Outcome.DUPLICATE: N_(
         "This email address already has a booking for this date. Check your email for the link to manage it."
+    ),
+    Outcome.CHECK_EMAIL: N_(
+        "We have sent an email about this date to the address you gave. It says what happened and what you can do next."
     ),
     Outcome.PAST: N_("This event has already taken place, so it can no longer be booked."),
     Outcome.CANCELLED: N_("This event has been cancelled, so it cannot be booked."),
@@ -312,6 +316,13 @@ class BookingCreatedOut(msgspec.Struct):
     manage_token: str
     manage_url: str
     calendar_url: str
+
+
+class CheckEmailOut(msgspec.Struct):
+    """The answer when the email given already has a place on this date: the address is told by email."""
+
+    status: str
+    detail: str
 
 
 class FieldError(msgspec.Struct):

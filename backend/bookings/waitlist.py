@@ -74,13 +74,20 @@ class WaitlistService:
         self.booking = booking
         self.offers = offers
 
-    async def join_waitlist(  # noqa: PLR0911 - one answer per way a request can be refused
-        self, event_id: int, occurrence_id: int, request: BookingRequest
-    ) -> BookingResult:
-        """Wait for places on a full occurrence (a confirmation email says so)."""
+    async def join_waitlist(self, event_id: int, occurrence_id: int, request: BookingRequest) -> BookingResult:
+        """Wait for places on a full occurrence (a confirmation email says so); a repeat is told by email."""
         occurrence = await self.booking.occurrence(event_id, occurrence_id, request.locale)
         if occurrence is None:
             return BookingResult(Outcome.NOT_FOUND)
+        result = await self._join(occurrence, request)
+        if result.outcome is Outcome.DUPLICATE:
+            await self.booking.tell_already_has_place(occurrence, request)
+        return result
+
+    async def _join(  # noqa: PLR0911 - one answer per way a request can be refused
+        self, occurrence: OccurrenceForBooking, request: BookingRequest
+    ) -> BookingResult:
+        event_id, occurrence_id = occurrence.event_id, occurrence.occurrence_id
         request_hash = (
             digest(f"waitlist:{request_scope(occurrence_id, request.email, request.request_key)}")
             if request.request_key

@@ -13,6 +13,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{_DATE}/book"): frozenset({PUBLIC}),
     ("POST", f"{_DATE}/waitlist"): frozenset({PUBLIC}),
     ("GET", f"{_DATE}/waitlist/joined"): frozenset({PUBLIC}),
+    ("GET", f"{_DATE}/check-email"): frozenset({PUBLIC}),
     ("POST", "/api/v1/events/{event_id:int}/occurrences/{occurrence_id:int}/bookings"): frozenset({PUBLIC}),
     # The links in the emails.
     ("GET", "/bookings/{token:str}"): frozenset({PUBLIC}),
