@@ -19,7 +19,7 @@ from backend.accounts.organisation_controllers import (
     PartnerApplicationPages,
     PartnerOrganisationPages,
 )
-from backend.accounts.people_controllers import AccountPages, AdminPeoplePages
+from backend.accounts.people_controllers import AccountPages, AdminPeoplePages, AuditPages
 from backend.accounts.services import AccountsService
 from backend.accounts.sign_in_controllers import LinkPages, SignInPages
 
@@ -37,6 +37,7 @@ ROUTE_HANDLERS: list[Any] = [
     LinkPages,
     AccountPages,
     AdminPeoplePages,
+    AuditPages,
     PartnerApplicationPages,
     PartnerOrganisationPages,
     OfficerOrganisationPages,

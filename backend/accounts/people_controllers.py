@@ -120,7 +120,7 @@ def role_options(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
 
 
 class AdminPeoplePages(Controller):
-    """Admins invite staff, change roles, disable accounts and read the audit log."""
+    """Admins invite staff, change roles and disable accounts."""
 
     include_in_schema = False
     path = "/admin"
@@ -232,6 +232,14 @@ class AdminPeoplePages(Controller):
             admin, user_id, form.values.get("active") == "yes", form.values["status_reason"]
         )
         return Redirect(path=f"/admin/users/{user_id}")
+
+
+class AuditPages(Controller):
+    """The audit log: admins, and officers (who answer for moderation and approvals), read what staff did."""
+
+    path = "/admin"
+    include_in_schema = False
+    guards = [requires_roles(Role.ADMIN, Role.OFFICER)]
 
     @get("/audit", name="admin_audit")
     async def audit_log(

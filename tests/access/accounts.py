@@ -42,7 +42,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/users/{user_id:int}"): frozenset({ADMIN}),
     ("POST", "/admin/users/{user_id:int}/roles"): frozenset({ADMIN}),
     ("POST", "/admin/users/{user_id:int}/status"): frozenset({ADMIN}),
-    ("GET", "/admin/audit"): frozenset({ADMIN}),
+    ("GET", "/admin/audit"): frozenset({ADMIN, OFFICER}),
     # A partner's own organisation.
     ("GET", "/partner/organisation"): frozenset({PARTNER}),
     ("POST", "/partner/organisation/{organisation_id:int}/members"): frozenset({PARTNER}),
