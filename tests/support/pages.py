@@ -48,6 +48,7 @@ EXAMPLES: dict[str, str] = {
     "/events/{event_ref:str}/{occurrence_ref:str}": "/events/1/1",
     "/events/{event_id:int}/{occurrence_id:int}/book": "/events/1/1/book",
     "/events/{event_id:int}/{occurrence_id:int}/waitlist/joined": "/events/1/1/waitlist/joined",
+    "/events/{event_id:int}/{occurrence_id:int}/check-email": "/events/1/1/check-email",
     "/bookings/{token:str}": "/bookings/not-a-real-booking-token",
     "/bookings/{token:str}/calendar.ics": "/bookings/not-a-real-booking-token/calendar.ics",
     "/bookings/{token:str}/feedback": "/bookings/not-a-real-booking-token/feedback",
