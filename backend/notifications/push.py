@@ -278,7 +278,7 @@ async def fan_out(payload: dict[str, Any], settings: Settings, now: datetime) ->
         every_kind: Any = PushSubscription.categories == ","
         condition &= _any_of([every_kind, *(_contains(PushSubscription.categories, c) for c in audience.categories)])
     tag = tag_for(dedupe_key)
-    rendered: dict[str, tuple[str, str, str]] = {}
+    rendered: dict[str, dict[str, Any]] = {}
     added, last_id = 0, 0
     while True:
         rows = await (
@@ -292,21 +292,21 @@ async def fan_out(payload: dict[str, Any], settings: Settings, now: datetime) ->
         jobs = []
         for row in rows:
             locale = row["locale"]
-            if locale not in rendered:
-                rendered[locale] = render(message_key, payload.get("params") or {}, locale, settings)
-            title, body, settings_label = rendered[locale]
-            job = PushJob(
-                subscription_id=row["id"],
-                message_key=message_key,
-                title=title,
-                body=body,
-                url=str(payload["url"]),
-                tag=tag,
-                locale=locale,
-                ttl=delivery.ttl,
-                urgency=delivery.urgency,
-                data={"settings_label": settings_label},
-            )
-            jobs.append((f"{PUSH}:{dedupe_key}:{row['id']}", asdict(job)))
+            if locale not in rendered:  # one PushJob per language, copied for each device
+                title, body, settings_label = render(message_key, payload.get("params") or {}, locale, settings)
+                job = PushJob(
+                    subscription_id=0,
+                    message_key=message_key,
+                    title=title,
+                    body=body,
+                    url=str(payload["url"]),
+                    tag=tag,
+                    locale=locale,
+                    ttl=delivery.ttl,
+                    urgency=delivery.urgency,
+                    data={"settings_label": settings_label},
+                )
+                rendered[locale] = asdict(job)
+            jobs.append((f"{PUSH}:{dedupe_key}:{row['id']}", {**rendered[locale], "subscription_id": row["id"]}))
         added += await outbox.enqueue_many(PUSH, jobs, due_at=now, max_attempts=delivery.max_attempts)
         last_id = rows[-1]["id"]
