@@ -3,9 +3,10 @@ service (tests/support/push_service.py, in its own process: it verifies every VA
 aes128gcm payload, as a real push service would need to accept it).
 
 Run from the repository root: `.venv/bin/python -m bench.push_broadcast [--subscriptions 10000] [--workers 1]
-[--batch 500] [--sqlite] [--no-decrypt]`. PostgreSQL uses TEST_POSTGRES_URL's server (a scratch database is
-created and dropped). Prints the total time (queue → last message accepted, fan-out included) and the sends per
-second per worker over the sending phase (first to last message accepted).
+[--batch 500] [--sqlite] [--no-decrypt] [--profile worker.prof]`. PostgreSQL uses TEST_POSTGRES_URL's server (a
+scratch database is created and dropped); `--profile` runs the worker under cProfile. Prints the total time (queue
+→ last message accepted, fan-out included) and the sends per second per worker over the sending phase (first to
+last message accepted).
 """
 
 from __future__ import annotations
@@ -87,6 +88,14 @@ async def subscribe_all(count: int, base: str) -> None:
         await PushSubscription.insert(*rows[start : start + 1000])
 
 
+def worker_command(args: argparse.Namespace) -> list[str]:
+    """The worker process, under cProfile when asked (its statistics are written when it stops)."""
+    command = [sys.executable, "-m", "backend.worker", "--poll", "0.05", "--batch", str(args.batch)]
+    if args.profile:
+        command[1:1] = ["-m", "cProfile", "-o", args.profile]
+    return command
+
+
 async def run(args: argparse.Namespace, database_url: str, data_dir: Path) -> None:
     settings = Settings.from_env({"DATABASE_URL": database_url, "HEARBY_DATA_DIR": str(data_dir)})
     keys = vapid.resolve(settings)
@@ -102,13 +111,13 @@ async def run(args: argparse.Namespace, database_url: str, data_dir: Path) -> No
     bind_tables(engine)
     await open_engine(engine)
     env = {**os.environ, "DATABASE_URL": database_url, "HEARBY_DATA_DIR": str(data_dir), "LOG_LEVEL": "INFO"}
-    worker_command = [sys.executable, "-m", "backend.worker", "--poll", "0.05", "--batch", str(args.batch)]
+    command = worker_command(args)
     workers: list[subprocess.Popen[bytes]] = []
     try:
         wait_for_port(port)
         await subscribe_all(args.subscriptions, f"http://127.0.0.1:{port}")
         logs = [data_dir / f"worker-{number}.log" for number in range(args.workers)]
-        workers = [start(worker_command, env, log) for log in logs]
+        workers = [start(command, env, log) for log in logs]
         await asyncio.sleep(3)  # let the workers import and connect
         while not all("worker started" in log.read_text() for log in logs):  # noqa: ASYNC110 - another process
             await asyncio.sleep(0.2)
@@ -164,7 +173,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--no-decrypt", action="store_true")
+    parser.add_argument("--profile", metavar="FILE", help="run the worker under cProfile, writing its statistics here")
     args = parser.parse_args()
+    if args.profile and args.workers != 1:
+        parser.error("--profile profiles one worker")
+    if args.profile:
+        args.profile = str(Path(args.profile).resolve())  # the worker runs from the repository root
     with tempfile.TemporaryDirectory() as temporary:
         data_dir = Path(temporary)
         url = new_sqlite_database(data_dir) if args.sqlite else new_postgres_database()

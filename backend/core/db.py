@@ -7,13 +7,16 @@ import importlib
 import json
 import sqlite3
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from asyncpg.pool import Pool
+from piccolo.columns import JSON, JSONB, Column
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
 
 from backend.settings import sqlite_path
 
@@ -136,3 +139,48 @@ def like_literal(text: str) -> str:
     """Text typed into a search box, safe inside a LIKE pattern: its wildcards are dropped (SQLite has no
     default escape character, so dropping is the portable choice)."""
     return text.replace("%", "").replace("_", "")
+
+
+INSERT_ROWS_PER_STATEMENT = 1000  # well under SQLite's 32,766 bound parameters with a dozen columns
+
+
+async def insert_rows(
+    table: type[Table],
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[Any]],
+    *,
+    skip_conflicts_on: Column | None = None,
+    returning: Column | None = None,
+) -> list[dict[str, Any]]:
+    """Insert many rows with one multi-row `INSERT … VALUES` per thousand rows, without building a Table object
+    per row (a broadcast writes 10,000 rows: Piccolo's objects and query strings cost more than the database).
+
+    Every row gives a value for each of `columns`, in order; nothing falls back to a Python-side column default,
+    so give timestamps (and any other default the table relies on) explicitly. JSON columns take a dict or list
+    (encoded here) or text. `skip_conflicts_on`: `ON CONFLICT (column) DO NOTHING`; `returning`: the inserted rows'
+    values of that column. Both engines run it as it is (SQLite ≥ 3.35)."""
+    names = ", ".join(f'"{column._meta.db_column_name}"' for column in columns)
+    encode = [isinstance(column, (JSON, JSONB)) for column in columns]
+    placeholder = "(" + ", ".join("{}" for _ in columns) + ")"
+    tail = ""
+    if skip_conflicts_on is not None:
+        tail += f' ON CONFLICT ("{skip_conflicts_on._meta.db_column_name}") DO NOTHING'
+    if returning is not None:
+        tail += f' RETURNING "{returning._meta.db_column_name}"'
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(rows), INSERT_ROWS_PER_STATEMENT):
+        chunk = rows[start : start + INSERT_ROWS_PER_STATEMENT]
+        values: list[Any] = []
+        for row in chunk:
+            if len(row) != len(columns):
+                raise ValueError("a row gives a value for each column")
+            values.extend(
+                json.dumps(value) if wanted and not isinstance(value, str) else value
+                for value, wanted in zip(row, encode, strict=True)
+            )
+        rows_sql = ", ".join([placeholder] * len(chunk))
+        # Names from the table's own metadata; every value is a bound parameter.
+        sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES {rows_sql}{tail}'  # noqa: S608
+        answer = await table.raw(sql, *values)
+        found.extend(answer or [])
+    return found

@@ -23,7 +23,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
-from backend.core.db import json_object, write_transaction
+from backend.core.db import insert_rows, json_object, write_transaction
 from backend.core.tables import OutboxJob
 
 EMAIL = "email"
@@ -397,23 +397,27 @@ async def enqueue_many(
     many were added. Like `enqueue`, call it inside the transaction that makes the change."""
     if not jobs:
         return 0
-    rows = []
-    for key, payload in jobs:
-        values: dict[Any, Any] = {
-            OutboxJob.kind: kind,
-            OutboxJob.idempotency_key: key[:200],
-            OutboxJob.payload: payload,
-            OutboxJob.max_attempts: max_attempts,
-        }
-        if due_at is not None:
-            values[OutboxJob.due_at] = _utc(due_at)
-        rows.append(OutboxJob(_data=values))
-    inserted = (
-        await OutboxJob.insert(*rows)
-        .on_conflict(target=OutboxJob.idempotency_key, action="DO NOTHING")
-        .returning(OutboxJob.id)
+    now = datetime.now(UTC)  # what the columns' defaults would write, as `enqueue` does
+    due = _utc(due_at) if due_at is not None else now
+    rows = [(kind, key[:200], payload, PENDING, due, 0, max_attempts, "", "", now) for key, payload in jobs]
+    inserted = await insert_rows(
+        OutboxJob, _NEW_JOB_COLUMNS, rows, skip_conflicts_on=OutboxJob.idempotency_key, returning=OutboxJob.id
     )
     return len(inserted)
+
+
+_NEW_JOB_COLUMNS = (
+    OutboxJob.kind,
+    OutboxJob.idempotency_key,
+    OutboxJob.payload,
+    OutboxJob.status,
+    OutboxJob.due_at,
+    OutboxJob.attempts,
+    OutboxJob.max_attempts,
+    OutboxJob.claimed_by,
+    OutboxJob.last_error,
+    OutboxJob.created_at,
+)
 
 
 async def mark_sent_many(job_ids: list[int], worker_id: str, *, now: datetime) -> list[int]:

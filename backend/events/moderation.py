@@ -35,7 +35,7 @@ from backend.events.views import (
     Problems,
     QueueItem,
 )
-from backend.notifications import partners
+from backend.notifications import new_events, partners
 from backend.settings import Settings
 
 
@@ -128,6 +128,7 @@ class ModerationService:
                 ).where(Event.id == event_id)
                 await listing.refresh([event_id])
                 await self._decide(officer, view, "approved", note, {})
+                await new_events.event_published(event_id, now)
             return
         if view.status == "published" and view.has_pending_changes:
             data = msgspec.convert(view.pending_changes["data"], EventIn)

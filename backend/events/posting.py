@@ -45,6 +45,7 @@ from backend.events.views import (
     Problems,
     SaveResult,
 )
+from backend.notifications import new_events
 
 
 async def save_translations(event_id: int, translations: list[TranslationIn]) -> None:
@@ -105,6 +106,8 @@ class PostingService:
             await save_translations(event.id, data.translations)
             await self._sync_occurrences(event.id, dates, data.capacity, bump=False)
             await listing.refresh([event.id])
+            if status == "published":
+                await new_events.event_published(event.id, now)
             await audit.record(
                 "event.created",
                 actor=user,
@@ -212,11 +215,12 @@ class PostingService:
         if event is None:
             raise EventNotFoundError
         was_published = event.status == "published"
+        first_published = status == "published" and event.published_at is None
         self._fill(event, data, place, category_id)
         event.status = status
         event.pending_changes = {}
         event.updated_at = now
-        if status == "published" and event.published_at is None:
+        if first_published:
             event.published_at = now
         if was_published:
             event.sequence = event.sequence + 1
@@ -224,6 +228,8 @@ class PostingService:
         await save_translations(event_id, data.translations)
         await self._sync_occurrences(event_id, dates, data.capacity, bump=was_published)
         await listing.refresh([event_id])
+        if first_published:
+            await new_events.event_published(event_id, now)
 
     async def _sync_occurrences(
         self, event_id: int, dates: list[tuple[datetime, datetime]], capacity: int | None, *, bump: bool

@@ -9,25 +9,27 @@ from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from backend.core.auth import current_user
-from backend.core.forms import read_form
+from backend.core.forms import Form, read_form
 from backend.core.guards import PUBLIC, requires_roles, requires_same_origin
-from backend.core.i18n import request_locale, translate
+from backend.core.i18n import N_, request_locale, translate
 from backend.core.roles import Role
 from backend.notifications import topics, vapid
-from backend.notifications.schemas import MAX_SUBSCRIBE_BYTES, SubscribeIn, SubscribeOut
+from backend.notifications.schemas import MAX_SUBSCRIBE_BYTES, PushKeyOut, SubscribeIn, SubscribeOut
 from backend.notifications.services import NotificationsService
-from backend.notifications.subscriptions import InvalidSubscription, SubscriptionService
+from backend.notifications.subscriptions import Device, InvalidSubscription, Preferences, SubscriptionService
 from backend.settings import Settings
 
 DEVICE_COOKIE = "hearby_device"
 DEVICE_COOKIE_SECONDS = 2 * 365 * 86400
+
+NOT_YOURS = N_("This device's previous subscription could not be confirmed: turn notifications on again.")
 
 JobId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 Flag = Annotated[bool, QueryParameter()]
@@ -118,6 +120,30 @@ def _topic_choices(request: Request[Any, Any, Any]) -> list[topics.Topic]:
     return topics.topics_for(set(user.roles) if user is not None else set())
 
 
+async def _settings_page(
+    request: Request[Any, Any, Any],
+    subscription_service: SubscriptionService,
+    device: Device | None,
+    form: Form,
+    *,
+    saved: bool = False,
+    status_code: int = HTTP_200_OK,
+) -> Template:
+    follow = await subscription_service.follow_choices(request_locale(request)) if device is not None else None
+    return Template(
+        "notifications/settings.html",
+        context={
+            "device": device,
+            "choices": _topic_choices(request),
+            "follow": follow,
+            "form": form,
+            "errors": form.errors,
+            "saved": saved,
+        },
+        status_code=status_code,
+    )
+
+
 class PushPages(Controller):
     """Turning notifications on for this device, and its settings (also linked from every notification)."""
 
@@ -146,23 +172,36 @@ class PushPages(Controller):
         subscription_service: NamedDependency[SubscriptionService],
         saved: Flag = False,
     ) -> Template:
-        """This device's choices, in a form that works without JavaScript."""
+        """This device's choices — topics, and the areas and categories it follows — in a form that works without
+        JavaScript."""
         device = await subscription_service.device(device_token(request))
-        return Template(
-            "notifications/settings.html",
-            context={"device": device, "choices": _topic_choices(request), "saved": saved},
-        )
+        form = Form()
+        if device is not None:
+            form.lists = {
+                "topics": sorted(device.topics),
+                "areas": sorted(device.areas),
+                "categories": sorted(device.categories),
+            }
+        return await _settings_page(request, subscription_service, device, form, saved=saved)
 
     @post("/settings", name="notifications_settings_save", opt=PUBLIC)
     async def save(
         self, request: Request[Any, Any, Any], subscription_service: NamedDependency[SubscriptionService]
-    ) -> Redirect:
-        """Save the chosen topics (and this page's language), then show the settings again."""
-        form = await read_form(request, list_names=("topics",))
-        saved = await subscription_service.save_preferences(
-            device_token(request), form.lists["topics"], request_locale(request), current_user(request)
+    ) -> Response[Any]:
+        """Save the chosen topics, areas and categories (and this page's language), then show the settings again;
+        on a problem, the page again with what was ticked and the message next to the field."""
+        form = await read_form(request, list_names=("topics", "areas", "categories"))
+        chosen = Preferences(form.lists["topics"], form.lists["areas"], form.lists["categories"])
+        token = device_token(request)
+        outcome = await subscription_service.save_preferences(
+            token, chosen, request_locale(request), current_user(request)
         )
-        query = {"saved": "true"} if saved else {}
+        if outcome.problems:
+            for name, message in outcome.problems.items():
+                form.add_error(request, name, message)
+            device = await subscription_service.device(token)
+            return await _settings_page(request, subscription_service, device, form, status_code=HTTP_400_BAD_REQUEST)
+        query = {"saved": "true"} if outcome.saved else {}
         return Redirect(path="/notifications/settings", query_params=query, status_code=HTTP_303_SEE_OTHER)
 
     @post("/settings/stop", name="notifications_stop", opt=PUBLIC)
@@ -203,9 +242,16 @@ class PushApi(Controller):
     ) -> Response[SubscribeOut]:
         """Subscribe this device (no account needed) to the topics chosen; refuses a malformed subscription
         (bad keys, an endpoint that is not https, too large) with a 4xx and stores nothing. Sets the device's
-        settings cookie."""
+        settings cookie.
+
+        With `previous` (the subscription the browser replaced, as it gives it) or `renew: true`, this is the
+        service worker's `pushsubscriptionchange`: the device keeps its settings, moved to the new subscription,
+        if the request proves it holds the old one (its endpoint and auth secret, or the device's cookie); 200,
+        or 403 and nothing changed."""
         settings: Settings = request.app.state["settings"]
         user = current_user(request)
+        if data.previous is not None or data.renew:
+            return await _renew(request, subscription_service, data)
         try:
             token = await subscription_service.subscribe(
                 data.subscription.endpoint,
@@ -227,6 +273,37 @@ class PushApi(Controller):
             status_code=HTTP_201_CREATED,
             cookies=[_device_cookie(settings, token)],
         )
+
+    @get("/key", name="push_key", opt=PUBLIC, security=[{}])
+    async def key(self, request: Request[Any, Any, Any]) -> PushKeyOut:
+        """The VAPID public key devices subscribe with (the service worker's `applicationServerKey` when the browser
+        replaces a subscription); empty when web push is off."""
+        keys = vapid.resolve(request.app.state["settings"])
+        return PushKeyOut(public_key=keys.public_key if keys else "")
+
+
+async def _renew(
+    request: Request[Any, Any, Any], subscription_service: SubscriptionService, data: SubscribeIn
+) -> Response[SubscribeOut]:
+    previous = (data.previous.endpoint, data.previous.keys.auth) if data.previous is not None else None
+    try:
+        device = await subscription_service.renew(
+            data.subscription.endpoint,
+            data.subscription.keys.p256dh,
+            data.subscription.keys.auth,
+            previous=previous,
+            token=device_token(request),
+        )
+    except InvalidSubscription as exc:
+        message = translate(request, exc.message)
+        raise ValidationException(
+            detail=message, extra=[{"key": exc.field, "source": "body", "message": message}]
+        ) from exc
+    if device is None:
+        raise PermissionDeniedException(detail=translate(request, NOT_YOURS))
+    return Response(
+        SubscribeOut(settings_url="/notifications/settings", topics=sorted(device.topics)), status_code=HTTP_200_OK
+    )
 
 
 def provide_subscription_service(state: State) -> SubscriptionService:

@@ -3,6 +3,7 @@
 - `push_fanout` (from `push.queue_push`): one `push` job per device that chose the audience's topic.
 - `push` (run in batches, concurrently): hand one notification to one device's push service.
 - `push_reminders` (every few minutes, key `push_reminders:<slot>`): queue the reminders that are due.
+- `new_event` (from `new_events.event_published`, after its hold): the push of a new event to its followers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from piccolo.engine.base import Engine
 
 from backend.core.db import write_transaction
 from backend.core.outbox import ClaimedJob
-from backend.notifications import push, reminders, sender, triggers
+from backend.notifications import new_events, push, reminders, sender, triggers
 from backend.notifications.delivery import BatchHandler, CleanupHook, Handler, JobContext, JobOutcome
 from backend.notifications.tables import PushSubscription
 
@@ -50,7 +51,11 @@ async def run_reminders(_job: ClaimedJob, context: JobContext) -> None:
         await triggers.sweep_overdue_triage(context.clock.now())
 
 
-JOB_HANDLERS: dict[str, Handler] = {push.FANOUT: run_fanout, reminders.SWEEP: run_reminders}
+JOB_HANDLERS: dict[str, Handler] = {
+    push.FANOUT: run_fanout,
+    reminders.SWEEP: run_reminders,
+    new_events.ANNOUNCE: new_events.announce,
+}
 BATCH_JOB_HANDLERS: dict[str, BatchHandler] = {push.PUSH: send_pushes}
 
 

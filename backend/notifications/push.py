@@ -47,6 +47,7 @@ SETTINGS_PATH = "/notifications/settings"
 FANOUT_PAGE = 1000
 SETTINGS_LABEL = N_("Notification settings")
 LTR_START, LTR_END = "\u2066", "\u2069"  # isolate a left-to-right run (a time, a date) inside right-to-left text
+FIRST_STRONG = "\u2068"  # isolate text in another language (its direction from its first letter), ended by LTR_END
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ MESSAGES: dict[str, Message] = {
         N_("Listening Exchange soon"), N_("Your Listening Exchange starts at %(when)s."), topics.REMINDER
     ),
     "report_update": Message(N_("Your report has an update"), N_("%(summary)s"), topics.UPDATE),
-    "new_event": Message(N_("New event: %(title)s"), N_("%(when)s"), topics.NEWS),
+    "new_event": Message(N_("New event: %(title)s"), N_("%(when)s, %(place)s"), topics.NEWS),
     "you_said_we_did": Message(N_("You said, we did"), N_("%(summary)s"), topics.NEWS),
     "officer_urgent_report": Message(
         N_("New level %(level)s report"), N_("A report needs triage: %(area)s."), topics.ALERT
@@ -86,7 +87,8 @@ class Audience:
 
     - `device_ids`: these subscriptions only (e.g. the device a report was made from);
     - `user_ids`, `role`, `organisation_id`: devices linked to these people (signed in when they subscribed);
-    - `areas`, `categories`: devices that follow any of these (new events in followed areas/categories).
+    - `areas`: devices that follow any of these areas; `categories`: devices that follow any of these categories
+      or none (a device that chose no category hears of every kind) — both must hold when both are given.
     """
 
     topic: str
@@ -215,7 +217,11 @@ def _param(value: Any, locale: str, settings: Settings) -> str:
         text = str(value["ltr"])
         return f"{LTR_START}{text}{LTR_END}" if locale in RTL_LOCALES else text
     if isinstance(value, dict):
-        return str(value.get(locale) or value.get("en") or next(iter(value.values()), ""))
+        own = value.get(locale)
+        if own:
+            return str(own)
+        text = str(value.get("en") or next(iter(value.values()), ""))  # another language's text: isolated in RTL
+        return f"{FIRST_STRONG}{text}{LTR_END}" if text and locale in RTL_LOCALES else text
     return str(value)
 
 
@@ -242,6 +248,13 @@ def _contains(column: Any, value: str) -> Any:
     return column.like(f"%,{value},%")
 
 
+def _any_of(conditions: list[Any]) -> Any:
+    either = conditions[0]
+    for other in conditions[1:]:
+        either |= other
+    return either
+
+
 async def fan_out(payload: dict[str, Any], settings: Settings, now: datetime) -> int:
     """Turn a `push_fanout` job into one `push` job per matching device; returns how many were added.
 
@@ -259,15 +272,13 @@ async def fan_out(payload: dict[str, Any], settings: Settings, now: datetime) ->
         condition &= PushSubscription.id.is_in(list(audience.device_ids) or [0])
     if user_ids is not None:
         condition &= PushSubscription.user_id.is_in(sorted(user_ids))
-    follows = [_contains(PushSubscription.areas, area) for area in audience.areas]
-    follows += [_contains(PushSubscription.categories, category) for category in audience.categories]
-    if follows:
-        either = follows[0]
-        for other in follows[1:]:
-            either |= other
-        condition &= either
+    if audience.areas:  # follows one of these areas
+        condition &= _any_of([_contains(PushSubscription.areas, area) for area in audience.areas])
+    if audience.categories:  # follows one of these categories, or no category (every kind)
+        every_kind: Any = PushSubscription.categories == ","
+        condition &= _any_of([every_kind, *(_contains(PushSubscription.categories, c) for c in audience.categories)])
     tag = tag_for(dedupe_key)
-    rendered: dict[str, tuple[str, str, str]] = {}
+    rendered: dict[str, dict[str, Any]] = {}
     added, last_id = 0, 0
     while True:
         rows = await (
@@ -281,21 +292,21 @@ async def fan_out(payload: dict[str, Any], settings: Settings, now: datetime) ->
         jobs = []
         for row in rows:
             locale = row["locale"]
-            if locale not in rendered:
-                rendered[locale] = render(message_key, payload.get("params") or {}, locale, settings)
-            title, body, settings_label = rendered[locale]
-            job = PushJob(
-                subscription_id=row["id"],
-                message_key=message_key,
-                title=title,
-                body=body,
-                url=str(payload["url"]),
-                tag=tag,
-                locale=locale,
-                ttl=delivery.ttl,
-                urgency=delivery.urgency,
-                data={"settings_label": settings_label},
-            )
-            jobs.append((f"{PUSH}:{dedupe_key}:{row['id']}", asdict(job)))
+            if locale not in rendered:  # one PushJob per language, copied for each device
+                title, body, settings_label = render(message_key, payload.get("params") or {}, locale, settings)
+                job = PushJob(
+                    subscription_id=0,
+                    message_key=message_key,
+                    title=title,
+                    body=body,
+                    url=str(payload["url"]),
+                    tag=tag,
+                    locale=locale,
+                    ttl=delivery.ttl,
+                    urgency=delivery.urgency,
+                    data={"settings_label": settings_label},
+                )
+                rendered[locale] = asdict(job)
+            jobs.append((f"{PUSH}:{dedupe_key}:{row['id']}", {**rendered[locale], "subscription_id": row["id"]}))
         added += await outbox.enqueue_many(PUSH, jobs, due_at=now, max_attempts=delivery.max_attempts)
         last_id = rows[-1]["id"]

@@ -25,10 +25,17 @@ class BrowserSubscription(msgspec.Struct):
 
 
 class SubscribeIn(msgspec.Struct):
-    """A device's subscription and the topics it chose (see backend.notifications.topics)."""
+    """A device's subscription and the topics it chose (see backend.notifications.topics).
+
+    When the browser replaced the device's subscription (the service worker's `pushsubscriptionchange`),
+    `previous` is the old one as the browser gives it (its endpoint and auth secret prove the device holds it), or
+    `renew` is true and the device's settings cookie names it; the device keeps its settings and `topics` is
+    ignored."""
 
     subscription: BrowserSubscription
     topics: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=20)] = []
+    previous: BrowserSubscription | None = None
+    renew: bool = False
 
 
 class SubscribeOut(msgspec.Struct):
@@ -36,3 +43,9 @@ class SubscribeOut(msgspec.Struct):
 
     settings_url: str
     topics: list[str]
+
+
+class PushKeyOut(msgspec.Struct):
+    """The VAPID public key (base64url) devices subscribe with; empty when web push is off."""
+
+    public_key: str

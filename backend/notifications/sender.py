@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from pywebpush import WebPushException, webpush_async
 
+from backend.core.db import insert_rows
 from backend.core.outbox import ClaimedJob
 from backend.notifications import vapid
 from backend.notifications.delivery import JobOutcome
@@ -163,7 +164,7 @@ async def deliver_batch(jobs: list[ClaimedJob], sender: PushSender, now: datetim
 
     results = await asyncio.gather(*(one(job) for job in jobs))
     outcomes: list[JobOutcome] = []
-    records: list[PushDelivery] = []
+    records: list[tuple[Any, ...]] = []
     gone: set[int] = set()
     for job, message, result in results:
         if message is None or result is None:
@@ -174,22 +175,23 @@ async def deliver_batch(jobs: list[ClaimedJob], sender: PushSender, now: datetim
             gone.add(message.subscription_id)
         error = "" if outcome in {DELIVERED, GONE} else f"push service answered {result.status}: {result.error}"
         outcomes.append(JobOutcome(job.id, error, permanent))
-        records.append(
-            PushDelivery(
-                job_id=job.id,
-                subscription_id=message.subscription_id,
-                message_key=message.message_key[:120],
-                attempt=job.attempt,
-                status_code=result.status,
-                outcome=outcome,
-                error=result.error[:500],
-                at=now,
-            )
-        )
+        key, error_text = message.message_key[:120], result.error[:500]
+        records.append((job.id, message.subscription_id, key, job.attempt, result.status, outcome, error_text, now))
     if gone:
         await PushSubscription.delete().where(PushSubscription.id.is_in(sorted(gone)))
         await ReportDevice.delete().where(ReportDevice.subscription_id.is_in(sorted(gone)))
         await ExchangeDevice.delete().where(ExchangeDevice.subscription_id.is_in(sorted(gone)))
-    if records:
-        await PushDelivery.insert(*records)
+    await insert_rows(PushDelivery, _RECORD_COLUMNS, records)
     return outcomes
+
+
+_RECORD_COLUMNS = (
+    PushDelivery.job_id,
+    PushDelivery.subscription_id,
+    PushDelivery.message_key,
+    PushDelivery.attempt,
+    PushDelivery.status_code,
+    PushDelivery.outcome,
+    PushDelivery.error,
+    PushDelivery.at,
+)

@@ -431,3 +431,50 @@ self.addEventListener("notificationclick", (event) => {
   const target = event.action === "settings" ? data.settings_url : data.url;
   event.waitUntil(openPage(samePath(target, "/")));
 });
+
+// --- A subscription the browser replaced ---------------------------------------
+// Push services may expire or rotate a subscription; the browser then fires
+// `pushsubscriptionchange`. The device subscribes again with the same
+// applicationServerKey (the old subscription's, or the server's current key)
+// and sends the new subscription with the old one to the subscription API, so
+// the server moves this device — its language, topics, areas and categories —
+// to the new endpoint. The server moves it only for the holder of the old
+// subscription: its endpoint with its auth secret (only this browser and the
+// server know it), or, when the browser gives no old subscription, this
+// device's settings cookie (`renew`).
+
+function keyBytes(text) {
+  const padded = (text + "===".slice((text.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+async function serverKey() {
+  const response = await fetch("/api/v1/push/key", { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) return null;
+  const answer = await response.json();
+  return answer.public_key ? keyBytes(answer.public_key) : null;
+}
+
+async function renewSubscription(event) {
+  const old = event.oldSubscription || null;
+  let subscription = event.newSubscription || null;
+  if (!subscription) {
+    const key = (old && old.options && old.options.applicationServerKey) || (await serverKey());
+    if (!key) return;
+    subscription = await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  }
+  const body = old
+    ? { subscription: subscription.toJSON(), previous: old.toJSON() }
+    : { subscription: subscription.toJSON(), renew: true };
+  const response = await fetch("/api/v1/push/subscriptions", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) console.warn("Hearby: the renewed push subscription was refused", response.status);
+}
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(renewSubscription(event).catch((error) => console.warn("Hearby: push renewal failed", error)));
+});

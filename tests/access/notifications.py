@@ -1,6 +1,7 @@
 """Notifications: the developer mail pages (open where DEV_TOOLS is on, as in tests; a 404 otherwise), the
 admins' list of emails that failed for good, and web push (no account needed: a device subscribes, and its
-settings page is reached with its own cookie)."""
+settings page is reached with its own cookie; the service worker reads the public key to subscribe again when the
+browser replaces a subscription)."""
 
 from __future__ import annotations
 
@@ -16,4 +17,5 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/notifications/settings"): frozenset({PUBLIC}),
     ("POST", "/notifications/settings/stop"): frozenset({PUBLIC}),
     ("POST", "/api/v1/push/subscriptions"): frozenset({PUBLIC}),
+    ("GET", "/api/v1/push/key"): frozenset({PUBLIC}),
 }

@@ -38,7 +38,7 @@ QUEUE = textwrap.dedent(
     from backend.notifications import topics
     from backend.notifications.push import Audience, queue_push
 
-    async def main(url):
+    async def main(url, key):
         engine = make_engine(url)
         bind_tables(engine)
         await open_engine(engine)
@@ -46,12 +46,12 @@ QUEUE = textwrap.dedent(
             await queue_push(
                 Audience(topic=topics.REMINDERS), "booking_reminder",
                 {"title": "Community coffee morning", "when": {"when": "2026-12-24T10:30:00+00:00"}},
-                url="/events", dedupe_key="e2e-reminder",
+                url="/events", dedupe_key=key,
             )
         await close_engine(engine)
 
     import sys
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(main(sys.argv[1], sys.argv[2]))
     """
 )
 
@@ -61,10 +61,12 @@ def server_settings(live_server_data: tuple[str, Path]) -> Settings:
     return Settings.from_env({"DATABASE_URL": database_url, "HEARBY_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"})
 
 
-def run_worker_once(settings: Settings) -> None:
+def run_worker_once(settings: Settings, key: str = "e2e-reminder") -> None:
+    """Queue a reminder for every device that chose reminders (once per `key`), then run the worker once."""
     env = {**os.environ, "DATABASE_URL": settings.database_url, "HEARBY_DATA_DIR": str(settings.data_dir)}
     env["LOG_LEVEL"] = "WARNING"
-    subprocess.run([sys.executable, "-c", QUEUE, settings.database_url], cwd=REPO_ROOT, env=env, check=True, timeout=60)
+    command = [sys.executable, "-c", QUEUE, settings.database_url, key]
+    subprocess.run(command, cwd=REPO_ROOT, env=env, check=True, timeout=60)
     subprocess.run([sys.executable, "-m", "backend.worker", "--once"], cwd=REPO_ROOT, env=env, check=True, timeout=60)
 
 
@@ -178,6 +180,66 @@ def test_the_service_worker_shows_a_pushed_message_and_its_click_opens_the_page(
         page.wait_for_url(f"{live_server}/events", timeout=10_000)
         assert len(context.pages) == 1
         assert page.evaluate(NOTIFICATIONS) == []  # the click closed it
+    finally:
+        service.stop()
+
+
+# The browser's event, dispatched in the real service worker: the old and new subscriptions stand in for the
+# browser's PushSubscription objects (headless Chromium cannot reach a push service to make real ones, nor can CDP
+# fire this event); the worker's own listener re-sends, and the promise it hands to waitUntil is awaited here.
+SUBSCRIPTION_CHANGED = """async ([previous, next]) => {
+  const event = new ExtendableEvent("pushsubscriptionchange");
+  let renewal = null;
+  const stand_in = (json) => ({ endpoint: json.endpoint, options: {}, toJSON: () => json });
+  Object.defineProperty(event, "oldSubscription", { value: stand_in(previous) });
+  Object.defineProperty(event, "newSubscription", { value: stand_in(next) });
+  Object.defineProperty(event, "waitUntil", { value: (promise) => { renewal = promise; } });
+  self.dispatchEvent(event);
+  if (!renewal) return "the worker did not handle pushsubscriptionchange";
+  await renewal;
+  return "handled";
+}"""
+
+
+def test_a_subscription_the_browser_replaced_keeps_the_device_and_its_pushes(
+    new_context: ContextFactory, live_server: str, live_server_data: tuple[str, Path]
+) -> None:
+    settings = server_settings(live_server_data)
+    keys = vapid.resolve(settings)
+    assert keys is not None
+    service = RunningPushService(PushService(keys.public_key, seed="e2e-renewal"))
+    try:
+        context = new_context()
+        page = context.new_page()
+        page.goto("/notifications")
+        wait_for_service_worker(page)
+        old, new = (service.service.device(n).subscription(service.base_url) for n in (1, 2))
+        answer = page.evaluate(
+            """async (subscription) => {
+              const push = await import("/static/js/push.js");
+              return push.sendSubscription(subscription, document.querySelector("[data-push-form]"));
+            }""",
+            old,
+        )
+        assert answer["topics"] == ["reminders"]
+        page.goto("/notifications/settings")
+        page.locator("#areas").check()  # the first district: a choice the renewal must keep
+        page.get_by_role("button", name="Save my choices").click()
+        page.wait_for_url("**/notifications/settings?saved=true")
+        followed = page.locator("#areas").get_attribute("value")
+
+        cdp, _registration = registration_id(context, page)
+        worker = running_service_worker(context, cdp, page, f"{live_server}/")
+        assert worker.evaluate(SUBSCRIPTION_CHANGED, [old, new]) == "handled"
+
+        page.goto("/notifications/settings")
+        assert page.locator("#topic-reminders").is_checked()
+        assert page.locator("#areas").is_checked()
+        assert page.locator("#areas").get_attribute("value") == followed
+        run_worker_once(settings, key="e2e-renewal")
+        assert service.service.rejected == []
+        assert [p.notification["title"] for p in service.service.delivered(2)] == ["Tomorrow: Community coffee morning"]
+        assert service.service.delivered(1) == []  # the replaced subscription hears nothing more
     finally:
         service.stop()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from piccolo.engine.base import Engine
 from backend.core import outbox
 from backend.core.auth import CurrentUser
 from backend.core.clock import SettableClock
-from backend.core.db import bind_tables, close_engine, make_engine, open_engine, write_transaction
+from backend.core.db import bind_tables, close_engine, json_object, make_engine, open_engine, write_transaction
 from backend.core.outbox import enqueue
 from backend.core.roles import Role
 from backend.core.tables import AuditEntry, OutboxJob
@@ -214,6 +215,40 @@ async def test_a_scheduled_job_runs_at_its_time_and_exactly_once(
     clock.advance(days=1)
     assert await worker.drain() == 0
     assert len(smtp_server.received) == 1
+
+
+STORED = (
+    "SELECT kind, status, CAST(due_at AS TEXT) AS due_at, attempts, max_attempts, claimed_by, last_error, "
+    "lease_until, finished_at, CAST(created_at AS TEXT) AS created_at FROM outbox_job "
+    "WHERE idempotency_key = {}"
+)
+
+
+async def stored(key: str) -> dict[str, Any]:
+    """A job's columns as the database holds them (timestamps as text: SQLite compares them as text)."""
+    [row] = await OutboxJob.raw(STORED, key)
+    return {**row, "created_at": re.sub(r"\d", "0", row["created_at"])}  # its format; the moment differs
+
+
+async def test_jobs_added_many_at_once_are_stored_as_one_added_alone_and_repeats_are_skipped(
+    engine: Engine[Any],
+) -> None:
+    due = START + timedelta(minutes=5)
+    payload = {"to": "ala@example.org", "title": "Zażółć gęślą jaźń", "nested": {"list": [1, 2]}}
+    assert await enqueue(outbox.PUSH, "alone", payload, due_at=due, max_attempts=6)
+    assert await outbox.enqueue_many(outbox.PUSH, [("alone", payload)], due_at=due, max_attempts=6) == 0
+    jobs = [(f"many:{number}", {**payload, "n": number}) for number in range(1, 1202)]  # more than one statement
+    async with write_transaction(engine):
+        assert await outbox.enqueue_many(outbox.PUSH, jobs[:5], due_at=due, max_attempts=6) == 5
+        assert await outbox.enqueue_many(outbox.PUSH, jobs, due_at=due, max_attempts=6) == 1196
+    alone = await stored("alone")
+    assert await stored("many:1") == alone
+    assert await stored("many:1201") == alone
+    assert json_object((await job_row("many:1201"))["payload"]) == {**payload, "n": 1201}
+    assert await outbox.claim_batch("early", due - timedelta(seconds=1), 2000, 60) == []  # not due yet
+    claimed = await outbox.claim_batch("worker", due, 2000, 60)
+    assert len(claimed) == 1202
+    assert {job.payload.get("n") for job in claimed} == {None, *range(1, 1202)}
 
 
 async def test_concurrent_claims_never_share_a_job(engine: Engine[Any]) -> None:

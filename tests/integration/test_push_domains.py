@@ -31,7 +31,7 @@ Client = AsyncTestClient[Litestar]
 SETTINGS_URL = "/notifications/settings"
 SUBSCRIBE = "/api/v1/push/subscriptions"
 REPORT_TEXT = "community centre will close"  # from the report form: never in a push
-LRI, PDI = "\u2066", "\u2069"
+LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
 
 
 class Mailbox:
@@ -193,9 +193,9 @@ async def test_a_new_you_said_we_did_entry_reaches_devices_that_chose_it_in_thei
     assert polish[0].notification["url"] == "/you-said-we-did"
     assert polish[0].notification["settings_url"] == SETTINGS_URL
     assert polish[0].notification["settings_label"] == "Ustawienia powiadomień"
-    urdu = push_service.service.delivered(2)  # no Urdu text given: the English, under an Urdu title
+    urdu = push_service.service.delivered(2)  # no Urdu text given: the English, isolated, under an Urdu title
     assert [(p.notification["title"], p.notification["body"]) for p in urdu] == [
-        ("آپ نے کہا، ہم نے کیا", "There is nowhere to meet in the evenings.")
+        ("آپ نے کہا، ہم نے کیا", f"{FSI}There is nowhere to meet in the evenings.{PDI}")
     ]
     assert push_service.service.delivered(3) == []
 
