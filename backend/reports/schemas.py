@@ -212,6 +212,15 @@ class SubmitResult:
     replayed: bool = False
 
 
+class InformationOutcome(StrEnum):
+    """What became of information a reporter added (the form's nonce or the API's key makes a retry harmless)."""
+
+    ADDED = "added"
+    REPLAYED = "replayed"  # the same key and the same words again: already added, nothing stored twice
+    KEY_REUSED = "key_reused"  # the same key with other words: refused, so nothing is silently dropped
+    NOT_FOUND = "not_found"  # no report has this token
+
+
 @dataclass(frozen=True)
 class MessageView:
     """One message on a report, as the reporter or an officer sees it."""

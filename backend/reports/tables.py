@@ -69,6 +69,8 @@ class ReportMessage(Table, tablename="tension_report_message"):
     template = Varchar(length=40, default="")  # the reply template an officer chose
     body = Text(default="")
     author_id = Integer(null=True, default=None)
+    # The reporter's form nonce or Idempotency-Key (hashed, scoped to the report): added once, however often sent.
+    request_key = Varchar(length=64, null=True, default=None, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
