@@ -288,6 +288,8 @@ class ReportsApi(Controller):
         except DeskError as error:
             if error.message == "not_found":
                 return _error(request, HTTP_404_NOT_FOUND, N_("Not found"))
+            if error.message == "not_an_officer":
+                return _error(request, HTTP_400_BAD_REQUEST, N_("Choose an officer from the list"))
             status = HTTP_400_BAD_REQUEST if error.message == "invalid" else HTTP_409_CONFLICT
             return _error(request, status, N_("That is not possible for this report as it is now"))
         return Response(None, status_code=HTTP_200_OK)

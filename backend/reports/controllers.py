@@ -41,6 +41,7 @@ from backend.reports.schemas import (
     ReportView,
 )
 from backend.reports.services import check_submission, new_key
+from backend.reports.thread_controllers import THREAD_HANDLERS
 
 Token = Annotated[str, PathParameter(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 Flag = Annotated[int | None, QueryParameter(ge=0, le=1)]
@@ -243,7 +244,7 @@ def provide_insight_service(state: State) -> InsightService:
     return InsightService(state["settings"], state["clock"], state["engine"])
 
 
-ROUTE_HANDLERS: list[Any] = [ReportPages, *DESK_HANDLERS, *INSIGHT_HANDLERS, ReportsApi]
+ROUTE_HANDLERS: list[Any] = [ReportPages, *DESK_HANDLERS, *THREAD_HANDLERS, *INSIGHT_HANDLERS, ReportsApi]
 DEPENDENCIES: dict[str, Provide] = {
     "reporting_service": Provide(provide_reporting_service, sync_to_thread=False),
     "desk_service": Provide(provide_desk_service, sync_to_thread=False),

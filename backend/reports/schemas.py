@@ -258,6 +258,14 @@ class QueueFilters:
 
 
 @dataclass(frozen=True)
+class Officer:
+    """Someone a report can be assigned to: an active account with the officer role (never their email)."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class QueueRow:
     """One line of the desk's queue."""
 

@@ -56,9 +56,7 @@ async def test_the_same_form_sent_twice_at_once_adds_the_information_once(app: L
     async with browsers(app) as http:
         csrf, nonce = await _status_form(http, token)
         form = {"_csrf_token": csrf, "nonce": nonce, "information": TEXT}
-        answers = await all_at_once(
-            lambda: http.post(f"/reports/r/{token}/add", data=form), lambda: http.post(f"/reports/r/{token}/add", data=form)
-        )
+        answers = await all_at_once(*[lambda: http.post(f"/reports/r/{token}/add", data=form) for _ in range(2)])
     assert [answer.status_code for answer in answers] == [303, 303], [answer.text[:300] for answer in answers]
     assert {answer.headers["location"] for answer in answers} == {f"/reports/r/{token}?added=1#messages"}
     assert await _messages(token) == [TEXT]
@@ -145,6 +143,8 @@ async def test_the_same_nonce_with_other_words_is_refused_and_keeps_what_was_typ
     assert in_urdu.status_code == 409
     check_page(in_urdu.text, "ur")
     assert "This form was already used" not in in_urdu.text  # translated
+    assert "یہ فارم پہلے ہی کچھ اور بھیجنے کے لیے استعمال ہو چکا ہے" in in_urdu.text
+    assert "کچھ اور" in in_urdu.text  # what was typed stays
 
 
 async def test_the_api_refuses_a_key_used_for_other_information(client: Client) -> None:
