@@ -125,7 +125,7 @@ class DeskService:
             .offset((page - 1) * PAGE_SIZE)
         )
         others = list(self._conditions(QueueFilters(**{**filters.__dict__, "status": ""}), officer))
-        by_status = Report.select(Report.status, Count(Report.id, alias="n")).group_by(Report.status)
+        by_status = Report.select(Report.status, Count(alias="n")).group_by(Report.status)
         for condition in others:
             by_status = by_status.where(condition)
         counts = {row["status"]: row["n"] for row in await by_status}

@@ -61,10 +61,13 @@ def _back(report_id: int, anchor: str = "") -> Redirect:
     return Redirect(path=f"/desk/reports/{report_id}{anchor}", status_code=HTTP_303_SEE_OTHER)
 
 
-async def _area_names(areas: AreasService) -> dict[str, str]:
-    names = {item.code: item.name for item in await areas.list_districts()}
-    names.update({item.code: item.name for item in await areas.list_divisions()})
-    return names
+async def _areas(areas: AreasService) -> dict[str, Any]:
+    """The districts and divisions for the area lists, and every area's name by code (read once per page)."""
+    districts = await areas.list_districts()
+    divisions = await areas.list_divisions()
+    names = {item.code: item.name for item in districts}
+    names.update({item.code: item.name for item in divisions})
+    return {"districts": districts, "divisions": divisions, "area_names": names}
 
 
 class DeskPages(Controller):
@@ -112,9 +115,7 @@ class DeskPages(Controller):
                 "statuses": STATUS_LABELS,
                 "categories": CATEGORY_LABELS,
                 "levels": LEVELS,
-                "districts": await areas_service.list_districts(),
-                "divisions": await areas_service.list_divisions(),
-                "area_names": await _area_names(areas_service),
+                **await _areas(areas_service),
                 "me": _user(request).id,
                 "officers": await desk_service.officers(),
             },
@@ -162,9 +163,7 @@ async def render_report(  # noqa: PLR0917 - the page and what to show on it
             "replies": REPLY_TEMPLATE_LABELS,
             "recipients": REFERRAL_RECIPIENTS,
             "bases": REFERRAL_BASES,
-            "districts": await areas.list_districts(),
-            "divisions": await areas.list_divisions(),
-            "area_names": await _area_names(areas),
+            **await _areas(areas),
             "me": _user(request),
             "is_admin": Role.ADMIN in _user(request).roles,
             "officers": await desk.officers(),

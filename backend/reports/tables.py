@@ -3,6 +3,10 @@
 Contact details live in their own table (`ReportContact`), apart from the report, so that retention can
 delete them and access rules can keep them from anyone who reads the report. No IP address, device
 identifier or account is stored with a report. Areas are GSS codes (no cross-domain foreign keys).
+
+Composite indexes (which Piccolo's columns cannot declare) are made by the `query_indexes` migration: the
+insight counts' (week, division, category, district), the queue's (status, category) and its order (tension
+level descending, then age).
 """
 
 from __future__ import annotations
