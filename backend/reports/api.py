@@ -16,6 +16,7 @@ from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
 )
 
 from backend.areas.services import AreasService
@@ -31,6 +32,7 @@ from backend.reports.schemas import (
     CATEGORY_LABELS,
     MAX_MESSAGE,
     STATUS_LABELS,
+    InformationOutcome,
     QueueFilters,
     ReceiptOut,
     ReportApiError,
@@ -59,6 +61,22 @@ IdempotencyKey = Annotated[
         description=(
             "Send the same key when retrying: the report is made once and the retry answers the same receipt. "
             "Use a new random value (16 to 200 characters from `A-Z a-z 0-9 _ . : -`; a UUID will do) per report."
+        ),
+    ),
+]
+InformationKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        min_length=16,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        schema_extra={"type": OpenAPIType.STRING, "one_of": None},
+        description=(
+            "Send the same key when retrying: the information is added once and the retry answers 201 again (with "
+            "`Idempotent-Replayed: true`). The same key with different information is refused (422). Use a new "
+            "random value (16 to 200 characters from `A-Z a-z 0-9 _ . : -`; a UUID will do) per addition."
         ),
     ),
 ]
@@ -188,11 +206,18 @@ class ReportsApi(Controller):
         opt=PUBLIC,
         security=[{}],
         summary="Add information to one's report",
+        description=(
+            "Adds the reporter's information to the report the token belongs to. With an `Idempotency-Key`, a retry "
+            "of the same information adds nothing more and answers 201 again (header `Idempotent-Replayed: true`)."
+        ),
         status_code=HTTP_201_CREATED,
         responses={
-            HTTP_201_CREATED: ResponseSpec(data_container=None, description="Added"),
+            HTTP_201_CREATED: ResponseSpec(data_container=None, description="Added (or added already, on a retry)"),
             HTTP_400_BAD_REQUEST: ResponseSpec(data_container=ReportApiError, description="Empty or too long"),
             HTTP_404_NOT_FOUND: ResponseSpec(data_container=ReportApiError, description="No report has this token"),
+            HTTP_422_UNPROCESSABLE_ENTITY: ResponseSpec(
+                data_container=ReportApiError, description="The Idempotency-Key was used for different information"
+            ),
         },
     )
     async def add(
@@ -201,6 +226,7 @@ class ReportsApi(Controller):
         reporting_service: NamedDependency[ReportingService],
         token: Token,
         data: Annotated[ReportInformationIn, Body(title="Information")],
+        idempotency_key: InformationKey = None,
     ) -> Response[Any]:
         """Add information."""
         text = data.information.strip()
@@ -209,9 +235,14 @@ class ReportsApi(Controller):
             return _error(
                 request, HTTP_400_BAD_REQUEST, message, [ReportFieldError("information", translate(request, message))]
             )
-        if not await reporting_service.add_information(token, text):
+        outcome = await reporting_service.add_information(token, text, idempotency_key)
+        if outcome is InformationOutcome.NOT_FOUND:
             return _error(request, HTTP_404_NOT_FOUND, N_("Not found"))
-        return Response(None, status_code=HTTP_201_CREATED)
+        if outcome is InformationOutcome.KEY_REUSED:
+            reused = N_("This Idempotency-Key was already used for other information")
+            return _error(request, HTTP_422_UNPROCESSABLE_ENTITY, reused)
+        headers = {"Idempotent-Replayed": "true"} if outcome is InformationOutcome.REPLAYED else {}
+        return Response(None, status_code=HTTP_201_CREATED, headers=headers)
 
     @get(
         "/reports/desk",
@@ -257,6 +288,8 @@ class ReportsApi(Controller):
         except DeskError as error:
             if error.message == "not_found":
                 return _error(request, HTTP_404_NOT_FOUND, N_("Not found"))
+            if error.message == "not_an_officer":
+                return _error(request, HTTP_400_BAD_REQUEST, N_("Choose an officer from the list"))
             status = HTTP_400_BAD_REQUEST if error.message == "invalid" else HTTP_409_CONFLICT
             return _error(request, status, N_("That is not possible for this report as it is now"))
         return Response(None, status_code=HTTP_200_OK)

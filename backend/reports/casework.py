@@ -6,6 +6,7 @@ officer's approval before it counts as made.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -19,12 +20,22 @@ from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
 from backend.reports.desk import SUBJECT, DeskError
 from backend.reports.schemas import REFERRAL_BASES, REFERRAL_RECIPIENTS
+from backend.reports.spread import Spread, thread_spread
 from backend.reports.tables import Referral, Report, ReportContact, RumourThread
 from backend.settings import Settings
 
 AWAITING_APPROVAL = "awaiting_approval"
 REQUESTED = "requested"  # the reporter asked for it (police opt-in); an officer makes it
 MADE = "made"
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    """A rumour thread for its page: the thread, its reports (oldest first, no text), their spread."""
+
+    thread: dict[str, Any]
+    reports: list[dict[str, Any]]
+    spread: Spread
 
 
 class CaseworkService:
@@ -69,8 +80,8 @@ class CaseworkService:
         }
         return [{**row, "reports": counts.get(row["id"], 0)} for row in rows]
 
-    async def thread(self, thread_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-        """A thread and its reports over time and area (no text)."""
+    async def thread(self, thread_id: int) -> ThreadView | None:
+        """A thread, its reports (no text) and how they spread over time and area."""
         row = await RumourThread.select().where(RumourThread.id == thread_id).first()
         if row is None:
             return None
@@ -79,7 +90,8 @@ class CaseworkService:
             .where(Report.thread_id == thread_id)
             .order_by(Report.created_at)
         )
-        return row, reports
+        made = [(report["created_at"], report["division_code"] or report["district_code"]) for report in reports]
+        return ThreadView(row, reports, thread_spread(made, self.settings.time_zone))
 
     async def start_thread(self, officer: CurrentUser, title: str, claim: str, report_id: int | None) -> int:
         """Open a rumour thread (about one claim), optionally linking a first report."""

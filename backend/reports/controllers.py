@@ -15,7 +15,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
 from backend.areas.services import AreasService
 from backend.core.forms import Form, check_length, read_form
@@ -37,13 +37,19 @@ from backend.reports.schemas import (
     PERIODS,
     SOURCES,
     STATUS_LABELS,
+    InformationOutcome,
+    ReportView,
 )
 from backend.reports.services import check_submission, new_key
+from backend.reports.thread_controllers import THREAD_HANDLERS
 
 Token = Annotated[str, PathParameter(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 Flag = Annotated[int | None, QueryParameter(ge=0, le=1)]
 NO_STORE = {"Cache-Control": "no-store"}
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
+INFORMATION_KEY_REUSED = N_(
+    "This form was already used to send something else. Check your messages, then send this again if it is new"
+)
 FIELDS = (
     "category",
     "hate_kind",
@@ -150,49 +156,72 @@ class ReportPages(Controller):
 
     @get("/r/{token:str}", name="report_status", opt=PUBLIC)
     async def status(
-        self, reporting_service: NamedDependency[ReportingService], token: Token, sent: Flag = None
+        self,
+        reporting_service: NamedDependency[ReportingService],
+        token: Token,
+        sent: Flag = None,
+        added: Flag = None,
     ) -> Template:
         """The report this private link belongs to: its status, replies, and a form to add information."""
         report = await reporting_service.view(token)
         if report is None:
             # Sent offline and not arrived yet, or a mistyped link: say so without telling which.
             return _page("not_yet", 404)
-        return _page(
-            "status",
-            report=report,
-            token=token,
-            just_sent=bool(sent),
-            categories=CATEGORY_LABELS,
-            statuses=STATUS_LABELS,
-            outcomes=OUTCOMES,
-        )
+        form = Form()
+        form.values["nonce"] = new_key()
+        return _status_page(report, token, form, just_sent=bool(sent), just_added=bool(added))
 
     @post("/r/{token:str}/add", opt=PUBLIC)
     async def add(
         self, request: Request[Any, Any, Any], reporting_service: NamedDependency[ReportingService], token: Token
     ) -> Response[Any]:
-        """Add information to one's report."""
-        form = await read_form(request, "information")
+        """Add information to one's report: once, however often the same form is sent (its nonce)."""
+        form = await read_form(request, "information", "nonce")
         text = form.values.get("information", "")
         if not text:
             form.add_error(request, "information", N_("Enter the information you want to add"))
         check_length(request, form, "information", MAX_MESSAGE)
+        nonce = form.values.get("nonce", "")
+        key = nonce if NONCE.match(nonce) else None  # a page from before nonces (queued on a phone): no key
+        outcome = None
+        if form.ok:
+            outcome = await reporting_service.add_information(token, text, key)
+            if outcome is InformationOutcome.NOT_FOUND:
+                raise NotFoundException()
+            if outcome is InformationOutcome.KEY_REUSED:
+                form.add_error(request, "information", INFORMATION_KEY_REUSED)
         report = await reporting_service.view(token)
         if report is None:
             raise NotFoundException()
         if not form.ok:
-            return _page(
-                "status",
-                HTTP_400_BAD_REQUEST,
-                report=report,
-                token=token,
-                form=form,
-                categories=CATEGORY_LABELS,
-                statuses=STATUS_LABELS,
-                outcomes=OUTCOMES,
-            )
-        await reporting_service.add_information(token, text)
+            # What was typed stays; a fresh nonce when the old one went with other words.
+            form.values["nonce"] = new_key() if outcome is InformationOutcome.KEY_REUSED or key is None else nonce
+            status = HTTP_409_CONFLICT if outcome is InformationOutcome.KEY_REUSED else HTTP_400_BAD_REQUEST
+            return _status_page(report, token, form, status_code=status)
         return Redirect(path=f"/reports/r/{token}?added=1#messages", status_code=HTTP_303_SEE_OTHER)
+
+
+def _status_page(
+    report: ReportView,
+    token: str,
+    form: Form,
+    status_code: int = 200,
+    *,
+    just_sent: bool = False,
+    just_added: bool = False,
+) -> Template:
+    return _page(
+        "status",
+        status_code,
+        report=report,
+        token=token,
+        form=form,
+        just_sent=just_sent,
+        just_added=just_added,
+        categories=CATEGORY_LABELS,
+        statuses=STATUS_LABELS,
+        outcomes=OUTCOMES,
+    )
 
 
 def provide_reporting_service(state: State) -> ReportingService:
@@ -215,7 +244,7 @@ def provide_insight_service(state: State) -> InsightService:
     return InsightService(state["settings"], state["clock"], state["engine"])
 
 
-ROUTE_HANDLERS: list[Any] = [ReportPages, *DESK_HANDLERS, *INSIGHT_HANDLERS, ReportsApi]
+ROUTE_HANDLERS: list[Any] = [ReportPages, *DESK_HANDLERS, *THREAD_HANDLERS, *INSIGHT_HANDLERS, ReportsApi]
 DEPENDENCIES: dict[str, Provide] = {
     "reporting_service": Provide(provide_reporting_service, sync_to_thread=False),
     "desk_service": Provide(provide_desk_service, sync_to_thread=False),

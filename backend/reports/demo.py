@@ -11,6 +11,7 @@ from backend.reports.services import digest, week_start
 from backend.reports.tables import MemberDivision, Report, RumourThread
 from backend.settings import Settings
 
+BARTLEMAS = "E58002050"
 COWLEY = "E58002068"
 LEYS = "E58002090"
 PARKS = "E58002094"
@@ -28,6 +29,16 @@ DEMO_REPORTS = (
     (PARKS, OXFORD, "protest", 1, 1, "A march is planned and neighbours are worried about counter-protests."),
     (ABINGDON_EAST, VALE, "online_hate", 2, 1, "A local group page is sharing abusive memes about a mosque."),
     (ABINGDON_EAST, VALE, "hate_incident", 4, 1, "A woman wearing a hijab was shouted at in the market place."),
+)
+THREAD_TITLE = "Claim that the new low-traffic filters will close Cowley Road to buses"
+# Reports about the thread's claim, so its page shows how a rumour spreads: (division, days ago, what happened).
+# No division gets more this week than its usual level explains (the early warning stays on Cowley).
+THREAD_REPORTS = (
+    (BARTLEMAS, 3, "A post in a neighbourhood group says the buses along Cowley Road stop next month."),
+    (BARTLEMAS, 2, "Someone at the bus stop was telling people the number 5 will be withdrawn."),
+    (COWLEY, 2, "Leaflets say the filters mean no buses to the hospital from Cowley."),
+    (COWLEY, 1, "A video going round claims Cowley Road will be closed to all traffic."),
+    (LEYS, 1, "People at the community centre are worried they will lose their bus into town."),
 )
 
 
@@ -66,7 +77,31 @@ async def load_demo(settings: Settings, clock: Clock) -> None:
         # One rumour thread, so a newcomer sees how reports about the same claim are followed together.
         await RumourThread.insert(
             RumourThread(
-                title="Claim that the new low-traffic filters will close Cowley Road to buses",
+                title=THREAD_TITLE,
                 claim="Posts say buses will no longer run along Cowley Road once the filters go in.",
+            )
+        )
+    thread = await RumourThread.select(RumourThread.id).where(RumourThread.title == THREAD_TITLE).first()
+    if thread is None:
+        return
+    for number, (division, days_ago, text) in enumerate(THREAD_REPORTS, start=1):
+        reference = f"TR-DEMOT{number}"
+        if await Report.exists().where(Report.reference == reference):
+            continue
+        when = now - timedelta(days=days_ago, hours=number)
+        await Report.insert(
+            Report(
+                reference=reference,
+                token_hash=digest(f"demo-thread-report-{number}"),
+                category="rumour",
+                district_code=OXFORD,
+                division_code=division,
+                description=text,
+                source="heard",
+                grading="potential",
+                thread_id=thread["id"],
+                week_start=week_start(when, "Europe/London"),
+                created_at=when,
+                updated_at=when,
             )
         )

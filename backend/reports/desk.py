@@ -12,6 +12,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.query.functions.aggregate import Count
 
+from backend.accounts.people import people_with_role
 from backend.core import audit
 from backend.core.auth import CurrentUser
 from backend.core.clock import Clock
@@ -31,6 +32,7 @@ from backend.reports.schemas import (
     Category,
     DeskReport,
     MessageView,
+    Officer,
     QueueFilters,
     QueueRow,
     Status,
@@ -52,6 +54,7 @@ class Triage:
     tension_level: int
     grading: str
     assignee_id: int | None
+    keep_assignee: bool = False  # the desk page assigns in a form of its own; the API's triage assigns too
 
 
 class DeskError(Exception):
@@ -122,11 +125,38 @@ class DeskService:
             .offset((page - 1) * PAGE_SIZE)
         )
         others = list(self._conditions(QueueFilters(**{**filters.__dict__, "status": ""}), officer))
-        by_status = Report.select(Report.status, Count(Report.id, alias="n")).group_by(Report.status)
+        by_status = Report.select(Report.status, Count(alias="n")).group_by(Report.status)
         for condition in others:
             by_status = by_status.where(condition)
         counts = {row["status"]: row["n"] for row in await by_status}
         return [QueueRow(**row) for row in rows], await count, counts
+
+    # --- assignment ------------------------------------------------------------------------------------
+
+    async def officers(self) -> list[Officer]:
+        """Everyone a report can be assigned to: active accounts with the officer role, by name."""
+        return [Officer(id=person_id, name=name) for person_id, name, _email in await people_with_role(Role.OFFICER)]
+
+    async def _check_assignee(self, assignee_id: int | None) -> None:
+        if assignee_id is not None and all(person.id != assignee_id for person in await self.officers()):
+            raise DeskError("not_an_officer")
+
+    async def assign(self, report_id: int, officer: CurrentUser, assignee_id: int | None) -> bool:
+        """Assign the report to an officer (or to nobody); the due date stays. False when nothing changed."""
+        await self._check_assignee(assignee_id)
+        async with write_transaction(self.engine):
+            row = await Report.select(Report.status, Report.assignee_id).where(Report.id == report_id).first()
+            if row is None:
+                raise DeskError("not_found")
+            if row["status"] == Status.CLOSED:
+                raise DeskError("closed")
+            if row["assignee_id"] == assignee_id:
+                return False
+            await Report.update({Report.assignee_id: assignee_id, Report.updated_at: self.clock.now()}).where(
+                Report.id == report_id
+            )
+            await _record_assignment(officer, report_id, row["assignee_id"], assignee_id)
+        return True
 
     # --- one report ------------------------------------------------------------------------------------
 
@@ -189,20 +219,24 @@ class DeskService:
             raise DeskError("invalid")
         if decision.grading and decision.grading not in GRADING_LABELS:
             raise DeskError("invalid")
+        if not decision.keep_assignee:
+            await self._check_assignee(decision.assignee_id)
         now = self.clock.now()
         async with write_transaction(self.engine):
-            status = await self._status(report_id)
-            if status is None:
+            current = await Report.select(Report.status, Report.assignee_id).where(Report.id == report_id).first()
+            if current is None:
                 raise DeskError("not_found")
+            status = current["status"]
             if status == Status.CLOSED:
                 raise DeskError("closed")
             values: dict[Any, Any] = {
                 Report.category: decision.category,
                 Report.tension_level: decision.tension_level,
                 Report.due_at: now + timedelta(days=DUE_DAYS[decision.tension_level]),
-                Report.assignee_id: decision.assignee_id,
                 Report.updated_at: now,
             }
+            assignee = current["assignee_id"] if decision.keep_assignee else decision.assignee_id
+            values[Report.assignee_id] = assignee
             if decision.district_code or decision.division_code:
                 values[Report.district_code] = decision.district_code
                 values[Report.division_code] = decision.division_code
@@ -226,9 +260,11 @@ class DeskService:
                     "division": decision.division_code,
                     "district": decision.district_code,
                     "grading": decision.grading,
-                    "assignee": decision.assignee_id,
+                    "assignee": assignee,
                 },
             )
+            if current["assignee_id"] != assignee:
+                await _record_assignment(officer, report_id, current["assignee_id"], assignee)
 
     async def move(self, report_id: int, officer: CurrentUser, status: str, reason: str = "") -> None:
         """Move a report along: triaged -> in progress -> referred (and back to in progress)."""
@@ -333,3 +369,14 @@ class DeskService:
                 details={"template": template, "emailed": emailed},
             )
         return emailed
+
+
+async def _record_assignment(officer: CurrentUser, report_id: int, before: int | None, after: int | None) -> None:
+    """The audit entry for a change of assignee (inside the change's transaction)."""
+    await audit.record(
+        "reports.assigned",
+        actor=officer,
+        subject_type=SUBJECT,
+        subject_id=report_id,
+        details={"from": before, "to": after},
+    )

@@ -47,6 +47,7 @@ DESK_MESSAGES = {
     "not_allowed": N_("That is not possible for this report as it is now"),
     "reason": N_("Give a reason"),
     "second_officer": N_("Another officer must approve releasing unredacted text"),
+    "not_an_officer": N_("Choose an officer from the list"),
 }
 
 
@@ -60,10 +61,13 @@ def _back(report_id: int, anchor: str = "") -> Redirect:
     return Redirect(path=f"/desk/reports/{report_id}{anchor}", status_code=HTTP_303_SEE_OTHER)
 
 
-async def _area_names(areas: AreasService) -> dict[str, str]:
-    names = {item.code: item.name for item in await areas.list_districts()}
-    names.update({item.code: item.name for item in await areas.list_divisions()})
-    return names
+async def _areas(areas: AreasService) -> dict[str, Any]:
+    """The districts and divisions for the area lists, and every area's name by code (read once per page)."""
+    districts = await areas.list_districts()
+    divisions = await areas.list_divisions()
+    names = {item.code: item.name for item in districts}
+    names.update({item.code: item.name for item in divisions})
+    return {"districts": districts, "divisions": divisions, "area_names": names}
 
 
 class DeskPages(Controller):
@@ -111,10 +115,9 @@ class DeskPages(Controller):
                 "statuses": STATUS_LABELS,
                 "categories": CATEGORY_LABELS,
                 "levels": LEVELS,
-                "districts": await areas_service.list_districts(),
-                "divisions": await areas_service.list_divisions(),
-                "area_names": await _area_names(areas_service),
+                **await _areas(areas_service),
                 "me": _user(request).id,
+                "officers": await desk_service.officers(),
             },
             headers=NO_STORE,
         )
@@ -160,11 +163,10 @@ async def render_report(  # noqa: PLR0917 - the page and what to show on it
             "replies": REPLY_TEMPLATE_LABELS,
             "recipients": REFERRAL_RECIPIENTS,
             "bases": REFERRAL_BASES,
-            "districts": await areas.list_districts(),
-            "divisions": await areas.list_divisions(),
-            "area_names": await _area_names(areas),
+            **await _areas(areas),
             "me": _user(request),
             "is_admin": Role.ADMIN in _user(request).roles,
+            "officers": await desk.officers(),
         },
         status_code=status_code,
         headers=NO_STORE,
@@ -191,7 +193,7 @@ class DeskActions(Controller):
         if error.message == "not_found":
             raise NotFoundException()
         form.add_error(request, field, DESK_MESSAGES.get(error.message, DESK_MESSAGES["invalid"]))
-        status = HTTP_400_BAD_REQUEST if error.message in {"invalid", "reason"} else HTTP_409_CONFLICT
+        status = HTTP_400_BAD_REQUEST if error.message in {"invalid", "reason", "not_an_officer"} else HTTP_409_CONFLICT
         return await render_report(request, desk, areas, report_id, form, status)
 
     @post("/triage")
@@ -203,7 +205,7 @@ class DeskActions(Controller):
         report_id: Id,
     ) -> Response[Any]:
         """Confirm category and area; set level (and so the due date), grading and assignment."""
-        form = await read_form(request, "category", "area", "tension_level", "grading", "assign")
+        form = await read_form(request, "category", "area", "tension_level", "grading")
         level = form.values.get("tension_level", "")
         if level not in {"1", "2", "3", "4", "5"}:
             form.add_error(request, "tension_level", N_("Choose a tension level"))
@@ -216,21 +218,40 @@ class DeskActions(Controller):
         if division:
             found = await areas_service.division(division)
             district = found.district.code if found else ""
-        user = _user(request)
-        assign = form.values.get("assign", "")
         decision = Triage(
             category=form.values["category"],
             district_code=district,
             division_code=division,
             tension_level=int(level),
             grading=form.values.get("grading", ""),
-            assignee_id=user.id if assign == "me" else (int(assign) if assign.isdigit() else None),
+            assignee_id=None,
+            keep_assignee=True,  # assigned in its own form
         )
         try:
-            await desk_service.triage(report_id, user, decision)
+            await desk_service.triage(report_id, _user(request), decision)
         except DeskError as error:
             return await self._failed(request, desk_service, areas_service, report_id, form, "category", error)
         return _back(report_id)
+
+    @post("/assign")
+    async def assign(
+        self,
+        request: Request[Any, Any, Any],
+        desk_service: NamedDependency[DeskService],
+        areas_service: NamedDependency[AreasService],
+        report_id: Id,
+    ) -> Response[Any]:
+        """Assign the report to an officer, or to nobody (chosen from the list of officers)."""
+        form = await read_form(request, "assignee")
+        chosen = form.values.get("assignee", "")
+        if chosen and not (chosen.isdigit() and len(chosen) < 10):
+            form.add_error(request, "assignee", DESK_MESSAGES["not_an_officer"])
+            return await render_report(request, desk_service, areas_service, report_id, form, HTTP_400_BAD_REQUEST)
+        try:
+            await desk_service.assign(report_id, _user(request), int(chosen) if chosen else None)
+        except DeskError as error:
+            return await self._failed(request, desk_service, areas_service, report_id, form, "assignee", error)
+        return _back(report_id, "#assignment")
 
     @post("/status")
     async def move(
@@ -455,77 +476,4 @@ class ReferralActions(Controller):
         )
 
 
-class ThreadPages(Controller):
-    """Rumour threads: the list, one thread over time and area, its counter-message."""
-
-    path = "/desk/threads"
-    include_in_schema = False
-    guards = OFFICERS
-
-    @get("/", name="desk_threads")
-    async def threads(self, casework_service: NamedDependency[CaseworkService]) -> Template:
-        """Every thread, with how many reports it links."""
-        return Template(
-            "reports/desk/threads.html", context={"threads": await casework_service.threads()}, headers=NO_STORE
-        )
-
-    @get("/{thread_id:int}", name="desk_thread")
-    async def thread(
-        self,
-        casework_service: NamedDependency[CaseworkService],
-        areas_service: NamedDependency[AreasService],
-        thread_id: Id,
-        told: Annotated[int | None, QueryParameter(ge=0, le=100000)] = None,
-    ) -> Template:
-        """A thread's reports over time and area, and its counter-message."""
-        found = await casework_service.thread(thread_id)
-        if found is None:
-            raise NotFoundException()
-        thread, reports = found
-        return Template(
-            "reports/desk/thread.html",
-            context={
-                "thread": thread,
-                "reports": reports,
-                "form": Form(),
-                "told": told,
-                "area_names": await _area_names(areas_service),
-            },
-            headers=NO_STORE,
-        )
-
-    @post("/{thread_id:int}/counter")
-    async def counter(
-        self,
-        request: Request[Any, Any, Any],
-        casework_service: NamedDependency[CaseworkService],
-        areas_service: NamedDependency[AreasService],
-        thread_id: Id,
-    ) -> Response[Any]:
-        """Record the counter-message published, and tell the reporters who left an email."""
-        form = await read_form(request, "counter_message")
-        check_length(request, form, "counter_message", MAX_MESSAGE)
-        if not form.values.get("counter_message"):
-            form.add_error(request, "counter_message", N_("Enter the counter-message"))
-        found = await casework_service.thread(thread_id)
-        if found is None:
-            raise NotFoundException()
-        if not form.ok:
-            thread, reports = found
-            return Template(
-                "reports/desk/thread.html",
-                context={
-                    "thread": thread,
-                    "reports": reports,
-                    "form": form,
-                    "told": None,
-                    "area_names": await _area_names(areas_service),
-                },
-                status_code=HTTP_400_BAD_REQUEST,
-                headers=NO_STORE,
-            )
-        told = await casework_service.publish_counter_message(_user(request), thread_id, form.values["counter_message"])
-        return Redirect(path=f"/desk/threads/{thread_id}?told={told}", status_code=HTTP_303_SEE_OTHER)
-
-
-DESK_HANDLERS: list[Any] = [DeskPages, DeskActions, ReferralActions, ThreadPages]
+DESK_HANDLERS: list[Any] = [DeskPages, DeskActions, ReferralActions]

@@ -15,7 +15,14 @@ from backend.core.db import write_transaction
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
 from backend.notifications import triggers as push_triggers
-from backend.reports.schemas import GRADING, MessageView, ReportView, Submission, SubmitResult
+from backend.reports.schemas import (
+    GRADING,
+    InformationOutcome,
+    MessageView,
+    ReportView,
+    Submission,
+    SubmitResult,
+)
 from backend.reports.services import derived_token, digest, new_key, new_reference, week_start
 from backend.reports.tables import Referral, Report, ReportContact, ReportMessage
 from backend.settings import Settings
@@ -164,13 +171,40 @@ class ReportingService:
             messages=[MessageView(**message) for message in messages],
         )
 
-    async def add_information(self, token: str, text: str) -> bool:
-        """Add the reporter's further information to their report (False when the token matches none)."""
-        async with write_transaction(self.engine):
-            row = await Report.select(Report.id).where(Report.token_hash == digest(token)).first()
-            if row is None:
-                return False
-            now = self.clock.now()
-            await ReportMessage.insert(ReportMessage(report_id=row["id"], author="reporter", body=text, created_at=now))
-            await Report.update({Report.updated_at: now}).where(Report.id == row["id"])
-        return True
+    async def add_information(self, token: str, text: str, request_key: str | None = None) -> InformationOutcome:
+        """Add the reporter's further information to their report; committed on return.
+
+        With a request key (the form's nonce, the API's Idempotency-Key) the same words sent again, one after
+        the other or at the same moment (a double tap, the offline queue sending again), are added once and
+        answer as the first did. The same key with other words is refused rather than dropped.
+        """
+        row = await Report.select(Report.id).where(Report.token_hash == digest(token)).first()
+        if row is None:
+            return InformationOutcome.NOT_FOUND
+        report_id = int(row["id"])
+        key = digest(f"report-information:{report_id}:{request_key}") if request_key else None
+        if key is not None and (replay := await self._information_replay(key, text)) is not None:
+            return replay
+        try:
+            async with write_transaction(self.engine):
+                if key is not None and (replay := await self._information_replay(key, text)) is not None:
+                    return replay  # on SQLite the first of two at once has committed before this one starts
+                now = self.clock.now()
+                await ReportMessage.insert(
+                    ReportMessage(report_id=report_id, author="reporter", body=text, request_key=key, created_at=now)
+                )
+                await Report.update({Report.updated_at: now}).where(Report.id == report_id)
+        except _UNIQUE_VIOLATIONS:
+            # On PostgreSQL the other of two at once committed first: this one answers as that one did.
+            replay = await self._information_replay(key, text) if key is not None else None
+            if replay is None:
+                raise
+            return replay
+        return InformationOutcome.ADDED
+
+    async def _information_replay(self, key: str, text: str) -> InformationOutcome | None:
+        """What an earlier submission with this key became, if there was one."""
+        row = await ReportMessage.select(ReportMessage.body).where(ReportMessage.request_key == key).first()
+        if row is None:
+            return None
+        return InformationOutcome.REPLAYED if row["body"] == text else InformationOutcome.KEY_REUSED

@@ -212,6 +212,15 @@ class SubmitResult:
     replayed: bool = False
 
 
+class InformationOutcome(StrEnum):
+    """What became of information a reporter added (the form's nonce or the API's key makes a retry harmless)."""
+
+    ADDED = "added"
+    REPLAYED = "replayed"  # the same key and the same words again: already added, nothing stored twice
+    KEY_REUSED = "key_reused"  # the same key with other words: refused, so nothing is silently dropped
+    NOT_FOUND = "not_found"  # no report has this token
+
+
 @dataclass(frozen=True)
 class MessageView:
     """One message on a report, as the reporter or an officer sees it."""
@@ -246,6 +255,14 @@ class QueueFilters:
     assignee: str = ""  # "", "me", "none", or a user id
     older_than_days: int | None = None
     page: int = 1
+
+
+@dataclass(frozen=True)
+class Officer:
+    """Someone a report can be assigned to: an active account with the officer role (never their email)."""
+
+    id: int
+    name: str
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,10 @@
 Contact details live in their own table (`ReportContact`), apart from the report, so that retention can
 delete them and access rules can keep them from anyone who reads the report. No IP address, device
 identifier or account is stored with a report. Areas are GSS codes (no cross-domain foreign keys).
+
+Composite indexes (which Piccolo's columns cannot declare) are made by the `query_indexes` migration: the
+insight counts' (week, division, category, district), the queue's (status, category) and its order (tension
+level descending, then age).
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ class ReportMessage(Table, tablename="tension_report_message"):
     template = Varchar(length=40, default="")  # the reply template an officer chose
     body = Text(default="")
     author_id = Integer(null=True, default=None)
+    # The reporter's form nonce or Idempotency-Key (hashed, scoped to the report): added once, however often sent.
+    request_key = Varchar(length=64, null=True, default=None, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

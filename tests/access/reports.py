@@ -22,6 +22,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/desk/reports"): DESK,
     ("GET", "/desk/reports/{report_id:int}"): DESK,
     ("POST", "/desk/reports/{report_id:int}/triage"): DESK,
+    ("POST", "/desk/reports/{report_id:int}/assign"): DESK,
     ("POST", "/desk/reports/{report_id:int}/status"): DESK,
     ("POST", "/desk/reports/{report_id:int}/close"): DESK,
     ("POST", "/desk/reports/{report_id:int}/reopen"): DESK,

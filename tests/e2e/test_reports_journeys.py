@@ -103,3 +103,67 @@ def test_a_report_made_offline_arrives_once_when_back_online(browser: Browser, s
     page.goto(private_link.replace(stack.server.base_url, ""))
     expect(page.locator("main")).to_contain_text("leaflets about the new hostel")
     context.close()
+
+
+def _added(stack: Stack, reference: str) -> list[str]:
+    with sqlite3.connect(stack.database_url.removeprefix("sqlite:///")) as connection:
+        rows = connection.execute(
+            "SELECT m.body FROM tension_report_message m JOIN tension_report r ON r.id = m.report_id "
+            "WHERE r.reference = ? AND m.author = 'reporter' ORDER BY m.id",
+            (reference,),
+        ).fetchall()
+    return [body for (body,) in rows]
+
+
+# The queued submissions, read and copied in the service worker's own store (what a second flush would send).
+DUPLICATE_QUEUED = """async () => {
+  const db = await new Promise((resolve, reject) => {
+    const opening = indexedDB.open("hearby-queue", 1);
+    opening.onsuccess = () => resolve(opening.result);
+    opening.onerror = () => reject(opening.error);
+  });
+  const store = (mode) => db.transaction("submissions", mode).objectStore("submissions");
+  const entries = await new Promise((resolve) => {
+    const all = store("readonly").getAll();
+    all.onsuccess = () => resolve(all.result);
+  });
+  for (const entry of entries) {
+    const { id, ...copy } = entry;
+    await new Promise((resolve) => { const added = store("readwrite").add(copy); added.onsuccess = resolve; });
+  }
+  db.close();
+  return entries.length;
+}"""
+
+
+def test_information_added_offline_and_sent_twice_arrives_once(browser: Browser, stack: Stack) -> None:
+    context = _phone(browser, stack, "en-GB")
+    page = context.new_page()
+    page.goto("/reports/new")
+    wait_for_service_worker(page)
+    page.reload()
+    _fill(page, "Posters about the hostel have gone up near the school.")
+    page.locator("form[method=post] button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Report sent")
+    reference = page.locator(".govuk-panel__body strong").inner_text().strip()
+    page.goto(page.url.split("?")[0])  # the private link, served under the worker
+    information = "They were put back up this morning after being taken down."
+
+    context.set_offline(True)
+    page.locator("#information").fill(information)
+    page.get_by_role("button", name="Add to my report").click()
+    expect(page.locator("h1")).to_have_text("Saved on this phone")
+    # The phone sends it again (a flush that lost its answer, two flushes at once): the same form, twice.
+    assert page.evaluate(DUPLICATE_QUEUED) == 1
+    time.sleep(1)
+    assert _added(stack, reference) == []
+
+    context.set_offline(False)
+    page.goto("/")  # any page tells the worker the network is back
+    deadline = time.monotonic() + 30
+    while not _added(stack, reference) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    page.goto("/about")
+    time.sleep(2)
+    assert _added(stack, reference) == [information]  # sent twice, added once
+    context.close()

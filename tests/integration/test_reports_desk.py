@@ -22,7 +22,7 @@ async def _report_id(reference_index: int = 0) -> int:
     return int(rows[reference_index]["id"])
 
 
-async def test_triage_sets_level_due_date_grading_and_assignee(
+async def test_triage_sets_level_due_date_and_grading_and_keeps_the_assignee(
     client: AsyncTestClient[Litestar], people: PeopleFactory, clock: SettableClock
 ) -> None:
     token_of(await send_report(client))
@@ -40,7 +40,7 @@ async def test_triage_sets_level_due_date_grading_and_assignee(
             "area": f"division:{COWLEY}",
             "tension_level": "4",
             "grading": "evidenced",
-            "assign": "me",
+            "assign": "me",  # assignment has a form of its own now: this field is ignored
         },
         token_from=f"/desk/reports/{report_id}",
     )
@@ -52,7 +52,7 @@ async def test_triage_sets_level_due_date_grading_and_assignee(
         4,
         "evidenced",
     )
-    assert (row["division_code"], row["district_code"], row["assignee_id"]) == (COWLEY, "E07000178", officer.id)
+    assert (row["division_code"], row["district_code"], row["assignee_id"]) == (COWLEY, "E07000178", None)
     assert row["due_at"] == clock.now() + timedelta(days=2)  # level 4: two days
     entry = await AuditEntry.select().where(AuditEntry.action == "reports.triaged").first()
     assert entry is not None
