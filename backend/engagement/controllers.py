@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_410_GONE
 from backend.bookings.services import BookingsService
 from backend.core.auth import current_user
 from backend.core.forms import Form, read_form
-from backend.core.guards import PUBLIC
+from backend.core.guards import PUBLIC, QUEUEABLE_FORM, resident_form_from_this_site
 from backend.core.i18n import N_, request_locale
 from backend.engagement.api import ROUTE_HANDLERS as API
 from backend.engagement.moderation import ModerationService
@@ -90,7 +90,7 @@ class HaveYourSayPages(Controller):
         question = await self._question(request, questions_service, question_id)
         return await self._render(request, questions_service, question, Form())
 
-    @post("/{question_id:int}", opt=PUBLIC)
+    @post("/{question_id:int}", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM})
     async def answer(
         self,
         request: Request[Any, Any, Any],

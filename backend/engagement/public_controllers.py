@@ -12,7 +12,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 
 from backend.core.forms import Form, check_email, check_length, read_form
-from backend.core.guards import PUBLIC
+from backend.core.guards import PUBLIC, QUEUEABLE_FORM, resident_form_from_this_site
 from backend.core.i18n import N_, request_locale
 from backend.engagement.common import safe_page
 from backend.engagement.pages import nonce, page, see_other
@@ -117,7 +117,7 @@ class FeedbackPages(Controller):
         form.values["kind"] = kind if kind in {value.value for value in FeedbackKind} else ""
         return self._render(form)
 
-    @post("/", opt=PUBLIC)
+    @post("/", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM})
     async def send(
         self, request: Request[Any, Any, Any], site_feedback_service: NamedDependency[SiteFeedbackService]
     ) -> Response[Any]:

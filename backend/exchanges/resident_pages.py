@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP
 
 from backend.core.auth import current_user
 from backend.core.forms import Form, read_form
-from backend.core.guards import PUBLIC
+from backend.core.guards import PUBLIC, QUEUEABLE_FORM, resident_form_from_this_site
 from backend.core.i18n import N_, request_locale, translate
 from backend.exchanges.common import ACCESS, AFTER, FOLLOW_UP, LANGUAGES, SCALE_LABELS, TopicView, language_name
 from backend.exchanges.forms import (
@@ -161,7 +161,9 @@ class RequestSteps(Controller):
             return await self._render(request, exchange_setup, topic, form, step, HTTP_400_BAD_REQUEST)
         return await self._render(request, exchange_setup, topic, form, STEPS[min(len(STEPS) - 1, index + 1)])
 
-    @post("/send", name="exchange_request_send", opt=PUBLIC)
+    @post(
+        "/send", name="exchange_request_send", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM}
+    )
     async def send(
         self,
         request: Request[Any, Any, Any],
@@ -268,7 +270,9 @@ class RequestLink(Controller):
             booked=bool(booked),
         )
 
-    @post("/slots", name="exchange_change_slots", opt=PUBLIC)
+    @post(
+        "/slots", name="exchange_change_slots", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM}
+    )
     async def change_slots(
         self,
         request: Request[Any, Any, Any],
@@ -292,7 +296,9 @@ class RequestLink(Controller):
             )
         return see_other(f"/exchanges/requests/{token}?changed=1")
 
-    @post("/withdraw", name="exchange_withdraw", opt=PUBLIC)
+    @post(
+        "/withdraw", name="exchange_withdraw", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM}
+    )
     async def withdraw(self, exchange_pairing: NamedDependency[PairingService], token: Token) -> Response[Any]:
         """Withdraw: stance and survey answers deleted, any match freed and offered to someone else."""
         if not await exchange_pairing.withdraw(token):
@@ -355,7 +361,12 @@ class RequestLink(Controller):
             return page("link_not_valid", HTTP_404_NOT_FOUND)
         return page("survey", wave=wave, token=token, open_now=open_now, answered=answered, thanks=bool(thanks))
 
-    @post("/survey/{wave:str}", name="exchange_answer_survey", opt=PUBLIC)
+    @post(
+        "/survey/{wave:str}",
+        name="exchange_answer_survey",
+        guards=[resident_form_from_this_site],
+        opt={**PUBLIC, **QUEUEABLE_FORM},
+    )
     async def answer(
         self,
         request: Request[Any, Any, Any],

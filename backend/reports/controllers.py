@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP
 
 from backend.areas.services import AreasService
 from backend.core.forms import Form, check_length, read_form
-from backend.core.guards import PUBLIC
+from backend.core.guards import PUBLIC, QUEUEABLE_FORM, resident_form_from_this_site
 from backend.core.i18n import N_, request_locale
 from backend.notifications.controllers import device_token
 from backend.reports.api import ReportsApi
@@ -125,7 +125,8 @@ class ReportPages(Controller):
         """The guided form: what, where, when, what happened, how you know, and (optionally) contact."""
         return await self._render_form(reporting_service, areas_service, Form())
 
-    @post("/new", opt=PUBLIC)
+    # Both may arrive from the phone's offline queue hours later, when the CSRF cookie is gone.
+    @post("/new", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM})
     async def submit(
         self,
         request: Request[Any, Any, Any],
@@ -171,7 +172,7 @@ class ReportPages(Controller):
         form.values["nonce"] = new_key()
         return _status_page(report, token, form, just_sent=bool(sent), just_added=bool(added))
 
-    @post("/r/{token:str}/add", opt=PUBLIC)
+    @post("/r/{token:str}/add", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM})
     async def add(
         self, request: Request[Any, Any, Any], reporting_service: NamedDependency[ReportingService], token: Token
     ) -> Response[Any]:

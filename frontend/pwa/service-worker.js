@@ -305,8 +305,17 @@ async function takeProblem() {
 }
 
 // Send what is queued, oldest first. Returns true when something is still waiting (the network is gone
-// again, or the server could not take it: a 5xx), so that the caller tries again later.
-async function flushQueue() {
+// again, or the server could not take it: a 5xx), so that the caller tries again later. One flush at a
+// time: a sync event and a page's "flush" message arriving together share the run in progress instead of
+// each sending the same entries.
+let flushing = null;
+
+function flushQueue() {
+  if (!flushing) flushing = sendQueued().finally(() => (flushing = null));
+  return flushing;
+}
+
+async function sendQueued() {
   const entries = await inQueue("readonly", (store) => store.getAll());
   for (const entry of entries || []) {
     let response;

@@ -46,6 +46,24 @@ async def test_the_same_nonce_twice_makes_one_report(client: AsyncTestClient[Lit
     assert await Report.count() == 1
 
 
+async def test_a_report_queued_offline_is_taken_after_the_csrf_cookie_has_gone(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    """The phone's queue sends it hours later, when the browser has dropped its session cookies."""
+    csrf, nonce = await form_page(client)
+    client.cookies.clear()
+    data = {"_csrf_token": csrf, "nonce": nonce, **report_form()}
+    for foreign in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {}):
+        refused = await client.post("/reports/new", data=data, headers=foreign, follow_redirects=False)
+        assert refused.status_code == 403, foreign  # another site, or a request that says nothing, without a cookie
+    assert await Report.count() == 0
+    same_site = {"Origin": "http://127.0.0.1:8000", "Sec-Fetch-Site": "same-origin"}
+    first = await client.post("/reports/new", data=data, headers=same_site, follow_redirects=False)
+    again = await client.post("/reports/new", data=data, headers=same_site, follow_redirects=False)
+    assert token_of(first) == token_of(again)
+    assert await Report.count() == 1
+
+
 async def test_the_form_shows_the_private_link_before_sending(client: AsyncTestClient[Litestar]) -> None:
     page = await client.get("/reports/new")
     csrf = CSRF_FIELD.search(page.text)
