@@ -6,6 +6,7 @@ the field, a cancelled or started session is not changed, and only officers may 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -17,9 +18,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from backend.accounts.tables import User
+from backend.core.auth import CurrentUser
 from backend.core.clock import SettableClock
 from backend.core.roles import Role
 from backend.core.tables import AuditEntry
+from backend.exchanges.slot_changes import SessionDetails, SlotChangesService
 from backend.exchanges.tables import ExchangePair, ExchangeRequest, ExchangeSlot
 from backend.notifications.delivery import JobContext, Worker, WorkerOptions
 from backend.settings import Settings
@@ -381,3 +384,66 @@ async def test_only_officers_may_change_a_session(
     assert response.status_code == 403
     assert await ExchangeSlot.select().where(ExchangeSlot.id == slot).first() == before
     assert await AuditEntry.count().where(AuditEntry.action == "exchanges.slot_changed") == 0
+
+
+def details_at(starts: datetime, facilitator_id: int) -> SessionDetails:
+    """An online session an hour long from `starts`, requests closing 48 hours before (as the form gives it)."""
+    return SessionDetails(
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        cut_off_at=starts - timedelta(hours=48),
+        online=True,
+        venue="",
+        postcode="",
+        area="Oxford",
+        features=[],
+        online_link="https://meet.example.org/room-1",
+        facilitator_id=facilitator_id,
+        facilitator_name="Fran",
+        pairs_capacity=2,
+        languages=["en", "pl", "ur"],
+        interpreter=True,
+    )
+
+
+async def test_the_same_change_saved_twice_at_once_is_saved_and_told_once(
+    client: Client, app: Litestar, clock: SettableClock, people: PeopleFactory
+) -> None:
+    facilitator = await people(Role.FACILITATOR)
+    slot = await matched_session(client, app, clock, facilitator.id)
+    officer = await people(Role.OFFICER)
+    user = CurrentUser(id=officer.id, email=officer.email, display_name="Officer", roles=frozenset({Role.OFFICER}))
+    changes = SlotChangesService(pairing_of(app, clock), app.state["engine"])
+    sent = {address: len(await emails_to(address)) for address, _locale in RESIDENTS}
+    moved = details_at(evening(clock, 8, hour=19), facilitator.id)
+    assert await asyncio.gather(*(changes.edit_slot(slot, moved, user) for _ in range(2))) == [{}, {}]
+    assert (await ExchangeSlot.select(ExchangeSlot.sequence).where(ExchangeSlot.id == slot).first()) == {"sequence": 1}
+    assert await AuditEntry.count().where(AuditEntry.action == "exchanges.slot_changed") == 1
+    for address, locale in RESIDENTS:
+        mail = await emails_to(address)
+        assert len(mail) == sent[address] + 1
+        assert MOVED[locale] in mail[-1]["text"]
+
+
+async def test_a_cut_off_moved_later_matches_at_the_new_cut_off_not_the_old(
+    client: Client, app: Litestar, clock: SettableClock, people: PeopleFactory, settings: Settings
+) -> None:
+    facilitator = await people(Role.FACILITATOR)
+    topic = await make_topic(app, clock, threshold=4)
+    first = evening(clock, 7)
+    slot = await make_slot(app, clock, topic, pairs=2, facilitator_id=facilitator.id, starts=first)
+    await request_token(client, answers((5, 5, 5), [slot], email="ola@example.org", languages=("pl",)), "pl")
+    await request_token(client, answers((1, 1, 1), [slot], email="amir@example.org", languages=("ur",)), "ur")
+    officer = await people(Role.OFFICER)
+    user = CurrentUser(id=officer.id, email=officer.email, display_name="Officer", roles=frozenset({Role.OFFICER}))
+    later = evening(clock, 10)
+    problems = await SlotChangesService(pairing_of(app, clock), app.state["engine"]).edit_slot(
+        slot, details_at(later, facilitator.id), user
+    )
+    assert problems == {}
+    clock.current = first - timedelta(hours=48) + timedelta(seconds=1)  # the old cut-off
+    await run_worker(settings, clock)
+    assert await ExchangePair.count() == 0
+    clock.current = later - timedelta(hours=48) + timedelta(seconds=1)  # the new one
+    await run_worker(settings, clock)
+    assert await ExchangePair.count() == 1
