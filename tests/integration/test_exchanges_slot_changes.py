@@ -22,6 +22,7 @@ from backend.core.auth import CurrentUser
 from backend.core.clock import SettableClock
 from backend.core.roles import Role
 from backend.core.tables import AuditEntry
+from backend.exchanges.setup import LeaderInput
 from backend.exchanges.slot_changes import SessionDetails, SlotChangesService
 from backend.exchanges.tables import ExchangePair, ExchangeRequest, ExchangeSlot
 from backend.notifications.delivery import JobContext, Worker, WorkerOptions
@@ -447,3 +448,57 @@ async def test_a_cut_off_moved_later_matches_at_the_new_cut_off_not_the_old(
     clock.current = later - timedelta(hours=48) + timedelta(seconds=1)  # the new one
     await run_worker(settings, clock)
     assert await ExchangePair.count() == 1
+
+
+async def test_a_new_facilitator_is_told_and_so_is_the_one_relieved_but_nobody_else(
+    client: Client, app: Litestar, clock: SettableClock, people: PeopleFactory
+) -> None:
+    first = await people(Role.FACILITATOR)
+    second = await people(Role.FACILITATOR)
+    await User.update({User.locale: "ur"}).where(User.id == second.id)
+    slot = await matched_session(client, app, clock, first.id)
+    sent = {address: len(await emails_to(address)) for address, _locale in RESIDENTS}
+    officer = await people(Role.OFFICER)
+    await sign_in(client, officer, clock)
+    path = f"/officer/exchanges/slots/{slot}/edit"
+    token = await csrf_token(client, path)
+    fields = edit_fields(token, evening(clock, 7).date(), second.id, start="18:00", end="19:00")
+    assert (await post_fields(client, path, fields)).status_code == 303
+    # Written down from the translators' wording: "You are facilitating…" in Urdu, "…no longer…" in English.
+    assert [e["subject"] for e in await emails_to(second.email)] == [
+        "آپ کم ٹریفک والے محلے پر سننے کے تبادلے کی سہولت کاری کر رہے ہیں"
+    ]
+    assert [e["subject"] for e in await emails_to(first.email)] == [
+        "You are no longer facilitating a Listening Exchange on Low-traffic neighbourhoods"
+    ]
+    assert {address: len(await emails_to(address)) for address in sent} == sent  # same time, same place
+    row = await ExchangeSlot.select(ExchangeSlot.facilitator_id).where(ExchangeSlot.id == slot).first()
+    assert row == {"facilitator_id": second.id}
+
+
+async def test_a_leaders_session_keeps_its_one_place_when_moved(
+    client: Client, app: Litestar, clock: SettableClock, people: PeopleFactory
+) -> None:
+    facilitator = await people(Role.FACILITATOR)
+    topic = await make_topic(app, clock, threshold=4)
+    leader = await setup_of(app, clock).create_leader(
+        LeaderInput(topic, "Rev. Sam", "Faith leader", [5, 5, 5], "Flags unite."), None
+    )
+    slot = await make_slot(
+        app, clock, topic, pairs=1, facilitator_id=facilitator.id, leader_id=leader, starts=evening(clock, 7)
+    )
+    officer = await people(Role.OFFICER)
+    await sign_in(client, officer, clock)
+    path = f"/officer/exchanges/slots/{slot}/edit"
+    page = await client.get(path)
+    assert page.status_code == 200
+    assert field_value(page.text, "pairs_capacity") is None  # one resident meets the leader: nothing to choose
+    # Even a form that says 9 pairs (not one the page offers) leaves it at one.
+    fields = edit_fields(await csrf_token(client, path), evening(clock, 8).date(), facilitator.id, pairs="9")
+    assert (await post_fields(client, path, fields)).status_code == 303
+    row = (
+        await ExchangeSlot.select(ExchangeSlot.pairs_capacity, ExchangeSlot.starts_at)
+        .where(ExchangeSlot.id == slot)
+        .first()
+    )
+    assert row == {"pairs_capacity": 1, "starts_at": datetime.combine(evening(clock, 8).date(), time(19, 0), ZONE)}
