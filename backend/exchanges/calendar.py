@@ -21,7 +21,7 @@ def exchange_ics(slot: SlotView, title: str, *, base_url: str, now: datetime) ->
         description="",
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
-        sequence=0,
+        sequence=slot.sequence,
         location=location,
         url="",
     )

@@ -169,6 +169,7 @@ class SlotView:
     status: str
     matched_at: datetime | None
     online_link: str = ""
+    sequence: int = 0  # bumped by every change an officer saves (the .ics SEQUENCE)
 
     @property
     def pairs_left(self) -> int:
@@ -232,6 +233,7 @@ def slot_view(row: dict[str, Any], *, with_link: bool = False) -> SlotView:
         status=row["status"],
         matched_at=row["matched_at"],
         online_link=row["online_link"] if with_link else "",
+        sequence=int(row.get("sequence") or 0),
     )
 
 

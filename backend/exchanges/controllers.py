@@ -34,7 +34,7 @@ def provide_pairing(state: State) -> PairingService:
 
 
 def provide_slot_changes(state: State) -> SlotChangesService:
-    """Officers' changes to a session (cancelling it)."""
+    """Officers' changes to a session (editing and cancelling it)."""
     return SlotChangesService(provide_pairing(state), state["engine"])
 
 

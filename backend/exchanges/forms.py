@@ -5,6 +5,7 @@ No queries here: what needs the database (which slots are open) is passed in.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,9 +14,10 @@ from litestar import Request
 
 from backend.core.forms import Form, check_email, check_length, check_required
 from backend.core.i18n import N_
-from backend.exchanges.common import ACCESS, LANGUAGES, MAX_STATEMENTS, MIN_STATEMENTS, Intake, TopicView
+from backend.exchanges.common import ACCESS, LANGUAGES, MAX_STATEMENTS, MIN_STATEMENTS, Intake, SlotView, TopicView
 from backend.exchanges.sessions import SurveyAnswers
 from backend.exchanges.setup import LeaderInput, SlotInput, TopicInput
+from backend.exchanges.slot_changes import SessionDetails
 
 STEPS = ("stances", "consent", "before", "slots", "about")
 STANCE_FIELDS = tuple(f"stance_{i}" for i in range(1, MAX_STATEMENTS + 1))
@@ -192,7 +194,7 @@ def _local_datetime(form: Form, date_name: str, time_name: str, zone: str) -> da
     return day.replace(hour=clock.hour, minute=clock.minute, tzinfo=ZoneInfo(zone))
 
 
-def check_slot(  # noqa: PLR0912 - one check per field of the slot form
+def check_slot(
     request: Request[Any, Any, Any],
     form: Form,
     *,
@@ -202,10 +204,25 @@ def check_slot(  # noqa: PLR0912 - one check per field of the slot form
     zone: str,
     now: datetime,
 ) -> SlotInput | None:
-    """A slot: topic, date, start and end time, cut-off (hours before), venue or link, facilitator, pairs."""
+    """A slot: topic, the session's details (see `check_session`), and a community leader or none."""
     topic = _int_in(form, "topic_id", 1, 10**9) if form.values.get("topic_id", "").isdigit() else None
     if topic is None or topic not in topic_ids:
         form.add_error(request, "topic_id", N_("Choose a topic"))
+    details = check_session(request, form, facilitators=facilitators, zone=zone, now=now)
+    leader_raw = form.values.get("leader_id", "")
+    leader = int(leader_raw) if leader_raw.isdigit() and len(leader_raw) < 10 else None
+    if leader is not None and leader not in leader_ids:
+        form.add_error(request, "leader_id", N_("Choose a leader of this topic, or none"))
+    if not form.ok or details is None or topic is None:
+        return None
+    return SlotInput(topic_id=topic, leader_id=leader, **asdict(details))
+
+
+def check_session(
+    request: Request[Any, Any, Any], form: Form, *, facilitators: dict[int, str], zone: str, now: datetime
+) -> SessionDetails | None:
+    """A session's details, as set up and as edited: date, start and end time, cut-off (hours before), in person
+    (venue, postcode, area, access) or online (link), facilitator, pairs, languages, interpreter."""
     starts = _local_datetime(form, "date", "start", zone)
     ends = _local_datetime(form, "date", "end", zone)
     if starts is None:
@@ -238,15 +255,9 @@ def check_slot(  # noqa: PLR0912 - one check per field of the slot form
     languages = [code for code in LANGUAGES if code in form.lists.get("languages", [])]
     if not languages:
         form.add_error(request, "languages", N_("Choose at least one language"))
-    leader_raw = form.values.get("leader_id", "")
-    leader = int(leader_raw) if leader_raw.isdigit() and len(leader_raw) < 10 else None
-    if leader is not None and leader not in leader_ids:
-        form.add_error(request, "leader_id", N_("Choose a leader of this topic, or none"))
-    if not form.ok or starts is None or ends is None or cut_off_hours is None or pairs is None or topic is None:
+    if not form.ok or starts is None or ends is None or cut_off_hours is None or pairs is None:
         return None
-    first_name = facilitators.get(facilitator or 0, "").split(" ")[0]
-    return SlotInput(
-        topic_id=topic,
+    return SessionDetails(
         starts_at=starts,
         ends_at=ends,
         cut_off_at=starts - timedelta(hours=cut_off_hours),
@@ -257,11 +268,34 @@ def check_slot(  # noqa: PLR0912 - one check per field of the slot form
         features=[code for code in ACCESS if code in form.lists.get("features", [])],
         online_link=form.values.get("online_link", "") if online else "",
         facilitator_id=facilitator,
-        facilitator_name=first_name,
+        facilitator_name=facilitators.get(facilitator or 0, "").split(" ")[0],
         pairs_capacity=pairs,
         languages=languages,
         interpreter=form.values.get("interpreter") == "yes",
-        leader_id=leader,
+    )
+
+
+def session_form(slot: SlotView, zone: str) -> Form:
+    """The edit form filled in with a session as it stands (times where the council is)."""
+    local = ZoneInfo(zone)
+    starts, ends = slot.starts_at.astimezone(local), slot.ends_at.astimezone(local)
+    hours = round((slot.starts_at - slot.cut_off_at).total_seconds() / 3600)
+    return Form(
+        values={
+            "date": starts.date().isoformat(),
+            "start": starts.strftime("%H:%M"),
+            "end": ends.strftime("%H:%M"),
+            "cut_off_hours": str(min(max(hours, 1), 720)),
+            "mode": "online" if slot.online else "in_person",
+            "venue": slot.venue,
+            "postcode": slot.postcode,
+            "area": slot.area,
+            "online_link": slot.online_link,
+            "facilitator_id": str(slot.facilitator_id or ""),
+            "pairs_capacity": str(slot.pairs_capacity),
+            "interpreter": "yes" if slot.interpreter else "",
+        },
+        lists={"languages": list(slot.languages), "features": list(slot.features)},
     )
 
 

@@ -1,9 +1,12 @@
 """Outbox job handlers and the daily cleanup of the exchanges domain (registered by the worker from these dicts).
 
-- `exchanges.cut_off` (due at a slot's cut-off, key `exchange-cut-off:<slot>`): run the slot's matching.
-- `exchanges.reminder` (24 and 2 hours before, key `exchange-reminder:<pair>:<request>:<hours>`): remind, if
-  the pair still stands.
+- `exchanges.cut_off` (due at a slot's cut-off, key `exchange-cut-off:<slot>:<cut-off>`): run the slot's matching.
+- `exchanges.reminder` (24 and 2 hours before, key `exchange-reminder:<pair>:<request>:<hours>:<start>`): remind,
+  if the pair still stands.
 - `exchanges.survey_invite` (at the end, and four weeks later): invite to the after / follow-up questionnaire.
+
+A session moved by an officer gets jobs for its new times; those queued for the old times do nothing when they
+fire (see `timing.py`).
 - cleanup `exchanges.retention`: delete identifying data past the retention period.
 """
 

@@ -25,18 +25,14 @@ from backend.core.clock import Clock
 from backend.core.db import write_transaction
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
+from backend.exchanges import timing
 from backend.exchanges.calendar import exchange_ics
 from backend.exchanges.common import (
-    AFTER,
     CANCELLED,
     CONFIRMED,
     CONTROL,
-    FOLLOW_UP,
     FOLLOW_UP_AFTER,
     MATCHED,
-    REMINDER,
-    REMINDERS_BEFORE,
-    SURVEY_INVITE,
     WAITING,
     SlotView,
     content_for,
@@ -210,6 +206,8 @@ class PairingService:
         slot = slot_view(slot_row, with_link=True)
         if slot.starts_at <= self.clock.now():
             return None
+        if at_cut_off and not timing.cut_off_due(slot.cut_off_at, slot.matched_at, self.clock.now()):
+            return None  # the cut-off was moved later (its run is queued for then), or its run was made
         topic = await ExchangeTopic.select().where(ExchangeTopic.id == slot.topic_id).first()
         assert topic is not None
         candidates = await self.pool(slot)
@@ -290,7 +288,7 @@ class PairingService:
                     .returning(ExchangeRequest.id)
                 )
                 if done and controlled:
-                    await self._schedule_surveys(request_id, slot)
+                    await timing.schedule_surveys(request_id, slot.id, slot.ends_at)
                     await self._notice(request_id, "control", f"exchange-control:{request_id}", slot_id=slot.id)
                 elif not done:
                     held.discard(request_id)
@@ -373,7 +371,13 @@ class PairingService:
         await enqueue(EMAIL, key, payload, due_at=due_at)
 
     async def render_notice(
-        self, row: dict[str, Any], kind: str, *, slot_id: int | None = None, attach: bool = False
+        self,
+        row: dict[str, Any],
+        kind: str,
+        *,
+        slot_id: int | None = None,
+        attach: bool = False,
+        was: SlotView | None = None,
     ) -> dict[str, Any]:
         """The email payload for a notice to one person (never their partner's details or answers)."""
         topic = await ExchangeTopic.select().where(ExchangeTopic.id == row["topic_id"]).first()
@@ -393,6 +397,7 @@ class PairingService:
                 topic_title=text["title"],
                 reference=row["reference"],
                 slot=slot,
+                was=was,
                 link=self._url(f"/exchanges/requests/{token}"),
                 after_link=self._url(f"/exchanges/requests/{token}/survey/after"),
                 follow_up_link=self._url(f"/exchanges/requests/{token}/survey/follow_up"),
@@ -408,27 +413,8 @@ class PairingService:
         await self._notice(
             request_id, "matched", f"exchange-matched:{pair_id}:{request_id}", slot_id=slot.id, attach=True
         )
-        now = self.clock.now()
-        for before in REMINDERS_BEFORE:
-            due = slot.starts_at - before
-            if due > now:
-                hours = int(before.total_seconds() // 3600)
-                await enqueue(
-                    REMINDER,
-                    f"exchange-reminder:{pair_id}:{request_id}:{hours}",
-                    {"pair_id": pair_id, "request_id": request_id, "hours": hours},
-                    due_at=due,
-                )
-        await self._schedule_surveys(request_id, slot, pair_id)
-
-    async def _schedule_surveys(self, request_id: int, slot: SlotView, pair_id: int = 0) -> None:
-        for wave, due in ((AFTER, slot.ends_at), (FOLLOW_UP, slot.ends_at + FOLLOW_UP_AFTER)):
-            await enqueue(
-                SURVEY_INVITE,
-                f"exchange-survey:{request_id}:{wave}:{pair_id}",
-                {"request_id": request_id, "wave": wave, "pair_id": pair_id, "slot_id": slot.id},
-                due_at=due,
-            )
+        await timing.schedule_reminders(pair_id, request_id, slot.starts_at, self.clock.now())
+        await timing.schedule_surveys(request_id, slot.id, slot.ends_at, pair_id)
 
     async def _tell_unmatched(self, request_id: int, slot_id: int) -> None:
         """Honestly: no match in this slot; still in the pool for the other slots chosen."""
@@ -442,19 +428,17 @@ class PairingService:
         pair = await ExchangePair.select().where(ExchangePair.id == pair_id).first()
         if pair is None or pair["status"] != CONFIRMED:
             return
+        slot = await ExchangeSlot.select(ExchangeSlot.starts_at).where(ExchangeSlot.id == pair["slot_id"]).first()
+        if slot is None or not timing.reminder_due(slot["starts_at"], hours, self.clock.now()):
+            return  # the session was moved: the reminder queued for its new time will say it
         async with write_transaction(self.engine):
             kind = "reminder_soon" if hours <= 2 else "reminder"
             request = await self._request_row(request_id)
-            slot = await ExchangeSlot.select(ExchangeSlot.starts_at).where(ExchangeSlot.id == pair["slot_id"]).first()
-            if (
-                request
-                and slot
-                and await push_triggers.exchange_reminder(request_id, request["user_id"], slot["starts_at"], hours)
-            ):
+            starts = slot["starts_at"]
+            if request and await push_triggers.exchange_reminder(request_id, request["user_id"], starts, hours):
                 return  # by push to the resident's devices that asked for reminders; by email otherwise
-            await self._notice(
-                request_id, kind, f"exchange-reminder-email:{pair_id}:{request_id}:{hours}", slot_id=pair["slot_id"]
-            )
+            key = f"exchange-reminder-email:{pair_id}:{request_id}:{hours}:{timing.moment_key(starts)}"
+            await self._notice(request_id, kind, key, slot_id=pair["slot_id"])
 
     async def send_survey_invite(self, request_id: int, wave: str, pair_id: int) -> None:
         """The after or follow-up invitation, unless withdrawn, cancelled, or the person did not come."""
@@ -468,6 +452,9 @@ class PairingService:
             mark = pair["attendance_a"] if pair["request_a"] == request_id else pair["attendance_b"]
             if mark in {"no_show", "late_cancel"}:
                 return
+            slot = await ExchangeSlot.select(ExchangeSlot.ends_at).where(ExchangeSlot.id == pair["slot_id"]).first()
+            if slot is None or not timing.survey_due(slot["ends_at"], wave, self.clock.now()):
+                return  # the session was moved later: the invitation queued for its new end will ask
         async with write_transaction(self.engine):
             await self._notice(request_id, f"survey_{wave}", f"exchange-survey-email:{request_id}:{wave}:{pair_id}")
 

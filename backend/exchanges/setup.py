@@ -14,10 +14,8 @@ from backend.core import audit
 from backend.core.auth import CurrentUser
 from backend.core.clock import Clock
 from backend.core.db import write_transaction
-from backend.core.outbox import enqueue
 from backend.core.roles import Role
 from backend.exchanges.common import (
-    CUT_OFF,
     LeaderView,
     SlotView,
     TopicView,
@@ -26,6 +24,7 @@ from backend.exchanges.common import (
     topic_view,
 )
 from backend.exchanges.tables import ExchangeLeader, ExchangeSlot, ExchangeTopic
+from backend.exchanges.timing import schedule_cut_off
 from backend.settings import Settings
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -179,7 +178,7 @@ class SetupService:
             ).returning(ExchangeSlot.id)
             slot_id = int(rows[0]["id"])
             if data.leader_id is None:
-                await enqueue(CUT_OFF, f"exchange-cut-off:{slot_id}", {"slot_id": slot_id}, due_at=data.cut_off_at)
+                await schedule_cut_off(slot_id, data.cut_off_at)
             await audit.record(
                 "exchanges.slot_created", actor=officer, subject_type="exchange_slot", subject_id=slot_id
             )

@@ -10,21 +10,21 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Template
-from litestar.status_codes import HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
 from backend.core.auth import CurrentUser, current_user
 from backend.core.forms import Form, read_form
 from backend.core.guards import requires_roles
 from backend.core.i18n import N_, request_locale, translate
 from backend.core.roles import Role
-from backend.exchanges.common import ATTENDANCE_LABELS
+from backend.exchanges.common import ATTENDANCE_LABELS, SlotView
 from backend.exchanges.evaluation import DATA_DICTIONARY, MEASURES, EvaluationService, chart_svg
-from backend.exchanges.forms import check_leader, check_slot, check_topic
+from backend.exchanges.forms import check_leader, check_session, check_slot, check_topic, session_form
 from backend.exchanges.pairing import PairingService
 from backend.exchanges.resident_pages import choices, page, see_other
 from backend.exchanges.sessions import SessionsService
 from backend.exchanges.setup import SetupService
-from backend.exchanges.slot_changes import SlotChangesService
+from backend.exchanges.slot_changes import NotEditableError, SlotChangesService, not_editable
 from backend.settings import SUPPORTED_LOCALES
 
 Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
@@ -33,10 +33,11 @@ Flag = Annotated[int | None, QueryParameter(ge=0, le=1)]
 OFFICERS = requires_roles(Role.OFFICER, Role.ADMIN)
 FACILITATORS = requires_roles(Role.FACILITATOR, Role.OFFICER, Role.ADMIN)
 TOPIC_FIELDS = tuple(f"{name}_{code}" for code in SUPPORTED_LOCALES for name in ("title", "summary", "statements"))
-SLOT_FIELDS = (
-    "topic_id", "date", "start", "end", "cut_off_hours", "mode", "venue", "postcode", "area", "online_link",
-    "facilitator_id", "pairs_capacity", "interpreter", "leader_id",
+SESSION_FIELDS = (
+    "date", "start", "end", "cut_off_hours", "mode", "venue", "postcode", "area", "online_link", "facilitator_id",
+    "pairs_capacity", "interpreter",
 )  # fmt: skip
+SLOT_FIELDS = ("topic_id", *SESSION_FIELDS, "leader_id")
 MEASURE_LABELS = {
     "thermometer": N_("Feeling towards the other side (0-100)"),
     "understanding": N_("Understanding of their reasons (1-7)"),
@@ -174,16 +175,101 @@ class OfficerExchanges(Controller):
 
     @get("/slots/{slot_id:int}", name="officer_exchange_slot")
     async def slot(
-        self, request: Request[Any, Any, Any], exchange_sessions: NamedDependency[SessionsService], slot_id: Id
+        self,
+        request: Request[Any, Any, Any],
+        exchange_sessions: NamedDependency[SessionsService],
+        slot_id: Id,
+        changed: Flag = None,
     ) -> Template:
-        """A slot's pairs, and the button to run its matching now."""
+        """A slot's pairs, the button to run its matching now, and links to change or cancel it."""
         slot = await exchange_sessions.slot_for_staff(slot_id, _user(request))
         if slot is None:
             raise NotFoundException()
         pairs = await exchange_sessions.pairs(slot_id)
         return page(
-            "facilitator/slot", slot=slot, pairs=pairs, officer=True, marks=ATTENDANCE_LABELS, **choices(request)
+            "facilitator/slot",
+            slot=slot,
+            pairs=pairs,
+            officer=True,
+            editable=not_editable(slot, request.app.state["clock"].now()) is None,
+            changed=bool(changed),
+            marks=ATTENDANCE_LABELS,
+            **choices(request),
         )
+
+    async def _edit_page(
+        self,
+        request: Request[Any, Any, Any],
+        setup: SetupService,
+        slot: SlotView,
+        form: Form,
+        *,
+        status: int = 200,
+        refusal: str | None = None,
+    ) -> Template:
+        topic = await setup.topic_by_id(slot.topic_id, _locale(request))
+        return page(
+            "officer/slot_edit",
+            status,
+            form=form,
+            slot=slot,
+            topic_title=topic.title if topic else "",
+            facilitators=await setup.facilitators(),
+            refusal=translate(request, refusal) if refusal else "",
+            **choices(request),
+        )
+
+    @get("/slots/{slot_id:int}/edit", name="officer_exchange_slot_edit")
+    async def edit_slot_form(
+        self,
+        request: Request[Any, Any, Any],
+        exchange_setup: NamedDependency[SetupService],
+        exchange_slot_changes: NamedDependency[SlotChangesService],
+        slot_id: Id,
+    ) -> Template:
+        """The session's details, filled in, to change (or why it can no longer be changed)."""
+        slot = await exchange_slot_changes.slot_to_edit(slot_id)
+        if slot is None:
+            raise NotFoundException()
+        state = request.app.state
+        form = session_form(slot, state["settings"].time_zone)
+        refusal = not_editable(slot, state["clock"].now())
+        return await self._edit_page(request, exchange_setup, slot, form, refusal=refusal)
+
+    @post("/slots/{slot_id:int}/edit")
+    async def edit_slot(
+        self,
+        request: Request[Any, Any, Any],
+        exchange_setup: NamedDependency[SetupService],
+        exchange_slot_changes: NamedDependency[SlotChangesService],
+        slot_id: Id,
+    ) -> Response[Any]:
+        """Save the changes (audited); when the time or place changes, everyone matched and the facilitator are told."""
+        slot = await exchange_slot_changes.slot_to_edit(slot_id)
+        if slot is None:
+            raise NotFoundException()
+        state = request.app.state
+        form = await read_form(request, *SESSION_FIELDS, list_names=("languages", "features"))
+        if slot.leader_id is not None:
+            form.values["pairs_capacity"] = "1"  # a leader meets one resident
+        facilitators = dict(await exchange_setup.facilitators())
+        details = check_session(
+            request, form, facilitators=facilitators, zone=state["settings"].time_zone, now=state["clock"].now()
+        )
+        if details is not None:
+            try:
+                problems = await exchange_slot_changes.edit_slot(slot_id, details, _user(request))
+            except NotEditableError as refused:
+                return await self._edit_page(
+                    request, exchange_setup, slot, form, status=HTTP_409_CONFLICT, refusal=refused.reason
+                )
+            except LookupError as gone:
+                raise NotFoundException() from gone
+            if not problems:
+                return see_other(f"/officer/exchanges/slots/{slot_id}?changed=1")
+            for name, (message, params) in problems.items():
+                form.add_error(request, name, message, **params)
+        return await self._edit_page(request, exchange_setup, slot, form, status=HTTP_400_BAD_REQUEST)
 
     @post("/slots/{slot_id:int}/match", name="officer_exchange_match")
     async def match(

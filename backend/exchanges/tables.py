@@ -61,6 +61,9 @@ class ExchangeSlot(Table, tablename="exchange_slot"):
     leader_id = Integer(null=True, default=None)
     status = Varchar(length=12, default="open")  # open, cancelled
     matched_at = Timestamptz(null=True, default=None)
+    # Bumped by every change an officer saves: the .ics SEQUENCE (calendars update in place) and the guard
+    # against two edits saved at once (each update requires the sequence it read).
+    sequence = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -37,6 +37,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/officer/exchanges/slots/{slot_id:int}"): OFFICERS,
     ("POST", "/officer/exchanges/slots/{slot_id:int}/match"): OFFICERS,
     ("POST", "/officer/exchanges/slots/{slot_id:int}/cancel"): OFFICERS,
+    ("GET", "/officer/exchanges/slots/{slot_id:int}/edit"): OFFICERS,
+    ("POST", "/officer/exchanges/slots/{slot_id:int}/edit"): OFFICERS,
     ("GET", "/officer/exchanges/evaluation"): OFFICERS,
     ("POST", "/officer/exchanges/export.csv"): OFFICERS,
     ("GET", "/officer/exchanges/export/dictionary"): OFFICERS,

@@ -1,22 +1,25 @@
 """Issue 11's journey in Chromium at a phone viewport, against the real web process, the outbox worker and an
 in-process SMTP server: a resident reading Polish and one reading Urdu ask for a Listening Exchange on the same
 topic through the real pages; an officer runs the matching with "Run matching now"; each sees the confirmation in
-their own language (private-link page and email); the facilitator marks attendance; both answer the
-after-questionnaire; the officer's dashboard shows the change, with every figure behind fewer than 5 people
-suppressed. axe runs on every page visited, in Polish and Urdu for the residents."""
+their own language (private-link page and email); the officer moves the session on a 320 px phone with JavaScript
+off (a clash with the facilitator's other session is refused at the field, keeping what was typed) and both are
+told in their language; the facilitator marks attendance; both answer the after-questionnaire; the officer's
+dashboard shows the change, with every figure behind fewer than 5 people suppressed. axe runs on every page
+visited, in Polish and Urdu for the residents."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pyotp
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.test_people_journeys import DEMO_PASSWORD, Stack, stack
-from tests.support.browser import PHONE_CONTEXT
+from tests.support.browser import NARROW, PHONE, PHONE_CONTEXT
 
 __all__ = ["stack"]
 AXE = Axe()
@@ -26,6 +29,10 @@ MATCHED_HEADING = {"pl": "Mamy dla Ciebie parę", "ur": "آپ کا جوڑا بن
 MATCHED_MAIL = {
     "pl": "Mamy dla Ciebie parę na Wymianę Słuchania",
     "ur": "پر سننے کے تبادلے کے لیے آپ کا جوڑا بن گیا ہے",
+}
+MOVED_MAIL = {
+    "pl": "Zmienił się termin lub miejsce Twojej Wymiany Słuchania",
+    "ur": "پر آپ کے سننے کے تبادلے کا وقت یا جگہ تبدیل ہو گئی ہے",
 }
 SURVEY_LINK = {"pl": "Odpowiedz na pytania o Twoje spotkanie", "ur": "اپنی نشست کے بارے میں سوالات کے جواب دیں"}
 
@@ -92,6 +99,79 @@ def hold_the_session(stack: Stack, slot_id: int) -> None:
         connection.execute(
             "UPDATE exchange_slot SET starts_at = ?, ends_at = ? WHERE id = ?", (moved(starts), moved(ends), slot_id)
         )
+
+
+def local_times(stack: Stack, query: str, *params: object) -> tuple[datetime, datetime]:
+    """A session's start and end where the council is (Europe/London), read from the database."""
+    with sqlite3.connect(stack.database_url.removeprefix("sqlite:///")) as connection:
+        starts, ends = connection.execute(query, params).fetchone()
+    zone = ZoneInfo("Europe/London")
+    return datetime.fromisoformat(str(starts)).astimezone(zone), datetime.fromisoformat(str(ends)).astimezone(zone)
+
+
+def officer_moves_the_session(
+    browser: Browser, officer: Page, stack: Stack, slot_id: int, found: dict[str, object]
+) -> None:
+    """On a 320 px phone: the form is filled in with the session as it is; a time that clashes with the
+    facilitator's other session is refused at the facilitator field, keeping what was typed (axe and the width
+    checked with JavaScript on, as they need it); then, with JavaScript off, the same refusal, and an hour and a
+    half later the same day is saved."""
+    starts, _ends = local_times(stack, "SELECT starts_at, ends_at FROM exchange_slot WHERE id = ?", slot_id)
+    other_starts, _other_ends = local_times(
+        stack,
+        "SELECT starts_at, ends_at FROM exchange_slot WHERE facilitator_id = "
+        "(SELECT facilitator_id FROM exchange_slot WHERE id = ?) AND id != ? AND status = 'open' ORDER BY id",
+        slot_id,
+        slot_id,
+    )
+    later = starts + timedelta(minutes=90)
+
+    def fill(page: Page, moment: datetime) -> None:
+        page.locator("#date").fill(moment.date().isoformat())
+        page.locator("#start").fill(moment.strftime("%H:%M"))
+        page.locator("#end").fill((moment + timedelta(hours=1)).strftime("%H:%M"))
+        page.get_by_role("button", name="Save the changes").click()
+
+    def refused(page: Page) -> None:
+        expect(page.locator("#facilitator_id-error")).to_contain_text(
+            "This facilitator has another session at that time"
+        )
+        expect(page.locator("#date")).to_have_value(other_starts.date().isoformat())  # what was typed is kept
+        expect(page.locator("#start")).to_have_value(other_starts.strftime("%H:%M"))
+
+    officer.set_viewport_size({"width": NARROW["width"], "height": NARROW["height"]})
+    for locale in ("ur", "en"):  # right to left, then back to English for the rest of the journey
+        officer.context.add_cookies([{"name": "hearby_lang", "value": locale, "url": stack.server.base_url}])
+        officer.goto(f"/officer/exchanges/slots/{slot_id}/edit")
+        axe_clean(officer, locale, found)
+        assert officer.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    officer.goto(f"/officer/exchanges/slots/{slot_id}")
+    officer.get_by_role("link", name="Change the session").click()
+    expect(officer.locator("#date")).to_have_value(starts.date().isoformat())
+    expect(officer.locator("#start")).to_have_value(starts.strftime("%H:%M"))
+    axe_clean(officer, "en", found)
+    assert officer.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    fill(officer, other_starts)
+    refused(officer)
+    axe_clean(officer, "en", found)
+    assert officer.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    officer.set_viewport_size({"width": PHONE["width"], "height": PHONE["height"]})
+
+    context = browser.new_context(
+        **{**PHONE_CONTEXT, "viewport": NARROW, "base_url": stack.server.base_url, "locale": "en-GB"},
+        java_script_enabled=False,
+        storage_state=officer.context.storage_state(),
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"/officer/exchanges/slots/{slot_id}/edit")
+    fill(page, other_starts)
+    refused(page)
+    fill(page, later)
+    expect(page.get_by_text("The changes to the session are saved.")).to_be_visible()
+    moved, _ = local_times(stack, "SELECT starts_at, ends_at FROM exchange_slot WHERE id = ?", slot_id)
+    assert moved == later
+    context.close()
 
 
 def ask(page: Page, locale: str, *, stances: int, slot_id: int, name: str, email: str, found: dict[str, object]) -> str:
@@ -171,6 +251,15 @@ def test_two_residents_in_polish_and_urdu_are_matched_meet_and_answer_and_the_da
             mail = stack.mail_to(email)
         assert MATCHED_MAIL[locale] in mail, mail
         assert "example.org" not in mail.replace(email, ""), "the other person's contact details were sent"
+
+    # The officer moves the session (no JavaScript, a 320 px phone); each is told in their own language.
+    officer_moves_the_session(browser, officer, stack, slot_id, found)
+    for locale, (_page, _link, email) in residents.items():
+        deadline = datetime.now() + timedelta(seconds=20)
+        mail = ""
+        while datetime.now() < deadline and MOVED_MAIL[locale] not in mail:
+            mail = stack.mail_to(email)
+        assert MOVED_MAIL[locale] in mail, mail
 
     # The session takes place; the facilitator marks both as attended, on a phone.
     hold_the_session(stack, slot_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -69,9 +69,10 @@ async def make_slot(
     features: tuple[str, ...] = (),
     facilitator_id: int | None = None,
     leader_id: int | None = None,
+    starts: datetime | None = None,
 ) -> int:
-    """A slot `days` from the clock's now, an hour long, closing for requests two days before."""
-    starts = clock.now().replace(microsecond=0) + timedelta(days=days)
+    """A slot `days` from the clock's now (or at `starts`), an hour long, closing for requests two days before."""
+    starts = starts or clock.now().replace(microsecond=0) + timedelta(days=days)
     return await setup_of(app, clock).create_slot(
         SlotInput(
             topic_id=topic_id,

@@ -74,6 +74,7 @@ EXAMPLES: dict[str, str] = {
     ),
     "/facilitator/exchanges/slots/{slot_id:int}": "/facilitator/exchanges/slots/1",
     "/officer/exchanges/slots/{slot_id:int}": "/officer/exchanges/slots/1",
+    "/officer/exchanges/slots/{slot_id:int}/edit": "/officer/exchanges/slots/1/edit",
 }
 
 

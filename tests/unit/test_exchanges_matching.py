@@ -68,6 +68,70 @@ def test_language_interpreter_needs_history_and_busy() -> None:
     assert match_slot(slot(), [same_person, other]) == []
 
 
+def test_a_full_slot_takes_the_best_pairs_it_can_hold_not_the_best_answer_cut_down() -> None:
+    # Six people in a row, each sharing a language only with their neighbours (no interpreter), so the only
+    # possible pairs are neighbours. Stances: 1 (3,3,2), 2 (1,1,1), 3 (5,5,2), 4 (1,1,1), 5 (5,5,2), 6 (3,3,1).
+    # Neighbours disagree by 1-2: 5, 2-3: 9, 3-4: 9, 4-5: 9, 5-6: 5.
+    # Three pairs fit best as 1-2, 3-4, 5-6 (19; 2-3 with 4-5 leaves 1 and 6 with nobody, 18).
+    # Two pairs: 2-3 with 4-5 (18) beats every two taken from the three-pair answer (at most 14).
+    languages = [{"en"}, {"en", "pl"}, {"pl", "ur"}, {"ur", "pa"}, {"pa", "ar"}, {"ar"}]
+    stances = [(3, 3, 2), (1, 1, 1), (5, 5, 2), (1, 1, 1), (5, 5, 2), (3, 3, 1)]
+    row = [person(i + 1, stances[i], languages=frozenset(languages[i])) for i in range(6)]
+    every_language = frozenset({"en", "pl", "ur", "pa", "ar"})
+    assert match_slot(slot(capacity=3, threshold=5, languages=every_language), row) == [
+        Pair(1, 2, 5),
+        Pair(3, 4, 9),
+        Pair(5, 6, 5),
+    ]
+    assert match_slot(slot(capacity=2, threshold=5, languages=every_language), row) == [Pair(2, 3, 9), Pair(4, 5, 9)]
+    one = match_slot(slot(capacity=1, threshold=5, languages=every_language), row)
+    assert one in ([Pair(2, 3, 9)], [Pair(3, 4, 9)], [Pair(4, 5, 9)])
+
+
+def test_when_several_answers_are_best_one_of_them_comes_back() -> None:
+    # Three pairs of opposites, 12 apart (1-2, 3-4, 5-6); every other pair is 4 or 8 apart.
+    # Worked out: 1 (1,1,1), 2 (5,5,5), 3 (5,5,1), 4 (1,1,5), 5 (1,5,1), 6 (5,1,5):
+    # 1-3 8, 1-4 4, 1-5 4, 1-6 8, 2-3 4, 2-4 8, 2-5 8, 2-6 4, 3-5 4, 3-6 8, 4-5 8, 4-6 4.
+    # Room for two pairs: any two of the three opposites (24), and nothing else reaches 24. This is the case
+    # where the best totals for 1, 2 and 3 pairs (12, 24, 36) lie on a line, so no charge per pair picks out two.
+    pool = [
+        person(1, (1, 1, 1)),
+        person(2, (5, 5, 5)),
+        person(3, (5, 5, 1)),
+        person(4, (1, 1, 5)),
+        person(5, (1, 5, 1)),
+        person(6, (5, 1, 5)),
+    ]
+    opposites = [Pair(1, 2, 12), Pair(3, 4, 12), Pair(5, 6, 12)]
+    two = match_slot(slot(capacity=2, threshold=4), pool)
+    assert two in ([opposites[0], opposites[1]], [opposites[0], opposites[2]], [opposites[1], opposites[2]])
+    assert match_slot(slot(capacity=3, threshold=4), pool) == opposites
+    assert match_slot(slot(capacity=1, threshold=4), pool)[0] in opposites
+    # With a threshold of 9 only the opposites qualify; with 13, nobody.
+    assert len(match_slot(slot(capacity=2, threshold=9), pool)) == 2
+    assert match_slot(slot(capacity=2, threshold=13), pool) == []
+
+
+def test_between_two_best_sizes_the_pairs_are_rebuilt_not_cut_down() -> None:
+    # Two rows of four people, each sharing a language only with their neighbours. In each row the middle
+    # neighbours disagree by 11 and the outer ones by 8: stances (5,5,1), (1,1,1), (5,5,4), (1,1,4).
+    # From one row: its middle pair (11) or its two outer pairs (16). Best totals: 1 pair 11, 2 pairs 22
+    # (both middles), 3 pairs 27, 4 pairs 32 (every outer pair) — 22, 27, 32 lie on a line.
+    # Three pairs: one row's outer pairs and the other's middle (27). The four-pair answer cut down to its
+    # three best pairs would hold only 24.
+    languages = [{"en"}, {"en", "pl"}, {"pl", "ur"}, {"ur"}, {"pa"}, {"pa", "ar"}, {"ar", "ro"}, {"ro"}]
+    stances = [(5, 5, 1), (1, 1, 1), (5, 5, 4), (1, 1, 4)] * 2
+    rows = [person(i + 1, stances[i], languages=frozenset(languages[i])) for i in range(8)]
+    spoken = frozenset({"en", "pl", "ur", "pa", "ar", "ro"})
+    outer = [Pair(1, 2, 8), Pair(3, 4, 8), Pair(5, 6, 8), Pair(7, 8, 8)]
+    assert match_slot(slot(capacity=4, threshold=4, languages=spoken), rows) == outer
+    assert match_slot(slot(capacity=3, threshold=4, languages=spoken), rows) in (
+        [Pair(1, 2, 8), Pair(3, 4, 8), Pair(6, 7, 11)],
+        [Pair(2, 3, 11), Pair(5, 6, 8), Pair(7, 8, 8)],
+    )
+    assert match_slot(slot(capacity=2, threshold=4, languages=spoken), rows) == [Pair(2, 3, 11), Pair(6, 7, 11)]
+
+
 candidates = st.builds(
     lambda stances, langs, needs, partners: Candidate(
         id=0,
@@ -187,3 +251,45 @@ def test_across_slots_nobody_is_matched_twice_and_capacity_holds(draws: list[tup
         for pair in result[spec.id]:
             matched += [pair.a, pair.b]
     assert len(matched) == len(set(matched))
+
+
+clustered_stances = st.sampled_from([(1, 1, 1), (5, 5, 5), (5, 5, 1), (1, 1, 5), (2, 4, 3), (4, 2, 3), (3, 3, 3)])
+
+
+@st.composite
+def tied_pools(draw: st.DrawFn) -> tuple[SlotSpec, list[Candidate]]:
+    """Up to 12 people with a few answer sets shared by many (ties everywhere), the capacity below what fits."""
+    size = draw(st.integers(4, 12))
+    people = [
+        Candidate(
+            id=index,
+            person=f"p{index}",
+            stances=draw(clustered_stances),
+            languages=frozenset(draw(st.sets(st.sampled_from(LANGS), min_size=1))),
+            previous_partners=frozenset(f"p{p}" for p in draw(st.sets(st.integers(0, 11), max_size=1))),
+        )
+        for index in range(size)
+    ]
+    spec = slot(
+        capacity=draw(st.integers(1, 3)),
+        threshold=draw(st.integers(0, 8)),
+        languages=frozenset(LANGS),
+        interpreter=draw(st.booleans()),
+    )
+    return spec, people
+
+
+@settings(max_examples=150, deadline=None)
+@given(tied_pools())
+def test_with_many_ties_and_a_binding_capacity_the_total_is_still_optimal(
+    pool: tuple[SlotSpec, list[Candidate]],
+) -> None:
+    spec, people = pool
+    pairs = match_slot(spec, people)
+    by_id = {c.id: c for c in people}
+    used = [x for pair in pairs for x in (pair.a, pair.b)]
+    assert len(used) == len(set(used))
+    assert len(pairs) <= spec.capacity
+    for pair in pairs:
+        assert allowed(spec, by_id[pair.a], by_id[pair.b]) == pair.disagreement
+    assert sum(p.disagreement for p in pairs) == brute_force(spec, people)
