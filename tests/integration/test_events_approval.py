@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 from backend.core.clock import SettableClock
 from backend.core.roles import Role
 from backend.core.tables import AuditEntry, OutboxJob
+from backend.events.moderation import published_with_pending_changes
 from backend.events.reference import load_reference_data
 from backend.events.tables import Category, Event, EventDecision, Occurrence
 from tests.integration.test_events_partner import event_form, make_organisation, only_event, post_event
@@ -122,6 +123,7 @@ async def test_material_change_to_a_published_event_waits_and_shows_a_diff(
     review = f"/officer/events/{event_id}"
     await post_form(client, f"{review}/approve", {}, token_from=review)
     assert (await only_event())["status"] == "published"
+    assert await published_with_pending_changes() == []  # an untouched published event is not even read
     await _switch(client)
     partner_email = None
     # The partner changes the title and the number of places.
@@ -138,6 +140,7 @@ async def test_material_change_to_a_published_event_waits_and_shows_a_diff(
     assert event["capacity"] == 20
     assert event["sequence"] == 0
     assert await AuditEntry.exists().where(AuditEntry.action == "event.change_requested")
+    assert [row["id"] for row in await published_with_pending_changes()] == [event_id]
     await _switch(client)
     await sign_in(client, officer, clock)
     queue = await client.get("/officer/events/queue")
