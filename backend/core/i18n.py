@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
@@ -80,24 +80,43 @@ def text_direction(locale: str) -> str:
     return "rtl" if locale.split("_", maxsplit=1)[0] in RTL_LOCALES else "ltr"
 
 
+# Kept in the request's ASGI scope (a plain dict): a page asks for its language once per translated string,
+# and `request.state` builds a new State object on every access.
+_SCOPE_LOCALE = "hearby.locale"
+_SCOPE_TRANSLATIONS = "hearby.translations"
+
+
 def request_locale(request: Request[Any, Any, Any]) -> str:
-    """The locale of this request, worked out once and kept on the request's state."""
-    state = request.state
-    cached = state.get("locale")
+    """The locale of this request, worked out once and kept on the request."""
+    scope = cast("dict[str, Any]", request.scope)
+    cached = scope.get(_SCOPE_LOCALE)
     if isinstance(cached, str):
         return cached
     app_state: State = request.app.state
     settings = app_state["settings"]
     cookie = request.cookies.get(settings.cookie_name(LANGUAGE_COOKIE))
     locale = negotiate_locale(cookie, request.headers.get("accept-language"), settings.default_locale)
-    state["locale"] = locale
+    scope[_SCOPE_LOCALE] = locale
     return locale
+
+
+def set_request_locale(request: Request[Any, Any, Any], locale: str) -> None:
+    """Answer this request in `locale` whatever the cookie says (pages made for one language)."""
+    scope = cast("dict[str, Any]", request.scope)
+    scope[_SCOPE_LOCALE] = locale
+    scope.pop(_SCOPE_TRANSLATIONS, None)
 
 
 def request_translations(request: Request[Any, Any, Any]) -> NullTranslations:
     """The catalogue for this request's locale."""
+    scope = cast("dict[str, Any]", request.scope)
+    cached = scope.get(_SCOPE_TRANSLATIONS)
+    if isinstance(cached, NullTranslations):
+        return cached
     catalogues: dict[str, NullTranslations] = request.app.state["translations"]
-    return catalogues.get(request_locale(request), catalogues["en"])
+    translations = catalogues.get(request_locale(request), catalogues["en"])
+    scope[_SCOPE_TRANSLATIONS] = translations
+    return translations
 
 
 def translate(request: Request[Any, Any, Any], message: str, **params: Any) -> str:

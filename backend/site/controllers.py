@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from backend.core.guards import PUBLIC
-from backend.core.i18n import LANGUAGE_COOKIE, request_locale, translate
+from backend.core.i18n import LANGUAGE_COOKIE, request_locale, set_request_locale, translate
 from backend.core.redirects import safe_path
 from backend.core.templating import PWA_DIR
 from backend.settings import SUPPORTED_LOCALES, Settings
@@ -66,14 +66,14 @@ class SitePages(Controller):
     async def offline(self, request: Request[Any, Any, Any], code: LocaleCode) -> Template:
         """The page the service worker shows when there is no network, one per language."""
         if code in SUPPORTED_LOCALES:
-            request.state["locale"] = code
+            set_request_locale(request, code)
         return Template("site/offline.html")
 
     @get("/offline/{code:str}/saved", name="saved_offline", opt=PUBLIC)
     async def saved_offline(self, request: Request[Any, Any, Any], code: LocaleCode) -> Template:
         """What the service worker shows after keeping a resident's submission on the phone until it is online."""
         if code in SUPPORTED_LOCALES:
-            request.state["locale"] = code
+            set_request_locale(request, code)
         return Template("site/saved_offline.html")
 
 
