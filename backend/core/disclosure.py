@@ -41,9 +41,9 @@ class _Table:
     """The table with its totals as one (R + 1) x (C + 1) grid: row R holds the column totals, column C the row
     totals, and [R][C] the grand total."""
 
-    def __init__(self, cells: Sequence[Sequence[int]]) -> None:
+    def __init__(self, cells: Sequence[Sequence[int]], columns: int | None = None) -> None:
         self.rows = len(cells)
-        self.columns = len(cells[0]) if cells else 0
+        self.columns = columns if columns is not None else len(cells[0]) if cells else 0
         if any(len(row) != self.columns for row in cells):
             raise ValueError("every row needs the same number of cells")
         if any(value < 0 for row in cells for value in row):
@@ -143,14 +143,17 @@ class _Table:
         self.hidden.update({(row, other_column), (other_row, column), (other_row, other_column)})
 
 
-def protect_table(cells: Sequence[Sequence[int]], threshold: int = SUPPRESS_BELOW) -> ProtectedTable:
+def protect_table(
+    cells: Sequence[Sequence[int]], threshold: int = SUPPRESS_BELOW, *, columns: int | None = None
+) -> ProtectedTable:
     """The table and its totals with every count below `threshold` hidden (zero too, so that absence is not
-    shown), and as many others as it takes so that no hidden count can be worked out from the rest.
+    shown), and as many others as it takes so that no hidden count can be worked out from the rest. `columns`
+    says how many columns a table with no rows has (its column totals are all zero).
 
     Small counts are taken in reading order (rows top to bottom, then the column totals; each row left to right,
     then its total); each one still derivable gets the cheapest rectangle (see `_Table.hide_rectangle_for`).
     """
-    table = _Table(cells)
+    table = _Table(cells, columns)
     if table.rows == 0 or table.columns == 0:
         return ProtectedTable(
             cells=[[] for _ in range(table.rows)],

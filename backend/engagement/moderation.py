@@ -238,6 +238,7 @@ class ModerationService:
             table = protect_table(
                 [[counts[theme, question, code] for code, _name in areas] for question in questions],
                 SUPPRESS_BELOW,
+                columns=len(areas),
             )
             if question_id is None:
                 cells, total = table.column_totals, table.total

@@ -260,3 +260,13 @@ async def test_members_cannot_work_out_a_hidden_count_by_subtraction(
     heading, rows = trust_card((await client.get("/officer/engagement/themes")).text)
     assert heading.endswith("20")
     assert rows == {"Cherwell": hidden, "Oxford": "11", **dict.fromkeys(elsewhere, hidden)}
+
+
+async def test_with_no_questions_yet_every_count_is_hidden(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    await officer(client, people, clock)
+    counts = (await client.get("/api/v1/engagement/themes", headers={"Origin": "http://127.0.0.1:8000"})).json()
+    assert counts
+    assert {(item["count"], item["suppressed"]) for item in counts} == {(None, True)}
+    assert {item["area_code"] for item in counts} == {CHERWELL, OXFORD, "E07000179", "E07000180", "E07000181", ""}

@@ -102,6 +102,14 @@ def test_nothing_is_hidden_when_every_count_is_five_or_more() -> None:
     assert protected.total == 26
 
 
+def test_a_table_with_no_rows_yet_hides_its_zero_totals() -> None:
+    protected = protect_table([], columns=3)
+    assert protected.cells == []
+    assert protected.row_totals == []
+    assert protected.column_totals == [None, None, None]
+    assert protected.total is None
+
+
 def attacker_learns(protected: ProtectedTable, truth: list[list[int]]) -> list[tuple[int, int]]:
     """The hidden counts (cells and totals, by place in the grid with the totals as its last row and column)
     that an attacker who tries every table fitting what is shown pins down exactly.
