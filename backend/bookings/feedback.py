@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 from typing import Any
 
+from piccolo.custom_types import Combinable
 from piccolo.engine.base import Engine
 
 from backend.bookings.booking import BookingService
 from backend.bookings.schemas import (
     BookingView,
+    FeedbackFilter,
     FeedbackView,
 )
 from backend.bookings.tables import Booking, Feedback
@@ -17,9 +20,9 @@ from backend.bookings.tokens import CONFIRMED, UNIQUE_VIOLATIONS
 from backend.core import audit
 from backend.core.auth import CurrentUser
 from backend.core.clock import Clock
-from backend.core.db import write_transaction
+from backend.core.db import like_literal, write_transaction
 from backend.core.mail import EmailRenderer
-from backend.events.capacity import CapacityService
+from backend.events.capacity import CapacityService, EventBrief
 from backend.settings import Settings
 
 logger = logging.getLogger("hearby.bookings")
@@ -101,6 +104,42 @@ class FeedbackService:
             brief = await self.capacity.event_brief(event_id)
             titles[event_id] = brief.title if brief else ""
         return [feedback_view(row, titles.get(row["event_id"], "")) for row in rows]
+
+    def _for_officers(self, filters: FeedbackFilter, *, count: bool = False) -> Any:
+        """Feedback with a comment, filtered; words are looked for in comments that are not hidden."""
+        condition: Combinable = Feedback.comment != ""
+        if filters.event_ids is not None:
+            condition &= Feedback.event_id.is_in(list(filters.event_ids) or [0])
+        if filters.since is not None:
+            condition &= Feedback.created_at >= filters.since.astimezone(UTC)
+        if filters.until is not None:
+            condition &= Feedback.created_at < filters.until.astimezone(UTC)
+        if filters.text and like_literal(filters.text):
+            condition &= (Feedback.hidden == False) & Feedback.comment.ilike(f"%{like_literal(filters.text)}%")  # noqa: E712
+        return Feedback.count().where(condition) if count else Feedback.select().where(condition)
+
+    async def feedback_for_officers(self, filters: FeedbackFilter, locale: str, limit: int) -> list[FeedbackView]:
+        """The newest `limit` comments on events that match, newest first, with titles in `locale`."""
+        if limit < 1:
+            return []
+        rows = (
+            await self._for_officers(filters)
+            .order_by(Feedback.created_at, ascending=False)
+            .order_by(Feedback.id, ascending=False)
+            .limit(limit)
+        )
+        briefs = await self.capacity.event_briefs({row["event_id"] for row in rows}, locale)
+        return [feedback_view(row, briefs[row["event_id"]].title if row["event_id"] in briefs else "") for row in rows]
+
+    async def count_for_officers(self, filters: FeedbackFilter) -> int:
+        """How many comments on events match."""
+        return int(await self._for_officers(filters, count=True))
+
+    async def commented_events(self, locale: str) -> list[EventBrief]:
+        """The events that have comments, with their titles in `locale` and organisations, in title order."""
+        rows = await Feedback.select(Feedback.event_id).where(Feedback.comment != "").distinct()
+        briefs = await self.capacity.event_briefs({row["event_id"] for row in rows}, locale)
+        return sorted(briefs.values(), key=lambda brief: (brief.title.casefold(), brief.event_id))
 
     async def hide_feedback(self, feedback_id: int, reason: str, officer: CurrentUser) -> bool:
         """Hide an abusive comment with a reason (audited in the same transaction)."""

@@ -273,6 +273,17 @@ class FeedbackView:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class FeedbackFilter:
+    """Which feedback officers read: on some events (None: any), in a period (from `since`, before `until`), with
+    some words in the comment."""
+
+    event_ids: tuple[int, ...] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str = ""
+
+
 # ---- The JSON API ----------------------------------------------------------------------------------------
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME, pattern=r"\S")]

@@ -467,7 +467,11 @@ class EngagementStaffApi(Controller):
         "/themes",
         name="api_theme_counts",
         summary="Tagged answers by theme and area",
-        description='`count` is null and `suppressed` true for any count below 5. `area_code` "" is no area given.',
+        description=(
+            "`count` is null and `suppressed` true for any count below 5, and for as many others as it takes that no "
+            "suppressed count can be worked out by subtraction (from the totals, or between questions). "
+            '`area_code` "" is no area given.'
+        ),
         responses=_STAFF_ERRORS,
     )
     async def themes(

@@ -20,6 +20,7 @@ from backend.core.forms import Form, read_form
 from backend.core.guards import PUBLIC, QUEUEABLE_FORM, resident_form_from_this_site
 from backend.core.i18n import N_, request_locale
 from backend.engagement.api import ROUTE_HANDLERS as API
+from backend.engagement.feedback_pages import ROUTE_HANDLERS as FEEDBACK_PAGES
 from backend.engagement.moderation import ModerationService
 from backend.engagement.officer_controllers import ROUTE_HANDLERS as OFFICER_PAGES
 from backend.engagement.pages import add_errors, nonce, page, see_other
@@ -28,6 +29,7 @@ from backend.engagement.schemas import CONSENT_LABELS, AnswerOutcome, AnswerRequ
 from backend.engagement.services import QuestionsService, check_answer
 from backend.engagement.site_feedback import SiteFeedbackService
 from backend.engagement.updates import UpdatesService
+from backend.exchanges.comments import CouncilComments
 
 QuestionId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 StatusFlag = Annotated[str | None, QueryParameter(max_length=12, pattern=r"^(pending|private)$")]
@@ -187,12 +189,14 @@ def provide_updates_service(state: State) -> UpdatesService:
 
 
 def provide_site_feedback_service(state: State) -> SiteFeedbackService:
-    """Feedback on Hearby, and the officers' feedback view (with event feedback read through bookings)."""
+    """Feedback on Hearby, and the officers' feedback view (with event feedback read through bookings, and the
+    comments people shared with council officers after a Listening Exchange read through exchanges)."""
     bookings = BookingsService(state["settings"], state["clock"], state["engine"], state["email_renderer"])
-    return SiteFeedbackService(state["clock"], state["engine"], bookings)
+    comments = CouncilComments(state["settings"], state["clock"], state["engine"])
+    return SiteFeedbackService(state["clock"], state["engine"], bookings, comments)
 
 
-ROUTE_HANDLERS: list[Any] = [HaveYourSayPages, *PUBLIC_PAGES, *OFFICER_PAGES, *API]
+ROUTE_HANDLERS: list[Any] = [HaveYourSayPages, *PUBLIC_PAGES, *OFFICER_PAGES, *FEEDBACK_PAGES, *API]
 DEPENDENCIES: dict[str, Provide] = {
     "questions_service": Provide(provide_questions_service, sync_to_thread=False),
     "moderation_service": Provide(provide_moderation_service, sync_to_thread=False),

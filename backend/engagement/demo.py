@@ -7,7 +7,7 @@ from datetime import timedelta
 from backend.core.clock import Clock
 from backend.core.db import write_transaction
 from backend.engagement.schemas import Consent, Status
-from backend.engagement.tables import Answer, Question, Update
+from backend.engagement.tables import Answer, Question, SiteFeedback, Update
 from backend.settings import Settings
 
 DRIVERS = {
@@ -61,7 +61,8 @@ UPDATE = {
 
 
 async def load_demo(settings: Settings, clock: Clock) -> None:
-    """Two open questions and one "You said, we did" entry, unless there are questions already."""
+    """Two open questions, one "You said, we did" entry and some feedback on Hearby for the officers' feedback
+    view, unless there are questions already."""
     del settings  # the demo content is the same for every council
     if await Question.exists():
         return
@@ -96,4 +97,30 @@ async def load_demo(settings: Settings, clock: Clock) -> None:
                 links=[{"url": "/events", "label": "Events"}],
                 happened_on=(now - timedelta(days=7)).date(),
             )
+        )
+        # Feedback on Hearby from the footer, in the officers' feedback view.
+        await SiteFeedback.insert(
+            SiteFeedback(
+                kind="problem",
+                page="/events",
+                locale="en",
+                text="The map did not load on my phone.",
+                created_at=now - timedelta(days=3),
+            ),
+            SiteFeedback(
+                kind="translation",
+                page="/have-your-say",
+                locale="pl",
+                text="Wypowiedz się",
+                quoted="Zabierz głos",
+                created_at=now - timedelta(days=2),
+            ),
+            SiteFeedback(
+                kind="translation",
+                page="/events",
+                locale="ur",
+                text="تقریبات",
+                quoted="واقعات",
+                created_at=now - timedelta(days=1),
+            ),
         )

@@ -17,6 +17,7 @@ from backend.core import audit
 from backend.core.auth import CurrentUser
 from backend.core.clock import Clock
 from backend.core.db import write_transaction
+from backend.core.disclosure import protect_table
 from backend.engagement.common import district_names, json_list
 from backend.engagement.schemas import (
     SUPPRESS_BELOW,
@@ -207,24 +208,44 @@ class ModerationService:
         return [(option, suppressed(counts[index])) for index, option in enumerate(options)]
 
     async def theme_counts(self, question_id: int | None = None) -> ThemeCounts:
-        """Tagged answers counted by theme and area (an answer counts once per theme), hidden answers left out;
-        every count below five is suppressed, totals included."""
-        query = Answer.select(Answer.id, Answer.area_code).where(Answer.status != Status.HIDDEN.value)
-        if question_id is not None:
-            query = query.where(Answer.question_id == question_id)
-        answers = {row["id"]: row["area_code"] for row in await query}
-        counts: Counter[tuple[str, str]] = Counter()
-        totals: Counter[str] = Counter()
+        """Tagged answers counted by theme and area (an answer counts once per theme), hidden answers left out, for
+        one question or for all.
+
+        Every count below five is suppressed, totals included, and so are as many others as it takes that no
+        suppressed count can be worked out by subtraction, within this page or between it and the same theme's
+        page for another question or for all (`backend.core.disclosure`): for each theme the suppression is
+        worked out once on the whole table of questions by areas with its totals, and each page shows its row.
+        Answers whose area is no longer a district are left out (the totals are the sums of the cells shown).
+        """
+        questions = [row["id"] for row in await Question.select(Question.id).order_by(Question.id)]
+        answers = {
+            row["id"]: (row["question_id"], row["area_code"])
+            for row in await Answer.select(Answer.id, Answer.question_id, Answer.area_code).where(
+                Answer.status != Status.HIDDEN.value
+            )
+        }
+        counts: Counter[tuple[str, int, str]] = Counter()
         if answers:
             for tag in await AnswerTheme.select(AnswerTheme.answer_id, AnswerTheme.theme).where(
                 AnswerTheme.answer_id.is_in(list(answers))
             ):
-                counts[tag["theme"], answers[tag["answer_id"]]] += 1
-                totals[tag["theme"]] += 1
+                question, area = answers[tag["answer_id"]]
+                counts[tag["theme"], question, area] += 1
         names = await district_names(self.engine)
         areas = [*names.items(), ("", "")]
-        rows = [
-            (theme, [suppressed(counts[theme, code]) for code, _name in areas], suppressed(totals[theme]))
-            for theme in THEMES
-        ]
+        rows = []
+        for theme in THEMES:
+            table = protect_table(
+                [[counts[theme, question, code] for code, _name in areas] for question in questions],
+                SUPPRESS_BELOW,
+                columns=len(areas),
+            )
+            if question_id is None:
+                cells, total = table.column_totals, table.total
+            elif question_id in questions:
+                index = questions.index(question_id)
+                cells, total = table.cells[index], table.row_totals[index]
+            else:
+                cells, total = [None] * len(areas), None
+            rows.append((theme, [CountCell(cell) for cell in cells], CountCell(total)))
         return ThemeCounts(areas=areas, rows=rows)

@@ -1,5 +1,6 @@
 """Officers' pages: publish questions, moderate answers (redact, publish, hide), tag themes, read counts by theme
-and area (members too: suppressed aggregates only), publish "You said, we did" entries, and read feedback."""
+and area (members too: suppressed aggregates only), publish "You said, we did" entries. The feedback view is in
+`feedback_pages`."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from backend.core.roles import Role
 from backend.engagement.moderation import ModerationService
 from backend.engagement.pages import page, see_other
 from backend.engagement.schemas import (
-    FEEDBACK_LABELS,
     KIND_LABELS,
     MAX_ANSWER,
     MAX_HINT,
@@ -36,13 +36,11 @@ from backend.engagement.schemas import (
     MAX_URL,
     THEMES,
     Consent,
-    FeedbackKind,
     Kind,
     QuestionDraft,
     UpdateRequest,
 )
 from backend.engagement.services import QuestionsService
-from backend.engagement.site_feedback import SOURCES, SiteFeedbackService
 from backend.engagement.updates import UpdatesService
 from backend.settings import SUPPORTED_LOCALES
 
@@ -344,34 +342,6 @@ class EngagementOffice(Controller):
             return await self._update_form(form, HTTP_400_BAD_REQUEST)
         await updates_service.publish(update, _officer(request))
         return see_other("/you-said-we-did")
-
-    @get("/feedback", name="engagement_feedback")
-    async def feedback(
-        self,
-        site_feedback_service: NamedDependency[SiteFeedbackService],
-        source: Filter = None,
-        kind: Filter = None,
-        lang: Filter = None,
-        page_path: Annotated[str | None, QueryParameter(name="page", max_length=300)] = None,
-    ) -> Template:
-        """Feedback on Hearby and on events in one list, filtered by source, kind, language and page."""
-        filters = {
-            "source": source if source in SOURCES else "",
-            "kind": kind if kind in {value.value for value in FeedbackKind} else "",
-            "lang": lang if lang in SUPPORTED_LOCALES else "",
-            "page": (page_path or "").strip(),
-        }
-        items = await site_feedback_service.feedback(
-            source=filters["source"], kind=filters["kind"], locale=filters["lang"], page=filters["page"]
-        )
-        return page(
-            "office_feedback",
-            items=items,
-            filters=filters,
-            sources=SOURCES,
-            kinds=[(value.value, FEEDBACK_LABELS[value]) for value in FeedbackKind],
-            locales=SUPPORTED_LOCALES,
-        )
 
 
 class EngagementInsight(Controller):

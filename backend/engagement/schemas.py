@@ -229,11 +229,18 @@ class SiteFeedbackRequest:
     request_key: str | None = None
 
 
+FEEDBACK_SOURCES = ("site", "event", "exchange")
+FEEDBACK_PER_PAGE = 25
+MAX_FEEDBACK_PAGE = 1000  # the furthest page the officers' view goes back to (25,000 items)
+
+
 @dataclass(frozen=True)
 class FeedbackItem:
-    """One row of the officers' feedback view: feedback on Hearby, or on an event (from bookings)."""
+    """One row of the officers' feedback view: feedback on Hearby, on an event (from bookings), or a comment
+    after a Listening Exchange (from exchanges: only one its author let council officers read, never with who
+    wrote it)."""
 
-    source: str  # site, event
+    source: str  # site, event, exchange
     kind: str
     created_at: datetime
     text: str
@@ -243,7 +250,59 @@ class FeedbackItem:
     rating: int | None = None
     event_title: str = ""
     event_id: int | None = None
+    organisation_name: str = ""
     hidden: bool = False
+    topic_title: str = ""
+    topic_lang: str = ""
+
+
+@dataclass(frozen=True)
+class FeedbackQuery:
+    """The officers' filters. Some belong to one source: the kind and page to feedback on Hearby, the event and
+    partner to events, the topic to exchanges; the language to Hearby and exchanges (the language the person
+    used). A filter that does not apply to a source leaves that source out."""
+
+    source: str = ""
+    kind: str = ""
+    locale: str = ""
+    page: str = ""
+    event_id: int | None = None
+    organisation_id: int | None = None
+    topic_id: int | None = None
+    since: datetime | None = None  # from this moment
+    until: datetime | None = None  # before this moment
+    text: str = ""
+
+    def sources(self) -> list[str]:
+        """The sources these filters can match."""
+        site_only = bool(self.kind or self.page)
+        event_only = self.event_id is not None or self.organisation_id is not None
+        exchange_only = self.topic_id is not None
+        wanted = {
+            "site": not (event_only or exchange_only),
+            "event": not (site_only or exchange_only or self.locale),
+            "exchange": not (site_only or event_only),
+        }
+        return [source for source in FEEDBACK_SOURCES if wanted[source] and self.source in {"", source}]
+
+
+@dataclass(frozen=True)
+class FeedbackPage:
+    """One page of the officers' feedback view, newest first."""
+
+    items: list[FeedbackItem]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class FeedbackChoices:
+    """What the officers' filters offer: events with comments, their partners, exchange topics (id, name)."""
+
+    events: list[tuple[int, str]]
+    partners: list[tuple[int, str]]
+    topics: list[tuple[int, str]]
 
 
 @dataclass

@@ -194,6 +194,21 @@ class CapacityService:
             for row in rows
         }
 
+    async def event_briefs(self, event_ids: set[int], locale: str = "en") -> dict[int, EventBrief]:
+        """Several events' titles and organisations at once, by event id (ids with no event are left out)."""
+        if not event_ids:
+            return {}
+        rows = await Event.select(Event.id, Event.organisation_id, Event.title).where(Event.id.is_in(list(event_ids)))
+        titles = await _titles(event_ids, locale)
+        return {
+            row["id"]: EventBrief(
+                event_id=row["id"],
+                organisation_id=row["organisation_id"],
+                title=titles.get(row["id"]) or str(row["title"]),
+            )
+            for row in rows
+        }
+
     async def event_brief(self, event_id: int, locale: str = "en") -> EventBrief | None:
         """An event's title and organisation (the partner's feedback page), or None."""
         row = await Event.select(Event.id, Event.organisation_id, Event.title).where(Event.id == event_id).first()

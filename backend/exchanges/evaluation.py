@@ -50,6 +50,11 @@ _T95 = (
 )  # fmt: skip
 
 
+def retention_cutoff(settings: Settings, now: datetime) -> datetime:
+    """Requests whose last slot (or, never matched, whose request) is before this are past the retention period."""
+    return now - timedelta(days=round(30.44 * settings.exchanges_retention_months))
+
+
 def t95(df: int) -> float:
     """The 97.5th percentile of t with `df` degrees of freedom."""
     return _T95[df - 1] if 1 <= df <= len(_T95) else 1.96
@@ -255,7 +260,7 @@ class EvaluationService:
         """Delete identifying data (email, first name, account link, person key, private link) of requests whose
         last slot (or, never matched, whose request) is older than the retention period; survey data stays."""
         now = now or self.clock.now()
-        cutoff = now - timedelta(days=round(30.44 * self.settings.exchanges_retention_months))
+        cutoff = retention_cutoff(self.settings, now)
         rows = await ExchangeRequest.select(
             ExchangeRequest.id, ExchangeRequest.last_slot_at, ExchangeRequest.created_at
         ).where(ExchangeRequest.identity_purged_at.is_null())

@@ -134,6 +134,7 @@ def check_survey(request: Request[Any, Any, Any], form: Form, wave: str) -> Surv
         understand_better=understand,
         comment=form.values.get("comment", "") if wave == "after" else "",
         comment_shared=form.values.get("comment_shared") == "yes",
+        comment_to_council=form.values.get("comment_to_council") == "yes",
     )
 
 

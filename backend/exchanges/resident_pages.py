@@ -387,6 +387,7 @@ class RequestLink(Controller):
             "understand_better",
             "comment",
             "comment_shared",
+            "comment_to_council",
         )
         answers = check_survey(request, form, wave)
         if answers is None or not open_now or answered:

@@ -65,7 +65,8 @@ class SurveyAnswers:
     heard: int | None = None
     understand_better: int | None = None
     comment: str = ""
-    comment_shared: bool = False
+    comment_shared: bool = False  # the researchers may read the comment (without the name)
+    comment_to_council: bool = False  # council officers may read it (without the name) in their feedback view
 
 
 class SessionsService:
@@ -208,6 +209,7 @@ class SessionsService:
                         understand_better=answers.understand_better,
                         comment=answers.comment[:2000],
                         comment_shared=answers.comment_shared,
+                        comment_to_council=answers.comment_to_council,
                         answered_at=self.clock.now(),
                     )
                 )

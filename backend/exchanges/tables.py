@@ -124,6 +124,9 @@ class ExchangeSurvey(Table, tablename="exchange_survey"):
     understand_better = SmallInt(null=True, default=None)  # after only, 1-7
     comment = Text(default="")
     comment_shared = Boolean(default=False)  # consented to share the comment with researchers
+    # Consented, separately, to the council's officers reading the comment (without their name) to improve the
+    # exchanges: only then does it reach the officers' feedback view.
+    comment_to_council = Boolean(default=False)
     answered_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from backend.core.clock import SettableClock
 from backend.core.roles import Role
 from backend.core.tables import AuditEntry
-from backend.engagement.tables import Answer
+from backend.engagement.tables import Answer, AnswerTheme
 from tests.support.engagement import make_question
 from tests.support.html_checks import check_page
 from tests.support.people import PeopleFactory, csrf_token, post_form, sign_in
@@ -176,8 +176,8 @@ async def test_theme_counts_below_five_are_suppressed(
         for row in card.select(".govuk-summary-list__row")
     }
     assert rows["Oxford"] == "5"
-    assert rows["Cherwell"] == "fewer than 5"
-    assert rows["South Oxfordshire"] == "fewer than 5"  # none at all is below five too
+    assert rows["Cherwell"] == "not shown"
+    assert rows["South Oxfordshire"] == "not shown"  # none at all is below five too
     assert "9" in card.select_one("h2").get_text()
 
     counts = (
@@ -211,3 +211,62 @@ async def test_choice_counts_below_five_are_suppressed(
         for row in page.select(".hb-choice-counts .govuk-summary-list__row")
     }
     assert rows == {"Trust": "5", "Social mixing": "fewer than 5", "Reducing tension": "fewer than 5"}
+
+
+async def tag_answers(question_id: int, area: str, count: int, theme: str = "trust") -> None:
+    """`count` answers in `area`, each tagged with `theme` (as the tagging page stores them)."""
+    for _ in range(count):
+        answer_id = await add_answer(question_id, "", "private", area)
+        await AnswerTheme.insert(AnswerTheme(answer_id=answer_id, theme=theme, tag_key=f"{answer_id}:{theme}"))
+
+
+def trust_card(html: str) -> tuple[str, dict[str, str]]:
+    """The "Trust in each other" card of the themes page: its heading and its figure per area."""
+    page = check_page(html, "en")
+    card = next(card for card in page.select(".govuk-summary-card") if "Trust in each other" in card.get_text())
+    return card.select_one("h2").get_text(strip=True), {
+        row.select_one("dt").get_text(strip=True): row.select_one("dd").get_text(strip=True)
+        for row in card.select(".govuk-summary-list__row")
+    }
+
+
+async def test_members_cannot_work_out_a_hidden_count_by_subtraction(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    # Trust, tagged:  Cherwell  Oxford  elsewhere | total
+    #   question A        2        6        0     |   8
+    #   question B        7        5        0     |  12
+    #   all questions     9       11        0     |  20
+    # Hiding only the small counts, A's Cherwell would be 8 - 6 (its page), or 9 - 7 (the pages for all and for
+    # B). Worked by hand (the rectangles of backend.core.disclosure): A's 2 is hidden with all's Cherwell (9),
+    # as it can then trade places with A's zeros; B's zeros are pinned by 12 - 7 - 5 until B's Cherwell (7) goes
+    # too. Oxford and every total stay.
+    first = await make_question(clock, text="Question A")
+    second = await make_question(clock, text="Question B")
+    await tag_answers(first, CHERWELL, 2)
+    await tag_answers(first, OXFORD, 6)
+    await tag_answers(second, CHERWELL, 7)
+    await tag_answers(second, OXFORD, 5)
+    await sign_in(client, await people(Role.MEMBER), clock)
+
+    hidden = "not shown"
+    elsewhere = ["South Oxfordshire", "Vale of White Horse", "West Oxfordshire", "No area given"]
+    heading, rows = trust_card((await client.get(f"/officer/engagement/themes?question={first}")).text)
+    assert heading.endswith("8")
+    assert rows == {"Cherwell": hidden, "Oxford": "6", **dict.fromkeys(elsewhere, hidden)}
+    heading, rows = trust_card((await client.get(f"/officer/engagement/themes?question={second}")).text)
+    assert heading.endswith("12")
+    assert rows == {"Cherwell": hidden, "Oxford": "5", **dict.fromkeys(elsewhere, hidden)}
+    heading, rows = trust_card((await client.get("/officer/engagement/themes")).text)
+    assert heading.endswith("20")
+    assert rows == {"Cherwell": hidden, "Oxford": "11", **dict.fromkeys(elsewhere, hidden)}
+
+
+async def test_with_no_questions_yet_every_count_is_hidden(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    await officer(client, people, clock)
+    counts = (await client.get("/api/v1/engagement/themes", headers={"Origin": "http://127.0.0.1:8000"})).json()
+    assert counts
+    assert {(item["count"], item["suppressed"]) for item in counts} == {(None, True)}
+    assert {item["area_code"] for item in counts} == {CHERWELL, OXFORD, "E07000179", "E07000180", "E07000181", ""}
