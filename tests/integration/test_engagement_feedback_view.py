@@ -228,6 +228,10 @@ async def test_every_source_appears_and_each_filter_narrows(
     assert await shown(client, "kind=problem") == {"The map is empty"}
     assert await shown(client, "page=/areas") == {"Twoja okolica"}
     assert await shown(client, "source=site&q=map") == {"The map is empty"}
+    # As a browser sends the form: every field, the empty ones too.
+    every_field = "source=&q=&from=&to=&lang=&kind=&page=&event=&partner=&topic="
+    assert await shown(client, every_field) == everything
+    assert await shown(client, every_field.replace("partner=", f"partner={school}")) == {"Wonderful stories"}
 
     # The filters offer the events with comments, their partners and the topics.
     page = check_page((await client.get(VIEW)).text, "en")
