@@ -32,9 +32,16 @@ from backend.engagement.site_feedback import SiteFeedbackService
 from backend.settings import SUPPORTED_LOCALES
 
 Filter = Annotated[str | None, QueryParameter(max_length=60)]
-OptionalId = Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)]
+# The form sends every field, empty ones too: ids arrive as text and "" means any.
+IdFilter = Annotated[str | None, QueryParameter(max_length=10)]
 Day = Annotated[str | None, QueryParameter(max_length=40)]
 MAX_SEARCH = 200
+
+
+def parse_id(raw: str | None) -> int | None:
+    """An id chosen in a filter, or None for "any" (empty, or not an id)."""
+    value = (raw or "").strip()
+    return int(value) if value.isdigit() and 1 <= int(value) <= 2**31 - 1 else None
 
 
 def read_filters(
@@ -108,9 +115,9 @@ class FeedbackOffice(Controller):
         kind: Filter = None,
         lang: Filter = None,
         address: Annotated[str | None, QueryParameter(name="page", max_length=300)] = None,
-        event: OptionalId = None,
-        partner: OptionalId = None,
-        topic: OptionalId = None,
+        event: IdFilter = None,
+        partner: IdFilter = None,
+        topic: IdFilter = None,
         date_from: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
         date_to: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
         q: Annotated[str | None, QueryParameter(max_length=MAX_SEARCH)] = None,
@@ -124,9 +131,9 @@ class FeedbackOffice(Controller):
             kind=kind or "",
             lang=lang or "",
             address=address or "",
-            event=event,
-            partner=partner,
-            topic=topic,
+            event=parse_id(event),
+            partner=parse_id(partner),
+            topic=parse_id(topic),
             date_from=date_from or "",
             date_to=date_to or "",
             text=q or "",

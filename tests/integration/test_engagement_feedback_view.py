@@ -222,12 +222,23 @@ async def test_every_source_appears_and_each_filter_narrows(
     assert await shown(client, f"partner={school}") == {"Wonderful stories"}
     assert await shown(client, f"topic={flags}") == {"Rozmowa była dobra"}
     assert await shown(client, "q=TEA") == {"Lovely tea and cake"}
+    # A comment an officer hid is not searched (its words would show through the count).
+    await Feedback.insert(
+        Feedback(booking_id=4, event_id=coffee.id, rating=1, comment="Rude words about the tea", hidden=True)
+    )
+    tea = check_page((await client.get(f"{VIEW}?q=tea")).text, "en")
+    assert tea.select_one("#feedback-count").get_text(strip=True) == "1 piece of feedback"
+    await Feedback.delete().where(Feedback.booking_id == 4)
     assert await shown(client, "q=listened") == {"We listened to each other"}
     assert await shown(client, "q=secret") == set()
     assert await shown(client, "lang=pl") == {"Twoja okolica", "Rozmowa była dobra"}
     assert await shown(client, "kind=problem") == {"The map is empty"}
     assert await shown(client, "page=/areas") == {"Twoja okolica"}
     assert await shown(client, "source=site&q=map") == {"The map is empty"}
+    # As a browser sends the form: every field, the empty ones too.
+    every_field = "source=&q=&from=&to=&lang=&kind=&page=&event=&partner=&topic="
+    assert await shown(client, every_field) == everything
+    assert await shown(client, every_field.replace("partner=", f"partner={school}")) == {"Wonderful stories"}
 
     # The filters offer the events with comments, their partners and the topics.
     page = check_page((await client.get(VIEW)).text, "en")
