@@ -1,7 +1,7 @@
 """Insight: reports counted by category, area and week, for officers (with early warnings) and members.
 
-Nothing here returns report text. Members see counts under 5 as "fewer than 5" (`suppress`), for the county
-and their own division only.
+Nothing here returns report text. Members see the county and their own division only, with counts under 5 (and
+any count that would let one be worked out by subtraction) hidden by `core.disclosure`, in `insight_controllers`.
 """
 
 from __future__ import annotations
@@ -23,13 +23,7 @@ from backend.reports.tables import MemberDivision, Report
 from backend.reports.warning import BASELINE_WEEKS, DivisionWarning, early_warnings
 from backend.settings import Settings
 
-SUPPRESS_BELOW = 5
 TREND_WEEKS = 12
-
-
-def suppress(count: int) -> int | None:
-    """A count members may see: None stands for "fewer than 5" (0 included, so absence is not revealed)."""
-    return count if count >= SUPPRESS_BELOW else None
 
 
 @dataclass

@@ -14,11 +14,12 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from backend.accounts.services import AccountsService
 from backend.areas.services import AreasService
 from backend.core.auth import current_user
+from backend.core.disclosure import protect_table
 from backend.core.forms import Form, read_form
 from backend.core.guards import requires_roles
 from backend.core.i18n import N_, translate
 from backend.core.roles import Role
-from backend.reports.insight import InsightService, suppress
+from backend.reports.insight import InsightService
 from backend.reports.mapping import city_map, shade
 from backend.reports.schemas import CATEGORY_LABELS
 
@@ -31,20 +32,39 @@ async def _names(areas: AreasService) -> dict[str, str]:
     return names
 
 
-async def member_tables(request: Request[Any, Any, Any], insight: InsightService) -> dict[str, Any]:
-    """What a member may see: suppressed counts for the county and their division (never text)."""
+def protected_breakdown(
+    counts: dict[str, int], keys: list[str], total: int
+) -> tuple[dict[str, int | None], int | None]:
+    """One breakdown of `total` (by category, or by district) as a member may see it: counts under 5 hidden, and
+    as many others as it takes so that subtraction from the total cannot give a hidden one away, zeros included
+    (`core.disclosure`). Reports outside every key (no district recorded) are one more cell, never shown."""
+    cells = [counts.get(key, 0) for key in keys]
+    outside = total - sum(cells)
+    table = protect_table([[*cells, outside]] if outside else [cells], columns=len(keys) + (1 if outside else 0))
+    return dict(zip(keys, table.cells[0][: len(keys)], strict=True)), table.row_totals[0]
+
+
+async def member_tables(
+    request: Request[Any, Any, Any], insight: InsightService, areas: AreasService
+) -> dict[str, Any]:
+    """What a member may see: protected counts for the county and their division (never text)."""
     user = current_user(request)
     assert user is not None
     division = await insight.member_division(user.id)
     county = await insight.dashboard(with_warnings=False)
     own = await insight.dashboard(division, with_warnings=False) if division else None
+    categories = list(CATEGORY_LABELS)
+    districts = sorted(item.code for item in await areas.list_districts())
+    county_categories, county_total = protected_breakdown(county.by_category, categories, county.total)
+    county_districts, _same_total = protected_breakdown(county.by_district, districts, county.total)
+    own_categories, own_total = protected_breakdown(own.by_category, categories, own.total) if own else ({}, None)
     return {
         "division": division,
-        "county_total": suppress(county.total),
-        "county_categories": {key: suppress(county.by_category.get(key, 0)) for key in CATEGORY_LABELS},
-        "county_districts": {code: suppress(n) for code, n in county.by_district.items() if code},
-        "own_total": suppress(own.total) if own else None,
-        "own_categories": {key: suppress(own.by_category.get(key, 0)) for key in CATEGORY_LABELS} if own else {},
+        "county_total": county_total,
+        "county_categories": county_categories,
+        "county_districts": county_districts,
+        "own_total": own_total,
+        "own_categories": own_categories,
         "weeks": county.weeks,
         "is_admin": Role.ADMIN in user.roles,
     }
@@ -96,7 +116,7 @@ class MemberInsight(Controller):
         areas_service: NamedDependency[AreasService],
     ) -> Template:
         """The members' page (it prints cleanly, for the advisory group's papers)."""
-        tables = await member_tables(request, insight_service)
+        tables = await member_tables(request, insight_service, areas_service)
         return Template(
             "reports/insight/members.html",
             context={**tables, "names": await _names(areas_service), "categories": CATEGORY_LABELS, "form": Form()},
@@ -110,10 +130,10 @@ class MemberInsight(Controller):
         insight_service: NamedDependency[InsightService],
         areas_service: NamedDependency[AreasService],
     ) -> Response[str]:
-        """The same figures as CSV (suppressed counts written "fewer than 5")."""
-        tables = await member_tables(request, insight_service)
+        """The same figures as CSV (hidden counts written "not shown")."""
+        tables = await member_tables(request, insight_service, areas_service)
         names = await _names(areas_service)
-        fewer = translate(request, N_("fewer than 5"))
+        fewer = translate(request, N_("not shown"))
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(
@@ -169,7 +189,7 @@ class MemberDivisions(Controller):
             else:
                 await insight_service.assign_member_division(admin, member.id, division.code)
         if not form.ok:
-            tables = await member_tables(request, insight_service)
+            tables = await member_tables(request, insight_service, areas_service)
             return Template(
                 "reports/insight/members.html",
                 context={**tables, "names": await _names(areas_service), "categories": CATEGORY_LABELS, "form": form},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bs4 import BeautifulSoup
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -69,19 +70,43 @@ async def test_members_see_their_division_and_the_county_with_small_counts_suppr
     assert TEXT not in page.text
     county = page.text.split('id="county-categories"')[1].split("</table>")[0]
     assert 'A rumour or misinformation</th><td class="govuk-table__cell">9<' in county  # 6 + 3
-    assert 'A protest or gathering causing worry</th><td class="govuk-table__cell">fewer than 5<' in county
+    assert 'A protest or gathering causing worry</th><td class="govuk-table__cell">not shown<' in county
     own = page.text.split('id="own-categories"')[1].split("</table>")[0]
     assert 'A rumour or misinformation</th><td class="govuk-table__cell">6<' in own
-    assert 'A protest or gathering causing worry</th><td class="govuk-table__cell">fewer than 5<' in own
+    assert 'A protest or gathering causing worry</th><td class="govuk-table__cell">not shown<' in own
     assert "Cowley" not in page.text  # another member's division is never shown
     csv = await client.get("/insight/members/export.csv")
     assert csv.status_code == 200
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.splitlines()
     assert "Oxfordshire,A rumour or misinformation,9" in lines
-    assert "Oxfordshire,A protest or gathering causing worry,fewer than 5" in lines
+    assert "Oxfordshire,A protest or gathering causing worry,not shown" in lines
     assert "Parks,A rumour or misinformation,6" in lines
     assert TEXT not in csv.text
+
+
+async def test_a_hidden_count_cannot_be_worked_out_from_the_total(
+    client: AsyncTestClient[Litestar], people: PeopleFactory, clock: SettableClock
+) -> None:
+    """Every report in one category and one district: showing the total and that category would tell a member
+    that every other category and district had none (total minus shown = 0). Worked by hand: the other cells
+    are all 0, so the 7 must be hidden either in the total or in its one category (and district)."""
+    await _reports(clock, PARKS, 7)  # 7 rumours, all in Oxford (PARKS is an Oxford division)
+    member = await people(Role.MEMBER)
+    await MemberDivision.insert(MemberDivision(user_id=member.id, division_code=PARKS))
+    await sign_in(client, member, clock)
+    soup = BeautifulSoup((await client.get("/insight/members")).text, "html.parser")
+
+    def figures(selector: str) -> list[str]:
+        return [cell.get_text(strip=True) for cell in soup.select(f"{selector} td")]
+
+    def total(selector: str) -> str:
+        return soup.select_one(selector).get_text().rsplit(":", 1)[1].strip()
+
+    assert "7" not in figures("#county-categories") or total("#county-total") != "7"
+    assert "7" not in figures("#county-districts") or total("#county-total") != "7"
+    assert "7" not in figures("#own-categories") or total("#own-total") != "7"
+    assert set(figures("#county-categories")) | set(figures("#county-districts")) <= {"7", "not shown"}
 
 
 async def test_an_admin_sets_a_members_division(

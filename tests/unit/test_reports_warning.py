@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from backend.reports.insight import suppress
+from backend.reports.insight_controllers import protected_breakdown
 from backend.reports.warning import early_warnings, poisson_upper_bound
 
 THIS_WEEK = date(2026, 11, 30)  # a Monday
@@ -44,5 +44,14 @@ def test_a_quiet_division_is_flagged_from_three_reports() -> None:
     assert [(w.division_code, w.upper_bound) for w in flagged] == [("E58000003", 2)]
 
 
-def test_counts_under_five_are_suppressed() -> None:
-    assert [suppress(n) for n in (0, 1, 4, 5, 12)] == [None, None, None, 5, 12]
+def test_a_breakdown_hides_small_counts_and_what_would_give_them_away() -> None:
+    # Worked by hand. 12 and 9 shown with the total 25: the two hidden cells add up to 4, so neither is known.
+    shown, total = protected_breakdown({"a": 12, "b": 9, "c": 3, "d": 1}, ["a", "b", "c", "d"], 25)
+    assert (shown, total) == ({"a": 12, "b": 9, "c": None, "d": None}, 25)
+    # One small count alone beside the total would be the total minus the rest: another cell is hidden with it.
+    shown, total = protected_breakdown({"a": 12, "b": 9, "c": 3}, ["a", "b", "c"], 24)
+    assert shown["c"] is None
+    assert total is None or list(shown.values()).count(None) >= 2
+    # Reports outside every key (no district recorded) are never shown, and count towards the total.
+    shown, total = protected_breakdown({"a": 12}, ["a", "b"], 20)
+    assert shown["b"] is None
