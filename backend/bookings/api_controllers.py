@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIType
-from litestar.params import Body, HeaderParameter
+from litestar.params import Body
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
@@ -34,28 +33,19 @@ from backend.bookings.schemas import (
     check_booking_details,
 )
 from backend.bookings.services import BookingsService
-from backend.bookings.web import IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_MIN, Id, Token
+from backend.bookings.web import Id, Token
 from backend.core.auth import current_user
 from backend.core.guards import PUBLIC, requires_same_origin
 from backend.core.i18n import N_, request_locale, translate
+from backend.core.idempotency import KEY_RULE, idempotency_key_header
 
 IdempotencyKey = Annotated[
     str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        required=False,
-        min_length=IDEMPOTENCY_KEY_MIN,
-        max_length=IDEMPOTENCY_KEY_MAX,
-        pattern=r"^[A-Za-z0-9_.:-]+$",
-        # A header is a string or absent (never JSON null): say so, or fuzzers send "null" as a valid key.
-        schema_extra={"type": OpenAPIType.STRING, "one_of": None},
-        description=(
-            "Send the same key when retrying: the booking is made once, and the retry returns it (with its manage "
-            f"token). Use a new random value for each booking, {IDEMPOTENCY_KEY_MIN} to {IDEMPOTENCY_KEY_MAX} "
-            "characters from `A-Z a-z 0-9 _ . : -` (a UUID will do); a shorter key is refused with 400. A key "
-            "applies to this occurrence and email only: the same key with another occurrence or email is another "
-            "booking."
-        ),
+    idempotency_key_header(
+        "Send the same key when retrying: the booking is made once, and the retry returns it (with its manage "
+        f"token). Use a new random value for each booking ({KEY_RULE}); a shorter key is refused with 400. A key "
+        "applies to this occurrence and email only: the same key with another occurrence or email is another "
+        "booking."
     ),
 ]
 

@@ -41,12 +41,6 @@ SEEN_FORM = {"Cache-Control": "private, no-cache"}
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
 
 
-IDEMPOTENCY_KEY_MIN = 16  # a client's key must be hard to guess: a replay answers the booking's manage token
-
-
-IDEMPOTENCY_KEY_MAX = 200
-
-
 def render_page(
     name: str, status_code: int = 200, *, headers: dict[str, str] | None = None, **context: Any
 ) -> Template:

@@ -11,8 +11,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIType
-from litestar.params import Body, HeaderParameter, PathParameter, QueryParameter
+from litestar.params import Body, PathParameter, QueryParameter
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
@@ -27,6 +26,7 @@ from backend.core.auth import CurrentUser, current_user
 from backend.core.forms import EMAIL_PATTERN
 from backend.core.guards import PUBLIC, requires_roles, requires_same_origin
 from backend.core.i18n import N_, request_locale, translate
+from backend.core.idempotency import KEY_RULE, idempotency_key_header
 from backend.core.roles import Role
 from backend.engagement.common import safe_page
 from backend.engagement.moderation import ModerationService
@@ -60,17 +60,9 @@ from backend.engagement.updates import UpdatesService
 Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 IdempotencyKey = Annotated[
     str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        required=False,
-        min_length=16,
-        max_length=200,
-        pattern=r"^[A-Za-z0-9_.:-]+$",
-        schema_extra={"type": OpenAPIType.STRING, "one_of": None},
-        description=(
-            "Send the same key when retrying: the answer is stored once and the retry returns it. Use a new random "
-            "value (16 to 200 characters from `A-Z a-z 0-9 _ . : -`; a UUID will do) for each answer."
-        ),
+    idempotency_key_header(
+        "Send the same key when retrying: the answer is stored once and the retry returns it. Use a new random "
+        f"value ({KEY_RULE}) for each answer."
     ),
 ]
 JSON_WRITES = "Writes need `Content-Type: application/json` and must not come from another site."

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIType
-from litestar.params import Body, HeaderParameter, PathParameter, QueryParameter
+from litestar.params import Body, PathParameter, QueryParameter
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
@@ -22,6 +21,7 @@ from backend.core.auth import CurrentUser, current_user
 from backend.core.forms import EMAIL_PATTERN
 from backend.core.guards import PUBLIC, requires_roles, requires_same_origin
 from backend.core.i18n import N_, request_locale, translate
+from backend.core.idempotency import idempotency_key_header
 from backend.core.roles import Role
 from backend.exchanges.common import ACCESS, LANGUAGES, Intake
 from backend.exchanges.evaluation import Change, Count, EvaluationService
@@ -49,17 +49,9 @@ Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 TopicFilter = Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)]
 IdempotencyKey = Annotated[
     str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        required=False,
-        min_length=16,
-        max_length=200,
-        pattern=r"^[A-Za-z0-9_.:-]+$",
-        schema_extra={"type": OpenAPIType.STRING, "one_of": None},
-        description=(
-            "Send the same key when retrying: the request is made once, and the retry returns it (with its token). "
-            "16 to 200 characters from `A-Z a-z 0-9 _ . : -` (a UUID will do)."
-        ),
+    idempotency_key_header(
+        "Send the same key when retrying: the request is made once, and the retry returns it (with its token). "
+        "16 to 200 characters from `A-Z a-z 0-9 _ . : -` (a UUID will do)."
     ),
 ]
 

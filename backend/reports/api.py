@@ -8,8 +8,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIType
-from litestar.params import Body, HeaderParameter, PathParameter, QueryParameter
+from litestar.params import Body, PathParameter, QueryParameter
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
@@ -24,6 +23,7 @@ from backend.core.auth import CurrentUser, current_user
 from backend.core.forms import NOT_BLANK
 from backend.core.guards import PUBLIC, requires_roles, requires_same_origin
 from backend.core.i18n import N_, request_locale, translate
+from backend.core.idempotency import KEY_RULE, idempotency_key_header
 from backend.core.roles import Role
 from backend.notifications.controllers import device_token
 from backend.reports.desk import DeskError, DeskService, Triage
@@ -51,33 +51,17 @@ Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 Token = Annotated[str, PathParameter(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 IdempotencyKey = Annotated[
     str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        required=False,
-        min_length=16,
-        max_length=200,
-        pattern=r"^[A-Za-z0-9_.:-]+$",
-        schema_extra={"type": OpenAPIType.STRING, "one_of": None},
-        description=(
-            "Send the same key when retrying: the report is made once and the retry answers the same receipt. "
-            "Use a new random value (16 to 200 characters from `A-Z a-z 0-9 _ . : -`; a UUID will do) per report."
-        ),
+    idempotency_key_header(
+        "Send the same key when retrying: the report is made once and the retry answers the same receipt. "
+        f"Use a new random value ({KEY_RULE}) per report."
     ),
 ]
 InformationKey = Annotated[
     str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        required=False,
-        min_length=16,
-        max_length=200,
-        pattern=r"^[A-Za-z0-9_.:-]+$",
-        schema_extra={"type": OpenAPIType.STRING, "one_of": None},
-        description=(
-            "Send the same key when retrying: the information is added once and the retry answers 201 again (with "
-            "`Idempotent-Replayed: true`). The same key with different information is refused (422). Use a new "
-            "random value (16 to 200 characters from `A-Z a-z 0-9 _ . : -`; a UUID will do) per addition."
-        ),
+    idempotency_key_header(
+        "Send the same key when retrying: the information is added once and the retry answers 201 again (with "
+        "`Idempotent-Replayed: true`). The same key with different information is refused (422). Use a new "
+        f"random value ({KEY_RULE}) per addition."
     ),
 ]
 SESSION: list[dict[str, list[str]]] = [{"session": []}]
