@@ -37,8 +37,8 @@ from backend.core.head import HeadAsGetMiddleware
 from backend.core.i18n import load_translations
 from backend.core.logging import RequestLogMiddleware, configure_logging
 from backend.core.mail import EmailRenderer
-from backend.core.security import SecurityHeaders, client_address, is_anonymous_write
-from backend.core.sessions import LazySessionConfig
+from backend.core.security import AnonymousWriteLimit, SecurityHeaders, client_address, is_anonymous_write
+from backend.core.sessions import LazySessionConfig, SessionGate
 from backend.core.templating import PWA_DIR, STATIC_DIR, template_config
 from backend.core.throttle import MemoryThrottle, RedisThrottle, Throttle
 from backend.settings import Settings
@@ -162,9 +162,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         route_handlers=[*route_handlers, static_router, icons_router],
         dependencies={"settings": Provide(provide_settings, sync_to_thread=False), **dependencies},
         middleware=[
-            session_config.middleware,
+            DefineMiddleware(SessionGate, config=session_config),
             DefineMiddleware(AuthenticationMiddleware, loader=load_current_user, limits=SessionLimits(), clock=clock),
-            rate_limit.middleware,
+            DefineMiddleware(AnonymousWriteLimit, config=rate_limit),
         ],
         csrf_config=csrf,
         stores=_stores(settings, redis),

@@ -6,7 +6,8 @@ import ipaddress
 from typing import Any
 
 from litestar import Request
-from litestar.types import Scope
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from backend.core.auth import current_user
 from backend.settings import Settings
@@ -97,3 +98,21 @@ async def is_anonymous_write(request: Request[Any, Any, Any]) -> bool:
     if request.method not in UNSAFE_METHODS:
         return False
     return current_user(request) is None
+
+
+class AnonymousWriteLimit:
+    """Litestar's rate limit, asked only for state-changing requests.
+
+    Reads are never limited, so a GET skips the middleware (its request object, its check) entirely; a
+    write goes through it, and `is_anonymous_write` exempts signed-in people."""
+
+    def __init__(self, app: ASGIApp, config: RateLimitConfig) -> None:
+        self.app = app
+        self.limited = config.middleware(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Writes through the limit; everything else straight on."""
+        if scope.get("method") in UNSAFE_METHODS:
+            await self.limited(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

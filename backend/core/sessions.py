@@ -17,8 +17,10 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware.session.base import SessionMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
-from litestar.types import Empty, Message, ScopeSession
+from litestar.types import ASGIApp, Empty, Message, Receive, Scope, ScopeSession, Send
 
 # Set `session[ROTATE_FLAG] = True` to give the session a new id when the response is sent.
 ROTATE_FLAG = "_rotate"
@@ -95,3 +97,38 @@ class LazySessionConfig(ServerSideSessionConfig):
     # Off: the file store "renews" by writing back the data it has just read, which could undo an
     # overlapping request's write. Sessions in use are written at least once a minute ("last seen") anyway.
     renew_on_access: bool = False
+
+
+class SessionGate:
+    """The session middleware, without its cost for requests that carry no session cookie (most of them).
+
+    With the cookie, Litestar's own session middleware loads and stores the session. Without it there is
+    nothing to load: the request gets an empty session, no session id is made and no store is asked; only
+    if the handler put something in the session (a sign-in, a language choice) is it stored and the cookie
+    set, as the response starts.
+    """
+
+    def __init__(self, app: ASGIApp, config: LazySessionConfig) -> None:
+        self.app = app
+        self.backend = config._backend_class(config=config)
+        self.with_cookie = SessionMiddleware(app, backend=self.backend)
+        self.cookie_prefix = f"{config.key}=".encode("latin-1")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Hand requests with the cookie to Litestar's middleware; give the others an empty session."""
+        if scope["type"] == ScopeType.HTTP and not self._has_cookie(scope):
+            scope["session"] = {}
+
+            async def store_if_filled(message: Message) -> None:
+                session = scope.get("session")
+                if message["type"] == "http.response.start" and session is not Empty and session:
+                    await self.backend.store_in_message(session, message, ASGIConnection(scope, receive, send))
+                await send(message)
+
+            await self.app(scope, receive, store_if_filled)
+            return
+        await self.with_cookie(scope, receive, send)
+
+    def _has_cookie(self, scope: Scope) -> bool:
+        # A false match (another cookie whose name ends the same) only takes the slower, exact path.
+        return any(name == b"cookie" and self.cookie_prefix in value for name, value in scope["headers"])

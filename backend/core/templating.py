@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import msgspec
 from jinja2 import (
     ChainableUndefined,
     ChoiceLoader,
@@ -21,13 +23,14 @@ from jinja2 import (
     pass_context,
     select_autoescape,
 )
-from jinja2.runtime import Context
+from jinja2.runtime import Context, Macro
 from jinja2.utils import missing
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup
 
 from backend.core.auth import CurrentUser, current_user
-from backend.core.i18n import LOCALES_DIR, install_i18n
+from backend.core.i18n import LOCALES_DIR, install_i18n, locale_of
 from backend.settings import REPO_ROOT, Settings
 
 FRONTEND_DIR = REPO_ROOT / "frontend"
@@ -151,6 +154,7 @@ def build_environment(settings: Settings, templates_dir: Path = TEMPLATES_DIR) -
         environment.context_class = StrictNamesContext
     install_i18n(environment)
     environment.globals["form_error_list"] = form_error_list
+    environment.globals["memo"] = render_memo()
     environment.globals["signed_in_user"] = _signed_in_user
     version = asset_version(settings.release)
     environment.globals.update(
@@ -160,6 +164,48 @@ def build_environment(settings: Settings, templates_dir: Path = TEMPLATES_DIR) -
         dev_tools=settings.dev_tools,
     )
     return environment
+
+
+# Enough for every date on the busiest listing pages in three languages; about 1 KB each.
+MEMO_SIZE = 20_000
+
+
+def render_memo(size: int = MEMO_SIZE) -> Callable[..., Markup]:
+    """`memo(macro, *args, **kwargs)`: the macro's HTML for these arguments, rendered once and then reused.
+
+    For fragments that are a function of their arguments and the page's language alone (a result card,
+    a select with its options): the key is the macro, the language and every argument, encoded whole, so a
+    change to any of them (a new title, a date moved, places taken) is a new key and a fresh render, and
+    nothing is ever served stale; the data still comes from the database on every request. What a macro
+    reads besides its arguments (the request, a signed-in user) must not change its output. The least
+    recently used fragments are dropped beyond `size`.
+    """
+    fragments: OrderedDict[bytes, Markup] = OrderedDict()
+    encode = msgspec.msgpack.Encoder(enc_hook=_memo_key_part).encode
+
+    @pass_context
+    def memo(context: Context, macro: Macro, *args: Any, **kwargs: Any) -> Markup:
+        code = macro._func.__code__
+        key = encode((code.co_filename, code.co_firstlineno, locale_of(context), args, sorted(kwargs.items())))
+        cached = fragments.get(key)
+        if cached is not None:
+            fragments.move_to_end(key)
+            return cached
+        # A macro's output is already Markup (the templates autoescape): kept as it is, not wrapped again.
+        fragment = cast("Markup", macro(*args, **kwargs))
+        fragments[key] = fragment
+        if len(fragments) > size:
+            fragments.popitem(last=False)
+        return fragment
+
+    return memo
+
+
+def _memo_key_part(value: Any) -> Any:
+    """Markup (an already-escaped string) as a key part kept apart from the same text unescaped."""
+    if isinstance(value, Markup):
+        return ("markup", str(value))
+    raise TypeError(f"memo() cannot key on {type(value).__name__}; pass plain values")
 
 
 @pass_context
