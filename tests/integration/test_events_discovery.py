@@ -17,7 +17,7 @@ from backend.core.clock import SettableClock
 from backend.core.roles import Role
 from backend.events import jobs as events_jobs
 from backend.events import listing
-from backend.events.tables import Listing
+from backend.events.tables import Event, Listing, Occurrence
 from backend.notifications.delivery import JobContext, WorkerOptions
 from backend.notifications.email import make_email_sender
 from backend.wiring import cleanups
@@ -242,7 +242,7 @@ async def test_a_drop_in_event_says_no_booking_is_needed(client: Client) -> None
 async def test_a_resident_reads_the_translation_or_the_original_with_a_note(client: Client) -> None:
     org = await make_organisation()
     translated = await make_event(
-        org, TOMORROW, title="Coffee and chat", translations={"pl": ("Kawa i rozmowa", "Herbata, kawa i rozmowa.")}
+        org, TOMORROW, title="Lantern parade", translations={"pl": ("Kawa i rozmowa", "Herbata, kawa i rozmowa.")}
     )
     untranslated = await make_event(org, TOMORROW + timedelta(hours=1), title="Repair café", description="Fix it.")
 
@@ -263,7 +263,7 @@ async def test_a_resident_reads_the_translation_or_the_original_with_a_note(clie
     listing = (await client.get("/api/v1/events?q=kawa", headers=polish)).json()
     assert [(item["title"], item["translated"]) for item in listing["items"]] == [("Kawa i rozmowa", True)]
     english = (await client.get(f"/api/v1/events/{translated.id}", headers={"Accept-Language": "en"})).json()
-    assert (english["title"], english["translated"]) == ("Coffee and chat", True)
+    assert (english["title"], english["translated"]) == ("Lantern parade", True)
 
 
 @pytest.mark.parametrize(
@@ -359,3 +359,20 @@ async def test_anonymous_pages_are_cached_per_language_without_anyone_elses_cook
 
     await sign_in(client, await people(Role.OFFICER), clock)
     assert "Second event" in (await client.get("/events?free=true")).text  # signed in: never the cache
+
+
+async def test_a_result_card_changes_as_soon_as_its_event_does(client: Client) -> None:
+    """Cards are rendered once per content and language and reused (`memo`): a new title or a date that has
+    filled up must show on the next uncached page, never the card as first rendered."""
+    org = await make_organisation()
+    event = await make_event(org, TOMORROW, title="Lantern walk", capacity=2)
+    before = await client.get("/events?free=true")
+    assert "Lantern walk" in before.text
+    assert "Full" not in before.text
+
+    await Event.update({Event.title: "Lantern parade"}).where(Event.id == event.id)
+    await Occurrence.update({Occurrence.places_left: 0}).where(Occurrence.event == event.id)
+    after = await client.get("/events?free=true&page=1")  # another address: not the anonymous page cache
+    assert "Lantern parade" in after.text
+    assert "Lantern walk" not in after.text
+    assert "Full" in after.text
