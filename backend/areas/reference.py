@@ -31,6 +31,16 @@ BATCH_SIZE = 500  # rows per INSERT … ON CONFLICT statement (well inside SQLit
 
 Ring = Sequence[Sequence[float]]
 
+# What `AreasService` has read already, per database: places found by postcode and the lists of
+# districts and divisions. Reference data is written only by the functions below (a release's CLI run, or an
+# ONSPD import), and each of them forgets it all; web processes start afresh after a release anyway.
+known_areas: dict[str, dict[str, Any]] = {}
+
+
+def forget_known_areas() -> None:
+    """Drop what AreasService remembers of every database (called after any reference data is written)."""
+    known_areas.clear()
+
 
 def slugify(name: str) -> str:
     """`Vale of White Horse` → `vale-of-white-horse`."""
@@ -177,6 +187,7 @@ async def _upsert_postcode_districts(district_ids: dict[str, int]) -> None:
 
 async def upsert_points(rows: Sequence[PostcodePoint]) -> None:
     """Insert postcode points, or update the ones already held (by postcode)."""
+    forget_known_areas()
     for batch in batched(rows):
         await (
             PostcodePoint.insert(*batch)
@@ -214,6 +225,7 @@ async def _upsert_city_points(district_ids: dict[str, int], division_ids: dict[s
 
 async def refresh_outcode_divisions() -> None:
     """Give an outward code a division only when every one of its live postcodes is held and all share it."""
+    forget_known_areas()
     counts = await PostcodePoint.raw(
         "SELECT outcode, COUNT(*) AS postcodes, COUNT(division) AS placed, "
         "COUNT(DISTINCT division) AS divisions, MIN(division) AS division "
@@ -244,6 +256,7 @@ async def refresh_outcode_divisions() -> None:
 async def load_reference_data() -> None:
     """Upsert the 5 districts, 69 divisions, 38 postcode districts and 3,689 Oxford-city postcode points."""
     started = time.perf_counter()
+    forget_known_areas()
     division_rows = _read_csv(DIVISIONS_CSV)
     async with write_transaction(District._meta.db):
         district_ids = await _upsert_districts(division_rows)

@@ -17,7 +17,7 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
-from backend.areas.reference import refresh_outcode_divisions, upsert_points
+from backend.areas.reference import known_areas, refresh_outcode_divisions, upsert_points
 from backend.areas.schemas import (
     AreaRef,
     DistrictInfo,
@@ -29,7 +29,7 @@ from backend.areas.schemas import (
     Precision,
 )
 from backend.areas.tables import District, Division, PostcodeDistrict, PostcodePoint
-from backend.core.db import write_transaction
+from backend.core.db import database_identity, write_transaction
 
 EARTH_RADIUS_MILES = 3958.7613  # IUGG mean radius, 6,371.0088 km
 
@@ -46,6 +46,7 @@ OUTWARD_PATTERN, INWARD_PATTERN = _OUTWARD, _INWARD
 FULL_POSTCODE = re.compile(rf"^(?P<outward>{_OUTWARD})(?P<inward>{_INWARD})$")
 OUTWARD_CODE = re.compile(rf"^{_OUTWARD}$")
 MAX_POSTCODE_INPUT = 12  # "OX10 7AA" is 8; room for stray spaces, none for essays
+KNOWN_PLACES = 50_000  # every Oxfordshire postcode and outward code fits (about 25,000), a few MB
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +135,21 @@ class AreasService:
         parsed = parse_postcode(postcode)
         if parsed is None:
             return LookupResult(status=LookupStatus.INVALID, query=postcode.strip()[: MAX_POSTCODE_INPUT * 4])
+        found: dict[str, LookupResult] = self._known().setdefault("places", {})
+        if parsed.text in found:
+            return found[parsed.text]
         location = await self._exact(parsed) if parsed.inward else None
         location = location or await self._by_outcode(parsed)
         if location is None:
             return LookupResult(status=LookupStatus.OUTSIDE, query=parsed.text)
-        return LookupResult(status=LookupStatus.FOUND, query=parsed.text, location=location)
+        result = LookupResult(status=LookupStatus.FOUND, query=parsed.text, location=location)
+        if len(found) < KNOWN_PLACES:
+            found[parsed.text] = result  # only places found: a postcode imported later is then looked up
+        return result
+
+    def _known(self) -> dict[str, Any]:
+        """What this engine's reference data has already answered (see `reference.known_areas`)."""
+        return known_areas.setdefault(database_identity(self.engine), {})
 
     async def _exact(self, parsed: ParsedPostcode) -> Location | None:
         row = (
@@ -180,11 +191,19 @@ class AreasService:
 
     async def list_districts(self) -> list[DistrictInfo]:
         """The districts of Oxfordshire, by name."""
-        rows = await District.select(District.gss_code, District.name, District.slug).order_by(District.name).run()
-        return [DistrictInfo(code=row["gss_code"], name=row["name"], slug=row["slug"]) for row in rows]
+        known = self._known()
+        if "districts" not in known:
+            rows = await District.select(District.gss_code, District.name, District.slug).order_by(District.name).run()
+            known["districts"] = [
+                DistrictInfo(code=row["gss_code"], name=row["name"], slug=row["slug"]) for row in rows
+            ]
+        return list(known["districts"])
 
     async def list_divisions(self, district: str | None = None) -> list[DivisionInfo]:
         """The county divisions by name, all or those of one district (given by GSS code or slug)."""
+        known = self._known()
+        if district is None and "divisions" in known:
+            return list(known["divisions"])
         query = Division.select(
             Division.gss_code,
             Division.name,
@@ -196,7 +215,7 @@ class AreasService:
         ).order_by(Division.name)
         if district is not None:
             query = query.where((Division.district.gss_code == district) | (Division.district.slug == district))
-        return [
+        divisions = [
             DivisionInfo(
                 code=row["gss_code"],
                 name=row["name"],
@@ -207,6 +226,9 @@ class AreasService:
             )
             for row in await query.run()
         ]
+        if district is None:
+            known["divisions"] = divisions
+        return list(divisions)
 
     async def division(self, code: str) -> DivisionInfo | None:
         """One division by GSS code, or None."""

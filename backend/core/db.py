@@ -76,6 +76,14 @@ class LoopPoolPostgresEngine(PostgresEngine):
             self._pools[loop] = value
 
 
+def database_identity(engine: Engine[Any]) -> str:
+    """Which database an engine reads (its file or DSN): what data cached per database is keyed by."""
+    if isinstance(engine, SQLiteEngine):
+        return f"sqlite:{engine.path}"
+    config: dict[str, Any] = getattr(engine, "config", {})
+    return f"postgres:{config.get('dsn', '')}"
+
+
 def prepare_database(database_url: str) -> None:
     """Make a SQLite database ready to open: its folder exists, and it is in WAL mode (readers carry on while
     one writer commits; the mode is stored in the file itself). Nothing to do for PostgreSQL."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -204,6 +205,12 @@ def format_locale(code: str) -> str:
 TIME_PATTERNS = {"ur": {"short": "HH:mm", "medium": "HH:mm:ss"}}
 
 
+# The formatters below are pure (an instant, a zone, a language) and Babel is slow, while a page repeats the
+# same few days and times many times over: each result is kept (equal instants give equal text in a zone).
+FORMAT_CACHE = 8192
+
+
+@lru_cache(maxsize=FORMAT_CACHE)
 def format_clock(value: datetime, format: str, zone: ZoneInfo, locale: str) -> str:  # noqa: A002
     """A time of day in this zone and site language ("18:30")."""
     pattern = TIME_PATTERNS.get(locale, {}).get(format, format)
@@ -211,6 +218,7 @@ def format_clock(value: datetime, format: str, zone: ZoneInfo, locale: str) -> s
     return babel_dates.format_time(local, format=pattern, locale=format_locale(locale))
 
 
+@lru_cache(maxsize=FORMAT_CACHE)
 def format_when(value: datetime, format: str, zone: ZoneInfo, locale: str) -> str:  # noqa: A002
     """A date and time in this zone and site language. "full" is the full date with the short time ("Saturday,
     4 July 2026, 11:30"): CLDR's own full time adds seconds and the zone's long name, which nobody needs."""
@@ -285,7 +293,13 @@ def _format_datetime(context: Context, value: datetime, format: str = "medium") 
 def _format_date(context: Context, value: date | datetime, format: str = "medium") -> str:  # noqa: A002
     if isinstance(value, datetime):
         value = _aware(value).astimezone(_zone(context)).date()
-    return babel_dates.format_date(value, format=format, locale=format_locale(locale_of(context)))
+    return format_day(value, format, locale_of(context))
+
+
+@lru_cache(maxsize=FORMAT_CACHE)
+def format_day(value: date, format: str, locale: str) -> str:  # noqa: A002
+    """A calendar day in the site language ("Saturday, 4 July 2026")."""
+    return babel_dates.format_date(value, format=format, locale=format_locale(locale))
 
 
 @pass_context
@@ -295,7 +309,13 @@ def _format_time(context: Context, value: datetime, format: str = "short") -> st
 
 @pass_context
 def _format_number(context: Context, value: float) -> str:
-    return babel_numbers.format_decimal(value, locale=format_locale(locale_of(context)))
+    return format_number(value, locale_of(context))
+
+
+@lru_cache(maxsize=FORMAT_CACHE)
+def format_number(value: float, locale: str) -> str:
+    """A number in the site language's digits and separators."""
+    return babel_numbers.format_decimal(value, locale=format_locale(locale))
 
 
 @pass_context

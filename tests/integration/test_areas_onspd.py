@@ -122,6 +122,22 @@ async def test_import_adds_oxfordshire_postcodes_with_their_divisions(areas: Are
     assert jericho.division.name == "Jericho & Osney"
 
 
+async def test_a_place_looked_up_before_an_import_is_placed_afresh_after_it(
+    areas: AreasService, tmp_path: Path
+) -> None:
+    """Places found are remembered per database (reference data), so an import must make them be found again."""
+    before = (await areas.lookup("OX10 7AB")).location
+    assert before is not None
+    assert before.precision == "outcode"  # not held yet: placed by its outward code
+
+    await import_onspd(write_onspd(tmp_path / "ONSPD_TEST_UK.csv"))
+
+    after = (await areas.lookup("OX10 7AB")).location
+    assert after is not None
+    assert after.precision == "postcode"
+    assert (after.latitude, after.longitude) == pytest.approx((51.601234, -1.125678))
+
+
 async def test_importing_the_same_file_again_duplicates_nothing(areas: AreasService, tmp_path: Path) -> None:
     source = write_onspd(tmp_path / "onspd.csv")
     first = await import_onspd(source)
