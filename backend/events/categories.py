@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -12,6 +14,36 @@ from backend.core.db import json_object, write_transaction
 from backend.core.i18n import N_
 from backend.events.tables import Category
 from backend.events.views import CategoryView, EventNotFoundError, Problems
+
+# Every search shows the category list, which changes a few times a year: each app reads it at most every
+# few seconds (`ActiveCategories`), and a change made in this process is seen at once (the generation).
+ACTIVE_CATEGORIES_SECONDS = 5.0
+_generation = [0]
+
+
+def categories_changed() -> None:
+    """Make every app in this process read the categories again (called after each write below)."""
+    _generation[0] += 1
+
+
+class ActiveCategories:
+    """The active categories, kept for a few seconds per app. Another process sees a change within
+    `seconds`; this one at once."""
+
+    def __init__(self, seconds: float = ACTIVE_CATEGORIES_SECONDS) -> None:
+        self.seconds = seconds
+        self.rows: list[dict[str, Any]] | None = None
+        self.read_at = 0.0
+        self.generation = -1
+
+    async def get(self, read: Callable[[], Awaitable[list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+        """The list as last read, or `read()` again when it is older than `seconds` or a write came since."""
+        fresh = time.monotonic() - self.read_at < self.seconds and self.generation == _generation[0]
+        if self.rows is None or not fresh:
+            generation = _generation[0]
+            self.rows = await read()
+            self.read_at, self.generation = time.monotonic(), generation
+        return self.rows
 
 
 async def category_views(*, include_inactive: bool = False) -> list[CategoryView]:
@@ -65,6 +97,7 @@ class CategoriesService:
             await audit.record(
                 "category.created", actor=officer, subject_type="category", subject_id=rows[0]["id"], details=names
             )
+        categories_changed()
         return {}
 
     async def rename_category(self, officer: CurrentUser, category_id: int, names: dict[str, str]) -> Problems:
@@ -91,6 +124,7 @@ class CategoriesService:
                 subject_id=category_id,
                 details={"before": json_object(row["names"]), "after": names},
             )
+        categories_changed()
         return {}
 
     async def set_category_active(self, officer: CurrentUser, category_id: int, *, active: bool) -> None:
@@ -101,6 +135,7 @@ class CategoriesService:
             await Category.update({Category.active: active}).where(Category.id == category_id)
             action = "category.activated" if active else "category.deactivated"
             await audit.record(action, actor=officer, subject_type="category", subject_id=category_id)
+        categories_changed()
 
     async def ensure_category(self, slug: str, names: dict[str, str], position: int) -> None:
         """Add a category if missing (idempotent; officers' renames are kept)."""
@@ -109,3 +144,4 @@ class CategoriesService:
         await Category.insert(Category(slug=slug, names=names, position=position, active=True)).on_conflict(
             target=Category.slug, action="DO NOTHING"
         )
+        categories_changed()

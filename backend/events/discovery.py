@@ -29,6 +29,7 @@ from backend.areas.schemas import LookupStatus
 from backend.areas.services import AreasService, distance_miles
 from backend.core.db import json_object
 from backend.events.calendar import CalendarEntry
+from backend.events.categories import ActiveCategories
 from backend.events.geo import LISTING_POINT, LONGITUDE_SCALE, bits, bounding_box, degrees_squared, distance_sql, point
 from backend.events.schemas import ACCESSIBILITY, LANGUAGES, SUITS, codes_of, mask_of
 from backend.events.search_types import (
@@ -79,30 +80,38 @@ def _excerpt(text: str, limit: int = 180) -> str:
     return f"{cut}…"
 
 
+async def _read_active_categories() -> list[dict[str, Any]]:
+    rows = (
+        await Category.select(Category.id, Category.slug, Category.names)
+        .where(Category.active == True)  # noqa: E712 - Piccolo builds SQL from this comparison
+        .order_by(Category.position)
+        .order_by(Category.id)
+    )
+    return [{"id": row["id"], "slug": row["slug"], "names": json_object(row["names"])} for row in rows]
+
+
 class DiscoveryService:
     """What residents (and the API, feeds and calendars) read about events."""
 
-    def __init__(self, engine: Engine[Any], *, time_zone: str = "Europe/London", base_url: str = "") -> None:
+    def __init__(
+        self,
+        engine: Engine[Any],
+        *,
+        time_zone: str = "Europe/London",
+        base_url: str = "",
+        active_categories: ActiveCategories | None = None,
+    ) -> None:
         self.engine = engine
         self._postgres = engine.engine_type == "postgres"
         self.zone = _london(time_zone)
         self.base_url = base_url.rstrip("/")
-        self._categories: list[dict[str, Any]] | None = None
+        self._categories = active_categories or ActiveCategories(seconds=0)
 
     # --- reference lists for the filter form ---------------------------------------------------
 
     async def categories(self) -> list[dict[str, Any]]:
-        """Active categories in the officers' order: id, slug and names by locale (read once per request)."""
-        if self._categories is not None:
-            return self._categories
-        rows = (
-            await Category.select(Category.id, Category.slug, Category.names)
-            .where(Category.active == True)  # noqa: E712 - Piccolo builds SQL from this comparison
-            .order_by(Category.position)
-            .order_by(Category.id)
-        )
-        self._categories = [{"id": row["id"], "slug": row["slug"], "names": json_object(row["names"])} for row in rows]
-        return self._categories
+        """Active categories in the officers' order: id, slug and names by locale (see `ActiveCategories`)."""
+        return await self._categories.get(_read_active_categories)
 
     # --- filters ----------------------------------------------------------------------------------
 

@@ -10,15 +10,23 @@ from typing import Any
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from backend.events.categories import ActiveCategories
 from backend.events.discovery import DiscoveryService
 from backend.events.discovery_api import EventsApi
 from backend.events.discovery_pages import EventPages
+
+_ACTIVE_CATEGORIES = "events.active_categories"
 
 
 def provide_discovery(state: State) -> DiscoveryService:
     """The read side of events, bound to the app's engine."""
     settings = state["settings"]
-    return DiscoveryService(state["engine"], time_zone=settings.time_zone, base_url=settings.base_url)
+    categories = state.get(_ACTIVE_CATEGORIES)
+    if categories is None:
+        categories = state[_ACTIVE_CATEGORIES] = ActiveCategories()
+    return DiscoveryService(
+        state["engine"], time_zone=settings.time_zone, base_url=settings.base_url, active_categories=categories
+    )
 
 
 ROUTE_HANDLERS: list[Any] = [EventPages, EventsApi]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backend.events.categories import categories_changed
 from backend.events.schemas import CATEGORIES
 from backend.events.tables import Category
 
@@ -15,3 +16,4 @@ async def load_reference_data() -> None:
         await Category.insert(Category(slug=slug, names=dict(names), position=position, active=True)).on_conflict(
             target=Category.slug, action="DO NOTHING"
         )
+    categories_changed()

@@ -187,10 +187,13 @@ async def test_officer_hides_a_published_event_and_manages_categories(
     assert await AuditEntry.exists().where(AuditEntry.action == "event.hidden")
     page = await client.get("/officer/categories")
     check_page(page.text, "en")
+    # The search's list of kinds is kept for a few seconds per app; a change made here shows at once.
+    assert "Repair" not in (await client.get("/events")).text
     response = await post_form(
         client, "/officer/categories", {"slug": "repair-cafe", "name_en": "Repair café", "name_pl": "", "name_ur": ""}
     )
     assert response.status_code == 302
+    assert ">Repair café</option>" in (await client.get("/events")).text
     category = await Category.select().where(Category.slug == "repair-cafe").first()
     assert category is not None
     response = await post_form(
@@ -200,10 +203,12 @@ async def test_officer_hides_a_published_event_and_manages_categories(
         token_from="/officer/categories",
     )
     assert response.status_code == 302
+    assert ">Repair cafe</option>" in (await client.get("/events")).text
     response = await post_form(
         client, f"/officer/categories/{category['id']}/active", {"active": "no"}, token_from="/officer/categories"
     )
     assert response.status_code == 302
+    assert "Repair" not in (await client.get("/events")).text
     category = await Category.select().where(Category.slug == "repair-cafe").first()
     assert category is not None
     assert not category["active"]
