@@ -52,6 +52,9 @@ def label_maps(request: Request[Any, Any, Any]) -> dict[str, Any]:
     }
 
 
+DASHBOARD_DATES = 10  # each event's first dates on the dashboard; its page has them all
+
+
 class PartnerEventPages(Controller):
     """A partner's events: the dashboard, the event form, dates, attendees."""
 
@@ -63,13 +66,14 @@ class PartnerEventPages(Controller):
     async def dashboard(self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]) -> Template:
         """The partner's events by status, with each date's bookings."""
         user = signed_in_user(request)
-        mine = await events.reader.partner_events(user)
+        mine = await events.reader.partner_events(user, first_dates=DASHBOARD_DATES)
         by_status: dict[str, list[EventView]] = {}
         for event in mine:
             by_status.setdefault(event.status, []).append(event)
         order = ["rejected", "draft", "pending", "published", "hidden", "cancelled"]
         return render_page(
             "partner/dashboard",
+            shown_dates=DASHBOARD_DATES,
             groups=[(status, by_status[status]) for status in order if status in by_status],
             counts={status: len(items) for status, items in by_status.items()},
             organisations=await events.reader.partner_organisations(user),

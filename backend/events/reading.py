@@ -33,8 +33,11 @@ class EventReader:
     def __init__(self, bookings: BookingsPort) -> None:
         self.bookings = bookings
 
-    async def views(self, event_rows: list[dict[str, Any]], *, with_counts: bool = False) -> list[EventView]:
-        """Views of these event rows, with their categories, organisations, translations and dates."""
+    async def views(
+        self, event_rows: list[dict[str, Any]], *, with_counts: bool = False, first_dates: int | None = None
+    ) -> list[EventView]:
+        """Views of these event rows, with their categories, organisations, translations and dates (only the
+        first `first_dates` of each event when given, with `date_count` saying how many there are)."""
         if not event_rows:
             return []
         ids = [row["id"] for row in event_rows]
@@ -43,7 +46,13 @@ class EventReader:
         translations: dict[int, dict[str, tuple[str, str]]] = {}
         for row in await EventTranslation.select().where(EventTranslation.event.is_in(ids)):
             translations.setdefault(row["event"], {})[row["locale"]] = (row["title"], row["description"])
-        occurrence_rows = await Occurrence.select().where(Occurrence.event.is_in(ids)).order_by(Occurrence.starts_at)
+        date_counts: dict[int, int] = {}
+        if first_dates is None:
+            chosen = Occurrence.event.is_in(ids)
+        else:
+            first, date_counts = await _first_dates(ids, first_dates)
+            chosen = Occurrence.id.is_in(first or [0])
+        occurrence_rows = await Occurrence.select().where(chosen).order_by(Occurrence.starts_at)
         counts: dict[int, int] = {}
         if with_counts and occurrence_rows:
             counts = dict(await self.bookings.counts([row["id"] for row in occurrence_rows]))
@@ -104,6 +113,7 @@ class EventReader:
                     published_at=aware(row["published_at"]) if row["published_at"] else None,
                     translations=translations.get(row["id"], {}),
                     occurrences=occurrences.get(row["id"], []),
+                    date_count=date_counts.get(row["id"]) if first_dates is not None else None,
                 )
             )
         return views
@@ -121,8 +131,9 @@ class EventReader:
             raise EventNotFoundError
         return view
 
-    async def partner_events(self, user: CurrentUser) -> list[EventView]:
-        """Every event of this partner's organisations, newest first, with booked counts."""
+    async def partner_events(self, user: CurrentUser, *, first_dates: int | None = None) -> list[EventView]:
+        """Every event of this partner's organisations, newest first, with booked counts (and only the first
+        `first_dates` dates of each when given: the dashboard shows ten)."""
         if not user.organisation_ids:
             return []
         rows = (
@@ -131,9 +142,28 @@ class EventReader:
             .order_by(Event.id, ascending=False)
             .limit(500)
         )
-        return await self.views(rows, with_counts=True)
+        return await self.views(rows, with_counts=True, first_dates=first_dates)
 
     async def partner_organisations(self, user: CurrentUser) -> list[OrganisationStanding]:
         """The partner's organisations (verified ones may post)."""
         standings = await organisation_standings(user.organisation_ids)
         return sorted(standings.values(), key=lambda s: s.name)
+
+
+# Piccolo fills each `{}` with a bound parameter; `{placeholders}` becomes one `{}` per event id.
+_FIRST_DATES_SQL = (
+    "SELECT id, event, position, dates FROM ("
+    "SELECT id, event, ROW_NUMBER() OVER (PARTITION BY event ORDER BY starts_at, id) AS position, "
+    "COUNT(*) OVER (PARTITION BY event) AS dates "
+    "FROM event_occurrence WHERE event IN ({placeholders})) AS ranked WHERE position <= {{}}"
+)
+
+
+async def _first_dates(event_ids: list[int], per_event: int) -> tuple[list[int], dict[int, int]]:
+    """The ids of each event's first `per_event` dates, and how many dates each event has.
+
+    Counted in the database (window functions, in SQLite and PostgreSQL alike), so a weekly series of a
+    year does not load 52 dates and their bookings to show ten."""
+    placeholders = ", ".join("{}" for _ in event_ids)
+    rows = await Occurrence.raw(_FIRST_DATES_SQL.format(placeholders=placeholders), *event_ids, per_event)
+    return [row["id"] for row in rows], {row["event"]: int(row["dates"]) for row in rows}

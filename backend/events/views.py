@@ -144,6 +144,8 @@ class EventView:
     published_at: datetime | None
     translations: dict[str, tuple[str, str]]
     occurrences: list[OccurrenceView] = field(default_factory=list)
+    # How many dates the event has, when `occurrences` holds only the first few (the partner dashboard).
+    date_count: int | None = None
 
     @property
     def has_pending_changes(self) -> bool:

@@ -660,3 +660,26 @@ async def test_a_new_schedule_for_a_series_already_under_way_leaves_the_dates_he
     assert await emails_about("ala@example.org", "New time") == []  # nobody is told a held date moved
     (ben,) = await emails_about("ben@example.org", "New time")
     assert span(london(clock, 8, 14), london(clock, 8, 16)) in ben["text"]
+
+
+async def test_the_dashboard_shows_each_events_first_ten_dates_and_how_many_more(
+    app: Litestar, client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    """A weekly series of 14 dates: the first ten, each with its bookings, then "and 4 more dates"."""
+    made = await partnered_event(people, clock, weekly=14)
+    await book_in(app, clock, made.event, made.event.occurrences[1], name="Ada", email="ada@example.org", places=2)
+    await sign_in(client, made.partner, clock)
+
+    page = await client.get("/partner/events")
+    assert page.status_code == 200
+    check_page(page.text, "en")
+    soup = BeautifulSoup(page.text, "html.parser")
+    rows = soup.select("table.govuk-table tbody tr")
+    assert len(rows) == 10
+    booked = [row.select("td")[1].get_text(strip=True) for row in rows]
+    assert booked == ["0", "2", "0", "0", "0", "0", "0", "0", "0", "0"]
+    first_day = babel_dates.format_date(london(clock, 3, 10), "medium", locale="en_GB")
+    tenth_day = babel_dates.format_date(london(clock, 3 + 63, 10), "medium", locale="en_GB")
+    assert first_day in rows[0].get_text()
+    assert tenth_day in rows[9].get_text()
+    assert "and 4 more dates" in soup.get_text(" ", strip=True)
