@@ -117,7 +117,17 @@ async def open_engine(engine: Engine[Any], pool_size: int = 10) -> None:
     if isinstance(engine, SQLiteEngine):
         _prepare_sqlite(engine.path)
     elif isinstance(engine, PostgresEngine) and pool_size > 0:
-        await engine.start_connection_pool(min_size=1, max_size=pool_size)
+        await engine.start_connection_pool(min_size=1, max_size=pool_size, reset=keep_session_state)
+
+
+async def keep_session_state(_connection: Any) -> None:
+    """The pool's reset on release, without asyncpg's default reset query.
+
+    asyncpg always rolls back a transaction left open and drops listeners before calling this. Its default
+    then sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;`: a second round trip
+    after every query. Hearby sets no session variables, holds no session advisory locks, opens no cursors
+    outside transactions and listens to nothing, so there is nothing to reset.
+    (`tests/integration/test_db_pool.py` checks both: no reset query, and an open transaction rolled back.)"""
 
 
 async def close_engine(engine: Engine[Any]) -> None:
