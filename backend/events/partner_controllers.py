@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from litestar.response import Redirect, Template
 from backend.core.forms import Form, read_form
 from backend.core.i18n import N_, translate
 from backend.events.event_form import form_of
+from backend.events.reading import DASHBOARD_STATUSES
 from backend.events.schedule import local_input, parse_local
 from backend.events.schemas import (
     ACCESSIBILITY,
@@ -53,6 +55,13 @@ def label_maps(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 
 DASHBOARD_DATES = 10  # each event's first dates on the dashboard; its page has them all
+DASHBOARD_EVENTS = 10  # events on a page of the dashboard
+
+
+def _page_asked(request: Request[Any, Any, Any]) -> int:
+    """The `page` in the address, as a number from 1 (anything else is the first page)."""
+    text = str(request.query_params.get("page") or "1")[:4]
+    return max(1, int(text)) if text.isdigit() else 1
 
 
 class PartnerEventPages(Controller):
@@ -64,18 +73,36 @@ class PartnerEventPages(Controller):
 
     @get("", name="partner_events")
     async def dashboard(self, request: Request[Any, Any, Any], events: NamedDependency[EventsService]) -> Template:
-        """The partner's events by status, with each date's bookings."""
+        """The partner's events by status, a page at a time, with each one's first dates and their bookings."""
         user = signed_in_user(request)
-        mine = await events.reader.partner_events(user, first_dates=DASHBOARD_DATES)
+        asked = _page_asked(request)
+        mine, counts = await events.reader.partner_dashboard(
+            user, page=asked, per_page=DASHBOARD_EVENTS, first_dates=DASHBOARD_DATES
+        )
+        pages = max(1, math.ceil(sum(counts.values()) / DASHBOARD_EVENTS))
+        page = min(asked, pages)
+        if page != asked:  # past the last page (an old link after events were removed): show the last
+            mine, counts = await events.reader.partner_dashboard(
+                user, page=page, per_page=DASHBOARD_EVENTS, first_dates=DASHBOARD_DATES
+            )
         by_status: dict[str, list[EventView]] = {}
         for event in mine:
             by_status.setdefault(event.status, []).append(event)
-        order = ["rejected", "draft", "pending", "published", "hidden", "cancelled"]
+        # Where each status's events begin, so the summary links to the right page.
+        first_page: dict[str, int] = {}
+        seen = 0
+        for status in DASHBOARD_STATUSES:
+            if counts.get(status):
+                first_page[status] = seen // DASHBOARD_EVENTS + 1
+                seen += counts[status]
         return render_page(
             "partner/dashboard",
             shown_dates=DASHBOARD_DATES,
-            groups=[(status, by_status[status]) for status in order if status in by_status],
-            counts={status: len(items) for status, items in by_status.items()},
+            groups=[(status, by_status[status]) for status in DASHBOARD_STATUSES if status in by_status],
+            counts=counts,
+            summary=[(status, counts[status], first_page[status]) for status in DASHBOARD_STATUSES if status in counts],
+            page=page,
+            pages=pages,
             organisations=await events.reader.partner_organisations(user),
             now=request.app.state["clock"].now(),
             **label_maps(request),

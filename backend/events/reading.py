@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from piccolo.query import OrderByRaw
+
 from backend.core.auth import CurrentUser
 from backend.core.db import json_object
 from backend.events.categories import category_views
@@ -131,9 +133,8 @@ class EventReader:
             raise EventNotFoundError
         return view
 
-    async def partner_events(self, user: CurrentUser, *, first_dates: int | None = None) -> list[EventView]:
-        """Every event of this partner's organisations, newest first, with booked counts (and only the first
-        `first_dates` dates of each when given: the dashboard shows ten)."""
+    async def partner_events(self, user: CurrentUser) -> list[EventView]:
+        """Every event of this partner's organisations, newest first, with booked counts."""
         if not user.organisation_ids:
             return []
         rows = (
@@ -142,13 +143,41 @@ class EventReader:
             .order_by(Event.id, ascending=False)
             .limit(500)
         )
-        return await self.views(rows, with_counts=True, first_dates=first_dates)
+        return await self.views(rows, with_counts=True)
+
+    async def partner_dashboard(
+        self, user: CurrentUser, *, page: int, per_page: int, first_dates: int
+    ) -> tuple[list[EventView], dict[str, int]]:
+        """One page of the partner's events, grouped by status in `DASHBOARD_STATUSES` order and newest first
+        within each, with each event's first dates; and how many events there are of each status."""
+        if not user.organisation_ids:
+            return [], {}
+        organisations = sorted(user.organisation_ids)
+        placeholders = ", ".join("{}" for _ in organisations)
+        counted = await Event.raw(_STATUS_COUNTS_SQL.format(placeholders=placeholders), *organisations)
+        counts = {row["status"]: int(row["events"]) for row in counted}
+        rows = (
+            await Event.select()
+            .where(Event.organisation_id.is_in(organisations))
+            .order_by(OrderByRaw(_STATUS_RANK))
+            .order_by(Event.id, ascending=False)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        return await self.views(rows, with_counts=True), counts
 
     async def partner_organisations(self, user: CurrentUser) -> list[OrganisationStanding]:
         """The partner's organisations (verified ones may post)."""
         standings = await organisation_standings(user.organisation_ids)
         return sorted(standings.values(), key=lambda s: s.name)
 
+
+# The dashboard's order of statuses: what needs the partner's attention first.
+DASHBOARD_STATUSES = ("rejected", "draft", "pending", "published", "hidden", "cancelled")
+_STATUS_RANK = "CASE status " + " ".join(f"WHEN '{s}' THEN {n}" for n, s in enumerate(DASHBOARD_STATUSES)) + " END"
+_STATUS_COUNTS_SQL = (
+    "SELECT status, COUNT(*) AS events FROM event WHERE organisation_id IN ({placeholders}) GROUP BY status"
+)
 
 # Piccolo fills each `{}` with a bound parameter; `{placeholders}` becomes one `{}` per event id.
 _FIRST_DATES_SQL = (

@@ -683,3 +683,36 @@ async def test_the_dashboard_shows_each_events_first_ten_dates_and_how_many_more
     assert first_day in rows[0].get_text()
     assert tenth_day in rows[9].get_text()
     assert "and 4 more dates" in soup.get_text(" ", strip=True)
+
+
+async def test_the_dashboard_comes_ten_events_a_page_waiting_ones_first(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    """12 events: 2 waiting for approval come first, then the 10 published, newest first; the summary counts
+    all of them and links to the page where each status begins."""
+    organisation = await make_organisation("Busy group")
+    partner = await partner_of(people, organisation)
+    published = [
+        (await make_event(organisation, london(clock, 3 + n, 10), title=f"Published {n:02d}")).id for n in range(10)
+    ]
+    for n in range(2):
+        await make_event(organisation, london(clock, 3, 10), title=f"Waiting {n}", status="pending")
+    await sign_in(client, partner, clock)
+
+    first = BeautifulSoup((await client.get("/partner/events")).text, "html.parser")
+    titles = [link.get_text(strip=True) for link in first.select("h3.govuk-summary-card__title a")]
+    assert titles == ["Waiting 1", "Waiting 0", *[f"Published {n:02d}" for n in range(9, 1, -1)]]
+    summary = {link.get_text(strip=True): link["href"] for link in first.select("ul.govuk-list a")}
+    assert summary == {"Waiting for approval": "?page=1#status-pending", "Published": "?page=1#status-published"}
+    assert "Page 1 of 2" in first.get_text(" ", strip=True)
+
+    second_page = await client.get("/partner/events?page=2")
+    check_page(second_page.text, "en")
+    second = BeautifulSoup(second_page.text, "html.parser")
+    titles = [link.get_text(strip=True) for link in second.select("h3.govuk-summary-card__title a")]
+    assert titles == ["Published 01", "Published 00"]
+    assert second.select_one("h2#status-published").get_text(strip=True).endswith("(10)")
+    assert f"/partner/events/{published[0]}" in second_page.text
+
+    beyond = BeautifulSoup((await client.get("/partner/events?page=99")).text, "html.parser")
+    assert [link.get_text(strip=True) for link in beyond.select("h3.govuk-summary-card__title a")] == titles
