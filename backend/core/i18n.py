@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -13,7 +14,8 @@ from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment, pass_context
+from jinja2 import Environment, pass_context, pass_eval_context
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from litestar import Request
 from litestar.datastructures import State
@@ -126,7 +128,12 @@ def translate(request: Request[Any, Any, Any], message: str, **params: Any) -> s
     return text % params if params else text
 
 
-def _request_of(context: Context) -> Request[Any, Any, Any]:
+# What a template was given: its Context, or (for the functions below that take the evaluation context) the
+# render's variables kept by `PageContext`. Either has `.get`.
+Vars = Context | Mapping[str, Any]
+
+
+def _request_of(context: Vars) -> Request[Any, Any, Any]:
     request = context.get("request")
     if request is None:
         raise RuntimeError("Templates need the request in their context to know the language.")
@@ -138,14 +145,14 @@ RENDER_LOCALE = "render_locale"
 RENDER_TRANSLATIONS = "render_translations"
 
 
-def _translations_of(context: Context) -> NullTranslations:
+def _translations_of(context: Vars) -> NullTranslations:
     translations = context.get(RENDER_TRANSLATIONS)
     if isinstance(translations, NullTranslations):
         return translations
     return request_translations(_request_of(context))
 
 
-def locale_of(context: Context) -> str:
+def locale_of(context: Vars) -> str:
     """The language a template is being rendered in (the request's, or an email's)."""
     locale = context.get(RENDER_LOCALE)
     if isinstance(locale, str):
@@ -158,13 +165,44 @@ def _gettext(context: Context, message: str) -> str:
     return _translations_of(context).gettext(message)
 
 
-@pass_context
-def _gettext_markup(__context: Context, __message: str, **variables: Any) -> str:
+class PageContext(Context):
+    """Jinja's template context, with the render's variables kept on its evaluation context as `page_vars`.
+
+    Jinja hands a `pass_context` function called inside a block or a loop a new context, a copy of every
+    variable, on each call, and a page makes dozens of such calls (`_()`, `time_range()`, `memo()`). The
+    functions that only need the page's language, catalogue, time zone or request take the evaluation
+    context instead (`pass_eval_context`: shared, never copied) and read them from `page_vars`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.eval_ctx.page_vars = self.parent  # type: ignore[attr-defined]
+
+
+def page_vars(eval_ctx: EvalContext) -> Mapping[str, Any]:
+    """The render's variables (the request, or an email's language and catalogue), kept by `PageContext`."""
+    found: Mapping[str, Any] | None = getattr(eval_ctx, "page_vars", None)
+    if found is None:
+        raise RuntimeError("This environment's context class is not PageContext: call install_i18n on it.")
+    return found
+
+
+@pass_eval_context
+def _gettext_markup(__eval_ctx: EvalContext, __message: str, **variables: Any) -> str:
     """What the i18n extension's newstyle `gettext` does, without its alias and wrapper layers: translated,
     marked safe when autoescaping (then the variables are escaped into it), always formatted with `%`."""
-    text = _translations_of(__context).gettext(__message)
-    if __context.eval_ctx.autoescape:
+    text = _translations_of(page_vars(__eval_ctx)).gettext(__message)
+    if __eval_ctx.autoescape:
         return Markup(text) % variables  # noqa: S704 - the catalogues' text, trusted as Jinja's own gettext does
+    return text % variables
+
+
+@pass_eval_context
+def _ngettext_markup(__eval_ctx: EvalContext, __singular: str, __plural: str, __num: int, **variables: Any) -> str:
+    """The newstyle `ngettext` likewise (`num` is the count unless given)."""
+    variables.setdefault("num", __num)
+    text = _translations_of(page_vars(__eval_ctx)).ngettext(__singular, __plural, __num)
+    if __eval_ctx.autoescape:
+        return Markup(text) % variables  # noqa: S704 - the catalogues' text, trusted as Jinja's own ngettext does
     return text % variables
 
 
@@ -179,7 +217,7 @@ def _pgettext(context: Context, message_context: str, message: str) -> str:
     return str(_translations_of(context).pgettext(message_context, message))
 
 
-def _zone(context: Context) -> ZoneInfo:
+def _zone(context: Vars) -> ZoneInfo:
     zone = context.get("time_zone")
     if isinstance(zone, str):
         return ZoneInfo(zone)
@@ -258,12 +296,13 @@ def _bidi(context: Context, value: Any) -> str:
     return isolate(value, autoescape=context.eval_ctx.autoescape)
 
 
-@pass_context
-def _time_range(context: Context, starts_at: datetime, ends_at: datetime) -> str:
+@pass_eval_context
+def _time_range(eval_ctx: EvalContext, starts_at: datetime, ends_at: datetime) -> str:
     """ "18:30–20:30" in the site language, isolated so it reads left to right in any page."""
-    zone, locale = _zone(context), locale_of(context)
+    page = page_vars(eval_ctx)
+    zone, locale = _zone(page), locale_of(page)
     text = f"{format_clock(starts_at, 'short', zone, locale)}–{format_clock(ends_at, 'short', zone, locale)}"
-    return isolate(text, autoescape=context.eval_ctx.autoescape, direction="ltr")
+    return isolate(text, autoescape=eval_ctx.autoescape, direction="ltr")
 
 
 @pass_context
@@ -272,14 +311,19 @@ def _name_of(context: Context, value: str, locale: str = "en") -> str:
     and `dir` in a page in another language, isolated in plain text."""
     if not context.eval_ctx.autoescape:
         return isolate(value, autoescape=False)
-    attributes = _lang_attributes(context, locale)
+    attributes = lang_attributes_for(locale, locale_of(context))
     return Markup(f'<span translate="no"{attributes}>{escape(value)}</span>')  # noqa: S704 - escaped
 
 
-@pass_context
-def _lang_attributes(context: Context, locale: str | None) -> str:
+@pass_eval_context
+def _lang_attributes(eval_ctx: EvalContext, locale: str | None) -> str:
     """` lang="en" dir="ltr"` for content in another language than the page's, else nothing."""
-    if not locale or locale == locale_of(context):
+    return lang_attributes_for(locale, locale_of(page_vars(eval_ctx)))
+
+
+def lang_attributes_for(locale: str | None, page_locale: str) -> str:
+    """The attributes that mark content in `locale` inside a page in `page_locale` (none when the same)."""
+    if not locale or locale == page_locale:
         return Markup("")
     return Markup(f' lang="{escape(locale)}" dir="{text_direction(locale)}"')  # noqa: S704 - escaped
 
@@ -318,14 +362,14 @@ def format_number(value: float, locale: str) -> str:
     return babel_numbers.format_decimal(value, locale=format_locale(locale))
 
 
-@pass_context
-def _current_locale(context: Context) -> str:
-    return locale_of(context)
+@pass_eval_context
+def _current_locale(eval_ctx: EvalContext) -> str:
+    return locale_of(page_vars(eval_ctx))
 
 
-@pass_context
-def _current_direction(context: Context) -> str:
-    return text_direction(locale_of(context))
+@pass_eval_context
+def _current_direction(eval_ctx: EvalContext) -> str:
+    return text_direction(locale_of(page_vars(eval_ctx)))
 
 
 def install_i18n(environment: Environment) -> None:
@@ -335,8 +379,11 @@ def install_i18n(environment: Environment) -> None:
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         _gettext, _ngettext, newstyle=True, pgettext=_pgettext
     )
-    # `_()` and `{% trans %}` without a plural: one call instead of the extension's three (a page makes dozens).
-    environment.globals.update(_=_gettext_markup, gettext=_gettext_markup)
+    # `_()` and `{% trans %}`: one call instead of the extension's three (a page makes dozens), on the
+    # evaluation context that `PageContext` gives the page's variables to.
+    environment.globals.update(_=_gettext_markup, gettext=_gettext_markup, ngettext=_ngettext_markup)
+    if not issubclass(environment.context_class, PageContext):
+        environment.context_class = PageContext
     environment.globals["current_locale"] = _current_locale
     environment.globals["current_direction"] = _current_direction
     environment.globals["language_names"] = LANGUAGE_NAMES

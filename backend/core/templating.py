@@ -20,17 +20,18 @@ from jinja2 import (
     PrefixLoader,
     StrictUndefined,
     Undefined,
-    pass_context,
+    pass_eval_context,
     select_autoescape,
 )
-from jinja2.runtime import Context, Macro
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Macro
 from jinja2.utils import missing
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
 from backend.core.auth import CurrentUser, current_user
-from backend.core.i18n import LOCALES_DIR, install_i18n, locale_of
+from backend.core.i18n import LOCALES_DIR, PageContext, install_i18n, locale_of, page_vars
 from backend.settings import REPO_ROOT, Settings
 
 FRONTEND_DIR = REPO_ROOT / "frontend"
@@ -104,7 +105,7 @@ class StrictUndefinedAttribute(ChainableUndefined):
         return str(self)
 
 
-class StrictNamesContext(Context):
+class StrictNamesContext(PageContext):
     """For tests (`STRICT_TEMPLATES`): a name our templates were not given fails when printed or looked into,
     so a misspelt variable fails instead of printing nothing (`if`, `is defined` and `| default` still work)."""
 
@@ -183,10 +184,11 @@ def render_memo(size: int = MEMO_SIZE) -> Callable[..., Markup]:
     fragments: OrderedDict[bytes, Markup] = OrderedDict()
     encode = msgspec.msgpack.Encoder(enc_hook=_memo_key_part).encode
 
-    @pass_context
-    def memo(context: Context, macro: Macro, *args: Any, **kwargs: Any) -> Markup:
+    @pass_eval_context
+    def memo(eval_ctx: EvalContext, macro: Macro, *args: Any, **kwargs: Any) -> Markup:
         code = macro._func.__code__
-        key = encode((code.co_filename, code.co_firstlineno, locale_of(context), args, sorted(kwargs.items())))
+        locale = locale_of(page_vars(eval_ctx))
+        key = encode((code.co_filename, code.co_firstlineno, locale, args, sorted(kwargs.items())))
         cached = fragments.get(key)
         if cached is not None:
             fragments.move_to_end(key)
@@ -208,9 +210,9 @@ def _memo_key_part(value: Any) -> Any:
     raise TypeError(f"memo() cannot key on {type(value).__name__}; pass plain values")
 
 
-@pass_context
-def _signed_in_user(context: Any) -> CurrentUser | None:
-    request = context.get("request")
+@pass_eval_context
+def _signed_in_user(eval_ctx: EvalContext) -> CurrentUser | None:
+    request = page_vars(eval_ctx).get("request")
     return current_user(request) if request is not None else None
 
 
