@@ -217,30 +217,41 @@ class DiscoveryService:
     async def search(self, criteria: Criteria, locale: str, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
         """One page of matching upcoming dates (soonest first, or nearest first around a postcode).
 
-        Two queries on the listing: a count that stops at COUNT_LIMIT ("more than 500 match", so the cost
-        of a search does not grow with the number of events, and nobody pages through more than that) and
-        the page's dates in order; then the page's cards by id.
+        The page's dates in order, then (unless the first page holds every match, as it does for most narrow
+        searches) a count that stops at COUNT_LIMIT ("more than 500 match", so the cost of a search does not
+        grow with the number of events, and nobody pages through more than that); then the page's cards by id.
         """
         conditions = self._conditions(criteria)
-        # Counting start times: every index the search uses holds them, so PostgreSQL counts from the index alone.
-        found = Listing.select(Listing.starts_at).where(*conditions).limit(COUNT_LIMIT + 1)
-        counted = await Listing.raw("SELECT COUNT(*) AS matches FROM ({}) AS found", found.querystrings[0])
-        matches = int(counted[0]["matches"])
-        total, more = min(matches, COUNT_LIMIT), matches > COUNT_LIMIT
-        pages = max(1, math.ceil(total / per_page))
-        page = max(1, min(page, pages, MAX_PAGE))
+        page = max(1, min(page, MAX_PAGE))
+        ids = await self._page_ids(criteria, conditions, page, per_page)
+        if page == 1 and len(ids) < per_page:
+            total, more, pages = len(ids), False, 1
+        else:
+            # Counting start times: every index the search uses holds them, so PostgreSQL counts from the index.
+            found = Listing.select(Listing.starts_at).where(*conditions).limit(COUNT_LIMIT + 1)
+            counted = await Listing.raw("SELECT COUNT(*) AS matches FROM ({}) AS found", found.querystrings[0])
+            matches = int(counted[0]["matches"])
+            total, more = min(matches, COUNT_LIMIT), matches > COUNT_LIMIT
+            pages = max(1, math.ceil(total / per_page))
+            if page > pages:  # past the last page (an old link, or a typed address): show the last one
+                page = pages
+                ids = await self._page_ids(criteria, conditions, page, per_page)
+        items = await self._cards_of(ids, locale, criteria.centre)
+        if criteria.centre is not None:
+            # The order above scales longitude for the county's middle latitude; within the page, the exact
+            # great-circle distance decides, then the date (one venue's dates are equally far).
+            items.sort(key=lambda card: (card.distance_miles or 0.0, card.starts_at, card.occurrence_id))
+        return SearchPage(total=total, more=more, page=page, per_page=per_page, pages=pages, items=items)
+
+    async def _page_ids(self, criteria: Criteria, conditions: list[Any], page: int, per_page: int) -> list[int]:
+        """The occurrence ids of one page of matches, in the page's order."""
         ordered = Listing.select(Listing.occurrence_id).where(*conditions).limit(per_page).offset((page - 1) * per_page)
         if criteria.centre is not None:
             ordered = ordered.order_by(self._nearest_first(criteria.centre))
         if criteria.centre is None or not self._postgres:
             # (PostgreSQL cannot add tie-breakers to an index's nearest-first order without sorting every match.)
             ordered = ordered.order_by(Listing.starts_at).order_by(Listing.occurrence_id)
-        items = await self._cards_of([row["occurrence_id"] for row in await ordered], locale, criteria.centre)
-        if criteria.centre is not None:
-            # The order above scales longitude for the county's middle latitude; within the page, the exact
-            # great-circle distance decides, then the date (one venue's dates are equally far).
-            items.sort(key=lambda card: (card.distance_miles or 0.0, card.starts_at, card.occurrence_id))
-        return SearchPage(total=total, more=more, page=page, per_page=per_page, pages=pages, items=items)
+        return [row["occurrence_id"] for row in await ordered]
 
     def _box(self, south: float, north: float, west: float, east: float) -> list[Any]:
         """On PostgreSQL, the bounding box again as `point <@ box` on the scaled point its GiST index holds."""

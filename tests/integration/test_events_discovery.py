@@ -175,6 +175,12 @@ async def test_results_come_a_page_at_a_time_with_the_total(client: Client) -> N
     assert (first["total"], first["pages"], len(first["items"])) == (23, 2, 20)
     assert (second["page"], len(second["items"])) == (2, 3)
     assert [item["event_id"] for item in first["items"] + second["items"]] == [event.id for event in made]
+    beyond = (await client.get("/api/v1/events?page=9")).json()  # past the last page: the last page
+    assert (beyond["page"], beyond["total"], len(beyond["items"])) == (2, 23, 3)
+    # A first page holding every match is its own count: 02, 12, 20, 21 and 22 have a "2".
+    narrow = (await client.get("/api/v1/events?q=event+2")).json()
+    assert (narrow["total"], narrow["pages"], len(narrow["items"])) == (5, 1, 5)
+    assert (await client.get("/api/v1/events?q=nothing-like-this&page=3")).json()["total"] == 0
 
     page = await client.get("/events?q=event&page=2")
     soup = check_page(page.text, "en")
