@@ -42,6 +42,17 @@ async def organisation_names(ids: set[int] | list[int]) -> dict[int, str]:
     return {row["id"]: row["name"] for row in rows}
 
 
+async def verified_organisation_names(ids: Iterable[int]) -> dict[int, str]:
+    """Names of those of these organisations whose events may be public (one query, for an event's page)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await Organisation.select(Organisation.id, Organisation.name).where(
+        (Organisation.status == "verified") & Organisation.id.is_in(wanted)
+    )
+    return {row["id"]: row["name"] for row in rows}
+
+
 async def organisation_contact(organisation_id: int) -> tuple[str, str] | None:
     """An organisation's name and contact email, or None (no such organisation, or no address to write to)."""
     row = (

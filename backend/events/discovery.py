@@ -24,7 +24,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.query import OrderByRaw
 
-from backend.accounts.organisations import organisation_names, verified_organisation_ids
+from backend.accounts.organisations import verified_organisation_ids, verified_organisation_names
 from backend.areas.schemas import LookupStatus
 from backend.areas.services import AreasService, distance_miles
 from backend.core.db import json_object
@@ -367,7 +367,8 @@ class DiscoveryService:
     ) -> EventDetail | None:
         """A published event in the resident's language (or None), with the date asked for and the next ones."""
         found = await Event.raw(_EVENT_PAGE_SQL, locale, event_id)
-        if not found or not await verified_organisation_ids(among=[found[0]["organisation_id"]]):
+        organiser = await verified_organisation_names([found[0]["organisation_id"]]) if found else {}
+        if not organiser:
             return None
         row = found[0]
         occurrences = await self._occurrences(event_id)
@@ -386,7 +387,6 @@ class DiscoveryService:
             else None
         )
         category = {"slug": row["category_slug"], "names": row["category_names"]} if row["category_slug"] else None
-        names = await organisation_names([row["organisation_id"]])
         is_drop_in = row["capacity"] is None
         return EventDetail(
             id=event_id,
@@ -395,7 +395,7 @@ class DiscoveryService:
             locale=locale if translation or locale == original else original,
             original_locale=original,
             translated=translation is not None or locale == original,
-            organiser=names.get(row["organisation_id"], ""),
+            organiser=organiser[row["organisation_id"]],
             category=category["slug"] if category else "",
             category_name=_name_in(json_object(category["names"]), locale) if category else "",
             is_online=bool(row["is_online"]),

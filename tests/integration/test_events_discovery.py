@@ -55,7 +55,7 @@ async def test_only_published_events_of_verified_organisations_with_dates_to_com
     verified = await make_organisation()
     unverified = await make_organisation(status="pending")
     listed = await make_event(verified, TOMORROW)
-    await make_event(unverified, TOMORROW, title="Unverified group")
+    of_unverified = await make_event(unverified, TOMORROW, title="Unverified group")
     await make_event(verified, TOMORROW, status="pending", title="Waiting for approval")
     await make_event(verified, TOMORROW, status="hidden", title="Hidden")
     await make_event(verified, NOW - timedelta(days=1), title="Yesterday")
@@ -68,6 +68,7 @@ async def test_only_published_events_of_verified_organisations_with_dates_to_com
     assert (await client.get(f"/events/{cancelled.id}")).status_code == 200  # the page says it is cancelled
     for hidden_title in ("Unverified group", "Waiting for approval", "Hidden"):
         assert hidden_title not in (await client.get("/events")).text
+    assert (await client.get(f"/events/{of_unverified.id}")).status_code == 404  # its page is not public either
 
 
 async def test_an_organisations_events_appear_when_an_officer_verifies_it_and_leave_when_it_is_rejected(
