@@ -42,16 +42,23 @@ def module_graph(entry: Path, seen: set[Path]) -> None:
 
 
 def page_modules(html: str) -> set[Path]:
-    """The GOV.UK modules app.js imports for this page."""
+    """The GOV.UK modules app.js imports for this page (a component with a selector only when it matches)."""
     app_js = (STATIC / "js" / "app.js").read_text()
     modules: set[Path] = set()
     for module_name, path, needs in APP_JS_COMPONENTS.findall(app_js):
         if f'data-module="{module_name}"' not in html:
             continue
-        if needs and needs.lstrip(".") not in html:
+        if needs and not any(_marker(selector) in html for selector in needs.split(",")):
             continue
         module_graph((GOVUK / "components" / path).resolve(), modules)
     return modules
+
+
+def _marker(selector: str) -> str:
+    """What a simple selector leaves in the HTML: `.a-class` its class, `[name='value']` the attribute."""
+    selector = selector.strip()
+    attribute = re.search(r"\[([\w-]+)='([^']*)'\]", selector)
+    return f'{attribute.group(1)}="{attribute.group(2)}"' if attribute else selector.lstrip(".")
 
 
 def main() -> int:

@@ -60,3 +60,24 @@ def test_the_search_works_without_javascript(new_context: ContextFactory) -> Non
     page.goto("/events?postcode=SW1A+1AA")
     expect(page.locator("#postcode-error")).to_be_visible()
     assert page.locator("#postcode").input_value() == "SW1A 1AA"
+
+
+def govuk_modules_loaded(page: Page) -> set[str]:
+    """The GOV.UK Frontend component modules this page has fetched."""
+    page.wait_for_load_state("networkidle")
+    names = page.evaluate("performance.getEntriesByType('resource').map((entry) => entry.name)")
+    return {name.rsplit("/", 1)[-1] for name in names if "/static/dist/govuk/components/" in name}
+
+
+def test_a_page_fetches_only_the_component_scripts_it_needs(page: Page) -> None:
+    """The search's plain submit button needs no script; a link styled as a button does (the space key)."""
+    page.goto("/events")
+    assert "button.mjs" not in govuk_modules_loaded(page)
+    page.goto("/reports")
+    start = page.locator("a.govuk-button--start")
+    expect(start).to_be_visible()
+    assert "button.mjs" in govuk_modules_loaded(page)
+    # GOV.UK's Button answers the space key on a link with role=button, as a real button does.
+    start.focus()
+    page.keyboard.press("Space")
+    page.wait_for_url("**/reports/new")

@@ -5,12 +5,14 @@
 // expects as well).
 // GOV.UK Frontend's JavaScript, per page: each component's module (build.mjs copies them to
 // /static/dist/govuk/) is imported only when the page has that component, so a page without forms, error
-// summaries or buttons loads none of it. Radios and checkboxes only need script for conditional reveals.
+// summaries or buttons loads none of it. A component with a selector needs it only when the element matches
+// it or holds a match: radios and checkboxes script only conditional reveals, and a button only stops double
+// submissions or makes a link styled as a button answer the space key (a plain submit button needs nothing).
 const SERVICE_WORKER_URL = "/service-worker.js";
 
 const GOVUK = "/static/dist/govuk/components/";
 const COMPONENTS = {
-  "govuk-button": ["button/button.mjs", "Button"],
+  "govuk-button": ["button/button.mjs", "Button", "[data-prevent-double-click='true'], a[role='button']"],
   "govuk-error-summary": ["error-summary/error-summary.mjs", "ErrorSummary"],
   "govuk-skip-link": ["skip-link/skip-link.mjs", "SkipLink"],
   "govuk-password-input": ["password-input/password-input.mjs", "PasswordInput"],
@@ -27,7 +29,8 @@ function initGovukFrontend() {
   const found = new Map();
   for (const element of document.querySelectorAll("[data-module^='govuk-']")) {
     const component = COMPONENTS[element.dataset.module];
-    if (!component || (component[2] && !element.querySelector(component[2]))) continue;
+    const needs = component && component[2];
+    if (!component || (needs && !element.matches(needs) && !element.querySelector(needs))) continue;
     if (!found.has(component)) found.set(component, []);
     found.get(component).push(element);
   }
