@@ -160,11 +160,6 @@ def locale_of(context: Vars) -> str:
     return request_locale(_request_of(context))
 
 
-@pass_context
-def _gettext(context: Context, message: str) -> str:
-    return _translations_of(context).gettext(message)
-
-
 class PageContext(Context):
     """Jinja's template context, with the render's variables kept on its evaluation context as `page_vars`.
 
@@ -204,11 +199,6 @@ def _ngettext_markup(__eval_ctx: EvalContext, __singular: str, __plural: str, __
     if __eval_ctx.autoescape:
         return Markup(text) % variables  # noqa: S704 - the catalogues' text, trusted as Jinja's own ngettext does
     return text % variables
-
-
-@pass_context
-def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
-    return _translations_of(context).ngettext(singular, plural, count)
 
 
 @pass_context
@@ -377,7 +367,7 @@ def install_i18n(environment: Environment) -> None:
     environment.add_extension("jinja2.ext.i18n")
     environment.policies["ext.i18n.trimmed"] = True
     environment.install_gettext_callables(  # type: ignore[attr-defined]
-        _gettext, _ngettext, newstyle=True, pgettext=_pgettext
+        _gettext_markup, _ngettext_markup, newstyle=True, pgettext=_pgettext
     )
     # `_()` and `{% trans %}`: one call instead of the extension's three (a page makes dozens), on the
     # evaluation context that `PageContext` gives the page's variables to.

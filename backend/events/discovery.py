@@ -99,13 +99,13 @@ class DiscoveryService:
         *,
         time_zone: str = "Europe/London",
         base_url: str = "",
-        active_categories: ActiveCategories | None = None,
+        active_categories: ActiveCategories,
     ) -> None:
         self.engine = engine
         self._postgres = engine.engine_type == "postgres"
         self.zone = _london(time_zone)
         self.base_url = base_url.rstrip("/")
-        self._categories = active_categories or ActiveCategories(seconds=0)
+        self._categories = active_categories
 
     # --- reference lists for the filter form ---------------------------------------------------
 

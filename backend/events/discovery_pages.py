@@ -122,19 +122,14 @@ def _choices(vocabulary: Any) -> list[tuple[str, str]]:
     return [(choice.code, choice.label) for choice in vocabulary]
 
 
-_AREA_CHOICES = "events.area_choices"
 _FORM_CHOICES = "events.form_choices"
 
 
-async def _area_choices(request: Request[Any, Any, Any], areas: AreasService) -> tuple[list[Any], list[Any]]:
-    """Districts and divisions as (code, name): reference data, loaded by a release, so read once per process."""
-    state = request.app.state
-    cached = state.get(_AREA_CHOICES)
-    if cached is None:
-        districts = [(item.code, item.name) for item in await areas.list_districts()]
-        divisions = [(item.code, item.name) for item in await areas.list_divisions()]
-        cached = state[_AREA_CHOICES] = (districts, divisions)
-    return cached
+async def _area_choices(areas: AreasService) -> tuple[list[Any], list[Any]]:
+    """Districts and divisions as (code, name) (AreasService remembers the reference data per database)."""
+    districts = [(item.code, item.name) for item in await areas.list_districts()]
+    divisions = [(item.code, item.name) for item in await areas.list_divisions()]
+    return districts, divisions
 
 
 def _form_choices(request: Request[Any, Any, Any]) -> dict[str, list[tuple[str, str]]]:
@@ -171,7 +166,7 @@ async def _form_context(
 ) -> dict[str, Any]:
     locale = request_locale(request)
     categories = await service.categories()
-    districts, divisions = await _area_choices(request, areas)
+    districts, divisions = await _area_choices(areas)
     return {
         "filters": filters,
         "categories": [(item["slug"], item["names"].get(locale) or item["names"].get("en", "")) for item in categories],

@@ -53,7 +53,7 @@ class EventReader:
             chosen = Occurrence.event.is_in(ids)
         else:
             first, date_counts = await _first_dates(ids, first_dates)
-            chosen = Occurrence.id.is_in(first or [0])
+            chosen = Occurrence.id.is_in(first or [0])  # no dates at all: an id no date has (IN () is not SQL)
         occurrence_rows = await Occurrence.select().where(chosen).order_by(Occurrence.starts_at)
         counts: dict[int, int] = {}
         if with_counts and occurrence_rows:

@@ -16,8 +16,7 @@ from backend.core.forms import Form, check_email, check_length, check_required
 from backend.core.i18n import N_
 from backend.exchanges.common import ACCESS, LANGUAGES, MAX_STATEMENTS, MIN_STATEMENTS, Intake, SlotView, TopicView
 from backend.exchanges.sessions import SurveyAnswers
-from backend.exchanges.setup import LeaderInput, SlotInput, TopicInput
-from backend.exchanges.slot_changes import SessionDetails
+from backend.exchanges.setup import LeaderInput, SessionDetails, SlotInput, TopicInput
 
 STEPS = ("stances", "consent", "before", "slots", "about")
 STANCE_FIELDS = tuple(f"stance_{i}" for i in range(1, MAX_STATEMENTS + 1))

@@ -46,10 +46,9 @@ class TopicInput:
 
 
 @dataclass(frozen=True)
-class SlotInput:
-    """A slot as an officer enters it."""
+class SessionDetails:
+    """What an officer sets about a session (when it is set up, and when it is edited)."""
 
-    topic_id: int
     starts_at: datetime
     ends_at: datetime
     cut_off_at: datetime
@@ -64,6 +63,13 @@ class SlotInput:
     pairs_capacity: int
     languages: list[str]
     interpreter: bool
+
+
+@dataclass(frozen=True)
+class SlotInput(SessionDetails):
+    """A slot as an officer enters it: its session's details, the topic, and the leader who runs it (if any)."""
+
+    topic_id: int
     leader_id: int | None = None
 
 

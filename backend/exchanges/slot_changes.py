@@ -20,7 +20,7 @@ told by email in their own language, and the cancellation is audited — all in 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -38,32 +38,13 @@ from backend.exchanges.calendar import exchange_ics
 from backend.exchanges.common import CANCELLED, CONFIRMED, MATCHED, WAITING, SlotView, content_for, json_list, slot_view
 from backend.exchanges.matching import Candidate, SlotSpec, can_attend, can_talk
 from backend.exchanges.pairing import PairingService
+from backend.exchanges.setup import SessionDetails
 from backend.exchanges.tables import ExchangePair, ExchangeRequest, ExchangeSlot, ExchangeTopic
 
 # A field's problem: a message to translate, and its parameters.
 Problems = dict[str, tuple[str, dict[str, Any]]]
 TIME = ("starts_at", "ends_at")
 PLACE = ("online", "venue", "postcode", "area")
-
-
-@dataclass(frozen=True)
-class SessionDetails:
-    """What an officer sets about a session (when it is set up, and when it is edited)."""
-
-    starts_at: datetime
-    ends_at: datetime
-    cut_off_at: datetime
-    online: bool
-    venue: str
-    postcode: str
-    area: str
-    features: list[str]
-    online_link: str
-    facilitator_id: int | None
-    facilitator_name: str
-    pairs_capacity: int
-    languages: list[str]
-    interpreter: bool
 
 
 class NotEditableError(Exception):

@@ -22,8 +22,8 @@ from backend.core.auth import CurrentUser
 from backend.core.clock import SettableClock
 from backend.core.roles import Role
 from backend.core.tables import AuditEntry
-from backend.exchanges.setup import LeaderInput
-from backend.exchanges.slot_changes import SessionDetails, SlotChangesService
+from backend.exchanges.setup import LeaderInput, SessionDetails
+from backend.exchanges.slot_changes import SlotChangesService
 from backend.exchanges.tables import ExchangePair, ExchangeRequest, ExchangeSlot
 from backend.notifications.delivery import JobContext, Worker, WorkerOptions
 from backend.settings import Settings
