@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import json
 import sqlite3
@@ -16,6 +17,7 @@ from piccolo.columns import JSON, JSONB, Column
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from backend.settings import sqlite_path
@@ -112,12 +114,25 @@ def write_transaction(engine: Engine[Any]) -> Any:
     return engine.transaction()
 
 
+STATEMENT_CACHE_SIZE = 1000
+
+
 async def open_engine(engine: Engine[Any], pool_size: int = 10) -> None:
     """Open the PostgreSQL connection pool (a size of 0 means a connection per query); prepare a SQLite file."""
     if isinstance(engine, SQLiteEngine):
         _prepare_sqlite(engine.path)
     elif isinstance(engine, PostgresEngine) and pool_size > 0:
-        await engine.start_connection_pool(min_size=1, max_size=pool_size, reset=keep_session_state)
+        await engine.start_connection_pool(
+            min_size=1,
+            max_size=pool_size,
+            reset=keep_session_state,
+            # Each connection keeps its prepared statements (a statement is parsed once, then runs in one round
+            # trip): enough for every shape of the listing search (see `events.listing_query`).
+            statement_cache_size=STATEMENT_CACHE_SIZE,
+            # Planned afresh with each run's values, as if they were written into the SQL: a plan made once for
+            # any value would not know a rare search word or a busy district from a quiet one.
+            server_settings={"plan_cache_mode": "force_custom_plan"},
+        )
 
 
 async def keep_session_state(_connection: Any) -> None:
@@ -143,6 +158,29 @@ async def database_answers(engine: Engine[Any]) -> bool:
     except Exception:  # noqa: BLE001 - any failure means "not healthy"; the reason is logged by the caller
         return False
     return bool(rows)
+
+
+async def raw_rows(engine: Engine[Any], sql: str, *params: Any) -> list[dict[str, Any]]:
+    """Hand-written SQL with Piccolo's `{}` placeholders, as dicts.
+
+    On PostgreSQL outside a transaction it goes straight to the pool: Piccolo's raw query spends more CPU
+    bundling its arguments than asyncpg spends running a prepared statement. Elsewhere Piccolo runs it."""
+    pool = engine.pool if isinstance(engine, PostgresEngine) else None
+    if pool is None or engine.current_transaction.get() is not None:
+        rows: list[dict[str, Any]] = engine.transform_response_to_dicts(
+            await engine.run_querystring(QueryString(sql, *params))
+        )
+        return rows
+    async with pool.acquire() as connection:
+        records = await connection.fetch(numbered_placeholders(sql), *params)
+    return [dict(record) for record in records]
+
+
+@functools.lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def numbered_placeholders(sql: str) -> str:
+    """`{}` placeholders as PostgreSQL's `$1`, `$2`, ... in order."""
+    parts = sql.split("{}")
+    return "".join(f"{part}${number}" for number, part in enumerate(parts[:-1], start=1)) + parts[-1]
 
 
 def json_object(value: Any) -> dict[str, Any]:

@@ -2,11 +2,11 @@
 
 Only published events of verified organisations are public, and only their scheduled occurrences that
 have not started yet are listed. A search reads the listing (`tables.Listing`: those dates with their
-event's filter columns, so a filter and the start time share an index): a count that stops at a limit and
-one page of ids, then the page's cards by id and one query for their translations. Multi-valued filters are bit sets,
-matched with a portable `(column & mask) = mask`. A radius search keeps a bounding box and an
-equirectangular distance in SQL (exact enough at county scale to decide membership and order), then
-works out the great-circle distance of the page's results in Python.
+event's filter columns, so a filter and the start time share an index) with one hand-written statement
+(`listing_query.py`): the page's cards, each with its translation into the visitor's language, and the number
+of matches up to a limit. Multi-valued filters are bit sets, matched with a portable `(column & bit) = bit`. A
+radius search keeps a bounding box and an equirectangular distance in SQL (exact enough at county scale to
+decide membership and order), then works out the great-circle distance of the page's results in Python.
 
 The filters and result types are `search_types.py`; the radius and bit-set SQL is `geo.py`.
 """
@@ -20,17 +20,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
-from piccolo.query import OrderByRaw
 
 from backend.accounts.organisations import verified_organisation_ids, verified_organisation_names
 from backend.areas.schemas import LookupStatus
 from backend.areas.services import AreasService, distance_miles
-from backend.core.db import json_object
+from backend.core.db import json_object, raw_rows
 from backend.events.calendar import CalendarEntry
 from backend.events.categories import ActiveCategories
-from backend.events.geo import LISTING_POINT, LONGITUDE_SCALE, bits, bounding_box, degrees_squared, distance_sql, point
+from backend.events.listing_query import cards_by_id, listing_query
 from backend.events.schemas import ACCESSIBILITY, LANGUAGES, SUITS, codes_of, mask_of
 from backend.events.search_types import (
     BAD_POSTCODE,
@@ -55,7 +53,7 @@ from backend.events.search_types import (
     parse_day,
     window,
 )
-from backend.events.tables import Category, Event, EventTranslation, Listing, Occurrence
+from backend.events.tables import Category, Event, EventTranslation, Occurrence
 
 FEED_LIMIT = 200
 MAX_TERMS = 6
@@ -175,108 +173,36 @@ class DiscoveryService:
 
     # --- search -----------------------------------------------------------------------------------
 
-    def _conditions(self, criteria: Criteria) -> list[Any]:
-        """Conditions on the listing (which holds only public, scheduled dates; see `tables.Listing`)."""
-        conditions: list[Any] = [Listing.starts_at >= criteria.starts_from]
-        if criteria.starts_before is not None:
-            conditions.append(Listing.starts_at < criteria.starts_before)
-        if criteria.district_code:
-            conditions.append(Listing.district_code == criteria.district_code)
-        if criteria.division_code:
-            conditions.append(Listing.division_code == criteria.division_code)
-        if criteria.category_id is not None:
-            conditions.append(Listing.category == criteria.category_id)
-        for column, mask in (
-            ("languages", criteria.language_mask),
-            ("accessibility", criteria.accessibility_mask),
-            ("suits", criteria.suits_mask),
-        ):
-            # One condition per bit, with the bit inlined: `(languages & 2) = 2` is an expression PostgreSQL
-            # keeps statistics on (see the listing_indexes migration), so it knows how common each one is.
-            conditions.extend(WhereRaw(f"({column} & {bit}) = {bit}") for bit in bits(mask))
-        if criteria.free:
-            conditions.append(Listing.cost_pence == 0)
-        if criteria.online is not None:
-            conditions.append(Listing.is_online == criteria.online)
-        conditions.extend(Listing.search_text.like(f"%{term}%") for term in criteria.terms)
-        if criteria.centre is not None and criteria.radius_miles is not None:
-            lat, lon = criteria.centre
-            south, north, west, east = bounding_box(lat, lon, criteria.radius_miles)
-            conditions.extend(
-                [
-                    Listing.latitude >= south,
-                    Listing.latitude <= north,
-                    Listing.longitude >= west,
-                    Listing.longitude <= east,
-                    *self._box(south, north, west, east),
-                    WhereRaw(f"{distance_sql(lat, lon)} <= {{}}", degrees_squared(criteria.radius_miles)),
-                ]
-            )
-        return conditions
-
     async def search(self, criteria: Criteria, locale: str, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
         """One page of matching upcoming dates (soonest first, or nearest first around a postcode).
 
-        The page's dates in order, then (unless the first page holds every match, as it does for most narrow
-        searches) a count that stops at COUNT_LIMIT ("more than 500 match", so the cost of a search does not
-        grow with the number of events, and nobody pages through more than that); then the page's cards by id.
+        One statement (`listing_query`) brings the page's cards and the number of matches, counted up to
+        COUNT_LIMIT ("more than 500 match": nobody pages through more than that). Past the last page (an old
+        link, or a typed address) the last page is shown.
         """
-        conditions = self._conditions(criteria)
+        query = listing_query(criteria, postgres=self._postgres)
         page = max(1, min(page, MAX_PAGE))
-        ids = await self._page_ids(criteria, conditions, page, per_page)
-        if page == 1 and len(ids) < per_page:
-            total, more, pages = len(ids), False, 1
-        else:
-            # Counting start times: every index the search uses holds them, so PostgreSQL counts from the index.
-            found = Listing.select(Listing.starts_at).where(*conditions).limit(COUNT_LIMIT + 1)
-            counted = await Listing.raw("SELECT COUNT(*) AS matches FROM ({}) AS found", found.querystrings[0])
-            matches = int(counted[0]["matches"])
-            total, more = min(matches, COUNT_LIMIT), matches > COUNT_LIMIT
-            pages = max(1, math.ceil(total / per_page))
-            if page > pages:  # past the last page (an old link, or a typed address): show the last one
-                page = pages
-                ids = await self._page_ids(criteria, conditions, page, per_page)
-        items = await self._cards_of(ids, locale, criteria.centre)
+        rows = await self._rows(query.cards_page(locale, per_page, (page - 1) * per_page))
+        matches = int(rows[0]["matches"]) if rows else int((await self._rows(query.count()))[0]["matches"])
+        total, more = min(matches, COUNT_LIMIT), matches > COUNT_LIMIT
+        pages = max(1, math.ceil(total / per_page))
+        if not rows and page > pages:
+            page = pages
+            rows = await self._rows(query.cards_page(locale, per_page, (page - 1) * per_page))
+        items = await self._cards(rows, locale, criteria.centre)
+        # The page's own order: soonest first; around a postcode, the exact great-circle distance (the SQL
+        # scales longitude for the county's middle latitude), then the date (one venue's dates are equally far).
         if criteria.centre is not None:
-            # The order above scales longitude for the county's middle latitude; within the page, the exact
-            # great-circle distance decides, then the date (one venue's dates are equally far).
             items.sort(key=lambda card: (card.distance_miles or 0.0, card.starts_at, card.occurrence_id))
+        else:
+            items.sort(key=lambda card: (card.starts_at, card.occurrence_id))
         return SearchPage(total=total, more=more, page=page, per_page=per_page, pages=pages, items=items)
-
-    async def _page_ids(self, criteria: Criteria, conditions: list[Any], page: int, per_page: int) -> list[int]:
-        """The occurrence ids of one page of matches, in the page's order."""
-        ordered = Listing.select(Listing.occurrence_id).where(*conditions).limit(per_page).offset((page - 1) * per_page)
-        if criteria.centre is not None:
-            ordered = ordered.order_by(self._nearest_first(criteria.centre))
-        if criteria.centre is None or not self._postgres:
-            # (PostgreSQL cannot add tie-breakers to an index's nearest-first order without sorting every match.)
-            ordered = ordered.order_by(Listing.starts_at).order_by(Listing.occurrence_id)
-        return [row["occurrence_id"] for row in await ordered]
-
-    def _box(self, south: float, north: float, west: float, east: float) -> list[Any]:
-        """On PostgreSQL, the bounding box again as `point <@ box` on the scaled point its GiST index holds."""
-        if not self._postgres:
-            return []
-        corners = f"{point(west, south)}, {point(east, north)}"  # exact: the same box as above
-        return [WhereRaw(f"{LISTING_POINT} <@ box({corners})")]
-
-    def _nearest_first(self, centre: tuple[float, float]) -> OrderByRaw:
-        """PostgreSQL: `<->` on the GiST index reads the nearest dates first and stops after the page."""
-        lat, lon = centre
-        if self._postgres:
-            return OrderByRaw(f"{LISTING_POINT} <-> {point(lon, lat)}")
-        return OrderByRaw(distance_sql(lat, lon, LONGITUDE_SCALE))
 
     async def feed(self, criteria: Criteria, locale: str, limit: int = FEED_LIMIT) -> list[EventCard]:
         """The next matching dates, soonest first (for the ICS and Atom feeds)."""
-        rows = (
-            await Listing.select(Listing.occurrence_id)
-            .where(*self._conditions(criteria))
-            .order_by(Listing.starts_at)
-            .order_by(Listing.occurrence_id)
-            .limit(limit)
-        )
-        return await self._cards_of([row["occurrence_id"] for row in rows], locale, criteria.centre)
+        soonest = listing_query(criteria, postgres=self._postgres).soonest_first()
+        ids = [row["occurrence_id"] for row in await self._rows(soonest.page_ids(limit))]
+        return await self._cards_of(ids, locale, criteria.centre)
 
     async def _cards_of(
         self, occurrence_ids: list[int], locale: str, centre: tuple[float, float] | None
@@ -284,13 +210,15 @@ class DiscoveryService:
         """The cards of these dates, in the order given."""
         if not occurrence_ids:
             return []
-        # Hand-written, with the translation joined in: building the ORM's joined select for every page of
-        # results cost more than running it.
-        placeholders = ", ".join("{}" for _ in occurrence_ids)
-        rows = await Occurrence.raw(_CARDS_SQL.format(placeholders=placeholders), locale, *occurrence_ids)
+        rows = await self._rows(cards_by_id(locale, occurrence_ids))
         position = {occurrence_id: index for index, occurrence_id in enumerate(occurrence_ids)}
         rows.sort(key=lambda row: position[row["id"]])
         return await self._cards(rows, locale, centre)
+
+    async def _rows(self, statement: tuple[str, tuple[Any, ...]]) -> list[dict[str, Any]]:
+        """Run a hand-written statement (`listing_query`): its SQL with `{}` placeholders, and their values."""
+        sql, params = statement
+        return await raw_rows(self.engine, sql, *params)
 
     async def _cards(
         self, rows: list[dict[str, Any]], locale: str, centre: tuple[float, float] | None
@@ -509,23 +437,6 @@ _EVENT_PAGE_SQL = (
     "FROM event e LEFT JOIN category c ON c.id = e.category "
     "LEFT JOIN event_translation t ON t.event = e.id AND t.locale = {} "
     "WHERE e.id = {} AND e.status = 'published'"
-)
-
-# A page of result cards: each date with its event's card fields and the event's translation into the
-# visitor's language (NULL when there is none). Keys as the ORM would name them.
-_CARDS_SQL = (
-    "SELECT o.id AS id, o.starts_at AS starts_at, o.ends_at AS ends_at, o.capacity AS capacity, "
-    'o.places_left AS places_left, e.id AS "event.id", e.title AS "event.title", '
-    'e.description AS "event.description", e.original_locale AS "event.original_locale", '
-    'e.category AS "event.category", e.is_online AS "event.is_online", e.venue_name AS "event.venue_name", '
-    'e.postcode AS "event.postcode", e.district_code AS "event.district_code", '
-    'e.division_code AS "event.division_code", e.latitude AS "event.latitude", e.longitude AS "event.longitude", '
-    'e.cost_pence AS "event.cost_pence", e.languages AS "event.languages", e.suits AS "event.suits", '
-    'e.accessibility AS "event.accessibility", t.event AS translation_event, t.title AS translated_title, '
-    "t.description AS translated_description "
-    "FROM event_occurrence o JOIN event e ON e.id = o.event "
-    "LEFT JOIN event_translation t ON t.event = e.id AND t.locale = {{}} "
-    "WHERE o.id IN ({placeholders})"
 )
 
 

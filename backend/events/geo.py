@@ -23,19 +23,16 @@ def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, fl
     return lat - d_lat, lat + d_lat, lon - d_lon, lon + d_lon
 
 
-def point(lon: float, lat: float) -> str:
-    """A point literal in the listing index's space (longitude scaled), for PostgreSQL."""
-    return f"point({lon * LONGITUDE_SCALE!r}, {lat!r})"
+# Squared equirectangular distance in degrees of latitude, with `{}` placeholders for the centre's latitude
+# (twice), its longitude (twice) and the square of the longitude's scale (see `distance_params`).
+DISTANCE_SQL = "((latitude - {}) * (latitude - {}) + (longitude - {}) * (longitude - {}) * {})"
 
 
-def distance_sql(lat: float, lon: float, k: float | None = None) -> str:
-    """Squared equirectangular distance in degrees of latitude, with the centre inlined as float literals
-    (longitude scaled by `k`, by default the cosine of the centre's latitude)."""
-    k = math.cos(math.radians(lat)) if k is None else k
-    return (
-        f"((latitude - ({lat:.7f})) * (latitude - ({lat:.7f}))"
-        f" + (longitude - ({lon:.7f})) * (longitude - ({lon:.7f})) * {k * k:.9f})"
-    )
+def distance_params(lat: float, lon: float, scale: float | None = None) -> tuple[float, ...]:
+    """`DISTANCE_SQL`'s values around a centre (longitude scaled by `scale`, by default the cosine of its
+    latitude)."""
+    k = math.cos(math.radians(lat)) if scale is None else scale
+    return (lat, lat, lon, lon, k * k)
 
 
 def bits(mask: int) -> list[int]:
@@ -44,5 +41,5 @@ def bits(mask: int) -> list[int]:
 
 
 def degrees_squared(miles: float) -> float:
-    """A distance in miles as squared degrees of latitude (what `distance_sql` is compared with)."""
+    """A distance in miles as squared degrees of latitude (what `DISTANCE_SQL` is compared with)."""
     return float(math.degrees(miles / EARTH_RADIUS_MILES) ** 2)

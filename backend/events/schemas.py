@@ -137,8 +137,17 @@ def mask_of(codes: list[str] | tuple[str, ...] | set[str], vocabulary: tuple[Cho
 
 
 def codes_of(mask: int, vocabulary: tuple[Choice, ...]) -> list[str]:
-    """The codes set in a bit set, in vocabulary order."""
-    return [choice.code for choice in vocabulary if mask & choice.mask]
+    """The codes set in a bit set, in vocabulary order (worked out once per vocabulary and bit set: every
+    result card asks for three)."""
+    key = (id(vocabulary), mask)
+    codes = _CODES_OF.get(key)
+    if codes is None:
+        codes = _CODES_OF[key] = tuple(choice.code for choice in vocabulary if mask & choice.mask)
+    return list(codes)
+
+
+# By the vocabulary's identity (each is a module constant) and a bit set: at most 2^bits entries each.
+_CODES_OF: dict[tuple[int, int], tuple[str, ...]] = {}
 
 
 def choices_of(mask: int, vocabulary: tuple[Choice, ...]) -> list[Choice]:

@@ -1,5 +1,7 @@
 """The PostgreSQL pool skips asyncpg's reset query on release (one round trip a query, not two), and a
-connection given back in the middle of a transaction still comes back out of it."""
+connection given back in the middle of a transaction still comes back out of it. Hand-written SQL run with
+`raw_rows` is prepared once per connection and planned with each run's values; inside a transaction it runs
+on the transaction's connection."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from piccolo.engine.postgres import PostgresEngine
 
-from backend.core.db import close_engine, make_engine, open_engine
+from backend.core.db import close_engine, make_engine, open_engine, raw_rows
 from tests.support.databases import POSTGRES_URL
 
 
@@ -45,3 +47,34 @@ async def test_a_transaction_left_open_is_rolled_back_when_the_connection_is_rel
         assert again.get_server_pid() == backend_pid
         assert not again.is_in_transaction()
         assert await again.fetchval("SELECT current_setting('application_name')") != "left-open"
+
+
+async def test_raw_sql_is_prepared_once_and_planned_with_each_runs_values() -> None:
+    engine = make_engine(POSTGRES_URL)
+    assert isinstance(engine, PostgresEngine)
+    await open_engine(engine, pool_size=1)  # one connection: every statement below runs on it
+    try:
+        sql = "SELECT {} + 1 AS answer, 'hearby-prepared-marker' AS marker"
+        assert await raw_rows(engine, sql, 1) == [{"answer": 2, "marker": "hearby-prepared-marker"}]
+        assert await raw_rows(engine, sql, 41) == [{"answer": 42, "marker": "hearby-prepared-marker"}]
+        prepared = await raw_rows(
+            engine,
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE {} AND statement NOT LIKE {}",
+            "%hearby-prepared-marker%",
+            "%pg_prepared_statements%",
+        )
+        assert [row["statement"] for row in prepared] == ["SELECT $1 + 1 AS answer, 'hearby-prepared-marker' AS marker"]
+        setting = await raw_rows(engine, "SELECT current_setting('plan_cache_mode') AS mode")
+        assert setting == [{"mode": "force_custom_plan"}]
+    finally:
+        await close_engine(engine)
+
+
+async def test_raw_sql_in_a_transaction_runs_on_the_transactions_connection(engine: PostgresEngine) -> None:
+    outside = await raw_rows(engine, "SELECT pg_backend_pid() AS pid, txid_current_if_assigned() AS txid")
+    async with engine.transaction() as transaction:
+        await transaction.connection.execute("SELECT txid_current()")  # gives the transaction an id
+        inside = await raw_rows(engine, "SELECT pg_backend_pid() AS pid, txid_current_if_assigned() AS txid")
+        assert inside[0]["pid"] == transaction.connection.get_server_pid()
+    assert outside[0]["txid"] is None
+    assert inside[0]["txid"] is not None
