@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from backend.core.clock import Clock
+from backend.core.db import raw_rows
 from backend.events.tables import Event, EventTranslation, Occurrence
 
 
@@ -167,8 +167,8 @@ class CapacityService:
         ids = sorted(set(occurrence_ids))
         # One hand-written query (the title in the visitor's language joined in): the booking form is a hot
         # page, and building the ORM's joined select cost more than running it.
-        rows: list[dict[str, Any]] = await Occurrence.raw(
-            _FOR_BOOKING.format(placeholders=", ".join("{}" for _ in ids)), locale, *ids
+        rows = await raw_rows(
+            Occurrence._meta.db, _FOR_BOOKING.format(placeholders=", ".join("{}" for _ in ids)), locale, *ids
         )
         titles = {row["event.id"]: row["translated_title"] for row in rows if row["translated_title"]}
         return {

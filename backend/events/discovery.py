@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.engine.base import Engine
 
-from backend.accounts.organisations import verified_organisation_ids, verified_organisation_names
+from backend.accounts.organisations import verified_organisation_ids, verified_organisation_name
 from backend.areas.schemas import LookupStatus
 from backend.areas.services import AreasService, distance_miles
 from backend.core.db import json_object, raw_rows
@@ -294,9 +294,9 @@ class DiscoveryService:
         self, event_id: int, locale: str, now: datetime, occurrence_id: int | None = None
     ) -> EventDetail | None:
         """A published event in the resident's language (or None), with the date asked for and the next ones."""
-        found = await Event.raw(_EVENT_PAGE_SQL, locale, event_id)
-        organiser = await verified_organisation_names([found[0]["organisation_id"]]) if found else {}
-        if not organiser:
+        found = await raw_rows(self.engine, _EVENT_PAGE_SQL, locale, event_id)
+        organiser = await verified_organisation_name(found[0]["organisation_id"]) if found else None
+        if organiser is None:
             return None
         row = found[0]
         occurrences = await self._occurrences(event_id)
@@ -323,7 +323,7 @@ class DiscoveryService:
             locale=locale if translation or locale == original else original,
             original_locale=original,
             translated=translation is not None or locale == original,
-            organiser=organiser[row["organisation_id"]],
+            organiser=organiser,
             category=category["slug"] if category else "",
             category_name=_name_in(json_object(category["names"]), locale) if category else "",
             is_online=bool(row["is_online"]),
@@ -349,20 +349,7 @@ class DiscoveryService:
         )
 
     async def _occurrences(self, event_id: int) -> list[dict[str, Any]]:
-        return (
-            await Occurrence.select(
-                Occurrence.id,
-                Occurrence.starts_at,
-                Occurrence.ends_at,
-                Occurrence.status,
-                Occurrence.capacity,
-                Occurrence.places_left,
-                Occurrence.sequence,
-            )
-            .where(Occurrence.event == event_id)
-            .order_by(Occurrence.starts_at)
-            .order_by(Occurrence.id)
-        )
+        return await raw_rows(self.engine, _EVENT_DATES_SQL, event_id)
 
     # --- calendars --------------------------------------------------------------------------------
 
@@ -437,6 +424,13 @@ _EVENT_PAGE_SQL = (
     "FROM event e LEFT JOIN category c ON c.id = e.category "
     "LEFT JOIN event_translation t ON t.event = e.id AND t.locale = {} "
     "WHERE e.id = {} AND e.status = 'published'"
+)
+
+
+# Every date of an event, soonest first (the page picks the one asked for and the next ones).
+_EVENT_DATES_SQL = (
+    "SELECT id, starts_at, ends_at, status, capacity, places_left, sequence FROM event_occurrence "
+    "WHERE event = {} ORDER BY starts_at, id"
 )
 
 
