@@ -185,10 +185,21 @@ def page_vars(eval_ctx: EvalContext) -> Mapping[str, Any]:
 def _gettext_markup(__eval_ctx: EvalContext, __message: str, **variables: Any) -> str:
     """What the i18n extension's newstyle `gettext` does, without its alias and wrapper layers: translated,
     marked safe when autoescaping (then the variables are escaped into it), always formatted with `%`."""
-    text = _translations_of(page_vars(__eval_ctx)).gettext(__message)
+    translations = _translations_of(page_vars(__eval_ctx))
+    if __eval_ctx.autoescape and not variables:
+        # A page asks for dozens of plain messages: each one's Markup is made once per catalogue.
+        plain: dict[str, Markup] = translations.__dict__.setdefault(_PLAIN_MARKUP, {})
+        found = plain.get(__message)
+        if found is None:
+            found = plain[__message] = Markup(translations.gettext(__message)) % {}  # noqa: S704 - as below
+        return found
+    text = translations.gettext(__message)
     if __eval_ctx.autoescape:
         return Markup(text) % variables  # noqa: S704 - the catalogues' text, trusted as Jinja's own gettext does
     return text % variables
+
+
+_PLAIN_MARKUP = "_hearby_plain_markup"  # the attribute a catalogue keeps its messages without variables in
 
 
 @pass_eval_context

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from gettext import NullTranslations
 
 import pytest
+from babel import support
 from jinja2 import Environment
 
 from backend.core.i18n import install_i18n, negotiate_locale, parse_accept_language, text_direction
@@ -68,3 +69,32 @@ def test_full_date_and_time_reads_like_a_person_wrote_it(locale: str, expected: 
         time_zone="Europe/London",
     )
     assert rendered == expected
+
+
+class _Catalogue(support.NullTranslations):
+    """A catalogue with a few translations of its own (what Babel's compiled catalogues hand back)."""
+
+    def __init__(self, messages: dict[str, str]) -> None:
+        super().__init__()
+        self.messages = messages
+
+    def gettext(self, message: str) -> str:
+        return self.messages.get(message, message)
+
+
+def test_plain_messages_render_the_same_every_time_and_per_catalogue() -> None:
+    """A message without variables is made into Markup once per catalogue: the second page reads the same,
+    `%%` is still one percent sign, the catalogue's own markup is kept, and another catalogue its own text."""
+    environment = Environment(autoescape=True)
+    install_i18n(environment)
+    page = environment.from_string('{{ _("Free") }}|{{ _("100%% free") }}|{{ _("Press <b>Book</b>") }}|{{ name }}')
+    polish = _Catalogue({"Free": "Bezpłatne", "100%% free": "100%% za darmo"})
+    welsh = _Catalogue({"Free": "Am ddim"})
+    for _ in range(2):
+        assert (
+            page.render(render_locale="pl", render_translations=polish, name="<i>")
+            == "Bezpłatne|100% za darmo|Press <b>Book</b>|&lt;i&gt;"
+        )
+        assert page.render(render_locale="cy", render_translations=welsh, name="x") == (
+            "Am ddim|100% free|Press <b>Book</b>|x"
+        )
