@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.engine.base import Engine
 
-from backend.accounts.organisations import verified_organisation_ids, verified_organisation_name
+from backend.accounts.organisations import verified_organisation_name
 from backend.areas.schemas import LookupStatus
 from backend.areas.services import AreasService, distance_miles
 from backend.core.db import json_object, raw_rows
@@ -53,7 +53,7 @@ from backend.events.search_types import (
     parse_day,
     window,
 )
-from backend.events.tables import Category, Event, EventTranslation, Occurrence
+from backend.events.tables import Category, Event, Occurrence
 
 FEED_LIMIT = 200
 MAX_TERMS = 6
@@ -183,7 +183,10 @@ class DiscoveryService:
         query = listing_query(criteria, postgres=self._postgres)
         page = max(1, min(page, MAX_PAGE))
         rows = await self._rows(query.cards_page(locale, per_page, (page - 1) * per_page))
-        matches = int(rows[0]["matches"]) if rows else int((await self._rows(query.count()))[0]["matches"])
+        if rows:
+            matches = int(rows[0]["matches"])
+        else:  # no row to carry the count: nothing matches, or the page is past the last one
+            matches = 0 if page == 1 else int((await self._rows(query.count()))[0]["matches"])
         total, more = min(matches, COUNT_LIMIT), matches > COUNT_LIMIT
         pages = max(1, math.ceil(total / per_page))
         if not rows and page > pages:
@@ -274,19 +277,11 @@ class DiscoveryService:
             )
         return cards
 
-    async def _translations(self, event_ids: set[int], locale: str) -> dict[int, dict[str, str]]:
-        if not event_ids:
-            return {}
-        rows = await EventTranslation.select(
-            EventTranslation.event, EventTranslation.title, EventTranslation.description
-        ).where(EventTranslation.event.is_in(list(event_ids)), EventTranslation.locale == locale)
-        return {row["event"]: row for row in rows}
-
     # --- one event --------------------------------------------------------------------------------
 
     async def _public_event(self, event_id: int) -> dict[str, Any] | None:
         row = await Event.select().where(Event.id == event_id, Event.status == "published").first()
-        if row is None or not await verified_organisation_ids(among=[row["organisation_id"]]):
+        if row is None or await verified_organisation_name(row["organisation_id"]) is None:
             return None
         return row
 

@@ -182,6 +182,8 @@ async def test_results_come_a_page_at_a_time_with_the_total(client: Client) -> N
     narrow = (await client.get("/api/v1/events?q=event+2")).json()
     assert (narrow["total"], narrow["pages"], len(narrow["items"])) == (5, 1, 5)
     assert (await client.get("/api/v1/events?q=nothing-like-this&page=3")).json()["total"] == 0
+    nothing = (await client.get("/api/v1/events?q=nothing-like-this")).json()
+    assert (nothing["total"], nothing["pages"], nothing["items"]) == (0, 1, [])
 
     page = await client.get("/events?q=event&page=2")
     soup = check_page(page.text, "en")
