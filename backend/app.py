@@ -171,7 +171,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         stores=_stores(settings, redis),
         template_config=templates,
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=1024, gzip_compress_level=6, middleware_class=LazyCompressionMiddleware
+            backend="gzip", minimum_size=1024, gzip_compress_level=4, middleware_class=LazyCompressionMiddleware
         ),
         openapi_config=OpenAPIConfig(
             title=f"{settings.site_name} API",

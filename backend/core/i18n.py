@@ -66,6 +66,9 @@ def parse_accept_language(header: str | None) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
+# Browsers send a handful of distinct Accept-Language headers, and negotiating one costs more than a page's
+# other header work together: each answer is kept (the least recently used dropped beyond the size).
+@lru_cache(maxsize=1024)
 def negotiate_locale(chosen: str | None, accept_language: str | None, default: str) -> str:
     """The visitor's explicit choice, then Accept-Language, then the default; unknown values fall back."""
     if chosen in SUPPORTED_LOCALES:
