@@ -197,6 +197,29 @@ async def test_results_come_a_page_at_a_time_with_the_total(client: Client) -> N
     assert previous["href"] == "/events?q=event&page=1#results"  # lands on the results
 
 
+async def test_more_matches_than_are_counted_still_page_in_order(client: Client) -> None:
+    # 520 dates: more than the 500 a search counts, so each page is read from the listing in order rather
+    # than cut from the counted matches (the branch a broad search takes; narrow ones are tested above).
+    org = await make_organisation()
+    near = await make_event(org, TOMORROW, title="Weekly near", point=COWLEY, weekly=260)
+    far = await make_event(org, TOMORROW + timedelta(hours=1), title="Weekly far", point=JERICHO, weekly=260)
+    soonest = [occurrence for pair in zip(near.occurrences, far.occurrences, strict=True) for occurrence in pair]
+
+    first = (await client.get("/api/v1/events")).json()
+    third = (await client.get("/api/v1/events?page=3")).json()
+    assert (first["total"], first["more"], first["pages"]) == (500, True, 25)
+    assert [item["occurrence_id"] for item in first["items"]] == soonest[:20]
+    assert [item["occurrence_id"] for item in third["items"]] == soonest[40:60]
+
+    # Nearest first around OX4: the near venue's dates come before any of the far one's.
+    around = (await client.get("/api/v1/events?postcode=OX4&radius_miles=10")).json()
+    assert (around["total"], around["more"]) == (500, True)
+    assert {item["event_id"] for item in around["items"]} == {near.id}
+    fewer = (await client.get("/api/v1/events?postcode=OX4&radius_miles=10&q=far")).json()
+    assert (fewer["total"], fewer["more"]) == (260, False)
+    assert [item["occurrence_id"] for item in fewer["items"]] == far.occurrences[:20]
+
+
 async def test_a_recurring_event_lists_each_date_and_its_page_shows_the_other_dates(client: Client) -> None:
     org = await make_organisation()
     series = await make_event(org, TOMORROW, weekly=4, title="Weekly English conversation")
