@@ -30,7 +30,7 @@ from redis.asyncio import Redis
 from backend.accounts.services import load_current_user
 from backend.core.auth import AuthenticationMiddleware, SessionLimits
 from backend.core.clock import Clock, SystemClock
-from backend.core.compression import LazyCompressionMiddleware
+from backend.core.compression import GZIP_LEVEL, LazyCompressionMiddleware
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.core.errors import handle_exception
 from backend.core.guards import CSRF_COOKIE, PUBLIC
@@ -171,7 +171,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         stores=_stores(settings, redis),
         template_config=templates,
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=1024, gzip_compress_level=4, middleware_class=LazyCompressionMiddleware
+            backend="gzip",
+            minimum_size=1024,
+            gzip_compress_level=GZIP_LEVEL,
+            middleware_class=LazyCompressionMiddleware,
         ),
         openapi_config=OpenAPIConfig(
             title=f"{settings.site_name} API",

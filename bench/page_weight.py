@@ -3,7 +3,7 @@
 For `/`, `/events`, an event's page and its booking form (in English and Urdu), on a fresh SQLite database
 seeded by the CLI: the page's HTML (gzip, as the server sends it), the stylesheet it links, app.js, and the
 GOV.UK Frontend modules app.js imports for that page (the components on the page, and what they import),
-each gzipped at level 6 like the server's compression. The service worker's install download (the offline
+each gzipped as the server does (`backend.core.compression`). The service worker's install download (the offline
 shell) happens after the page has loaded and is not counted.
 
     .venv/bin/python bench/page_weight.py
@@ -11,7 +11,6 @@ shell) happens after the page has loaded and is not counted.
 
 from __future__ import annotations
 
-import gzip
 import re
 import sys
 import tempfile
@@ -21,15 +20,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 STATIC = REPO_ROOT / "frontend" / "static"
+from backend.core.compression import FILE_GZIP_LEVEL, GZIP_LEVEL, gzip_whole  # noqa: E402 - after the path is set
+
 GOVUK = STATIC / "dist" / "govuk"
 IMPORT = re.compile(r"""^import [^'"]*['"]([^'"]+)['"]""", re.MULTILINE)
 # The components app.js loads (data-module -> module, and the element a component needs inside to be loaded).
 APP_JS_COMPONENTS = re.compile(r'"(govuk-[a-z-]+)": \["([^"]+)", "\w+"(?:, "([^"]+)")?\]')
 
 
-def gz(data: bytes) -> int:
-    """Compressed size, as the server's gzip (level 6) sends it."""
-    return len(gzip.compress(data, compresslevel=6))
+def gz(data: bytes, level: int = FILE_GZIP_LEVEL) -> int:
+    """Compressed size, as the server's gzip sends it (a page at GZIP_LEVEL; a file, with its ETag, once at
+    FILE_GZIP_LEVEL)."""
+    return len(gzip_whole(data, level))
 
 
 def module_graph(entry: Path, seen: set[Path]) -> None:
@@ -85,7 +87,7 @@ def main() -> int:
             for label, path in pages.items():
                 response = client.get(path, headers={"Accept-Encoding": "gzip"})
                 html = response.text
-                page = gz(response.content)
+                page = gz(response.content, GZIP_LEVEL)
                 sheet = re.search(r'href="/static/(dist/hearby[^"?]*\.css)', html)
                 css = gz((STATIC / sheet.group(1)).read_bytes()) if sheet else 0
                 js = gz((STATIC / "js" / "app.js").read_bytes())

@@ -5,21 +5,31 @@ accepts gzip, before it knows the response, and then compresses through `GzipFil
 part. Most answers (redirects, JSON, `ping`, small fragments) are under the minimum size and go as they are;
 almost every page is one whole body. This subclass holds the response's start until the first body part:
 - a whole body under the minimum goes out untouched;
-- a whole body over it is gzipped at once, by one zlib stream with a window sized to the body;
+- a whole body over it is gzipped at once, by one zlib stream with a window sized to the body (a file with
+  an ETag only the first time: its gzip is kept);
 - only a streamed body is handed to Litestar's own wrapper, which compresses it part by part as before.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections import OrderedDict
 from typing import Any, Literal
 
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import CompressionEncoding
 from litestar.middleware.compression import CompressionMiddleware
-from litestar.types import Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
+# Pages are made for each request: level 4, not zlib's default 6, makes one about 3% bigger and costs about
+# 28% less CPU (a search page: 0.21 ms, not 0.28 ms, on the CI machine kind; README, "Pages when the cache
+# misses"). A file with an ETag (the stylesheet, scripts, icons) is the same bytes until it changes: it is
+# compressed once, as small as gzip goes, and kept.
+GZIP_LEVEL = 4
+FILE_GZIP_LEVEL = 9
+FILES_KEPT = 64
 GZIP_CONTAINER = 16  # added to zlib's window bits: a gzip header and trailer around the deflate stream
 SMALLEST_WINDOW_BITS = 9
 LARGEST_WINDOW_BITS = 15
@@ -35,6 +45,22 @@ def gzip_whole(body: bytes, level: int) -> bytes:
 
 class LazyCompressionMiddleware(CompressionMiddleware):
     """Litestar's gzip compression, with no compressor made until a body needs one."""
+
+    def __init__(self, app: ASGIApp, config: CompressionConfig) -> None:
+        super().__init__(app, config)
+        self._files: OrderedDict[tuple[str, str, int], bytes] = OrderedDict()
+
+    def _file(self, path: str, etag: str, body: bytes) -> bytes:
+        """A file's gzip, made once for its address and ETag (which changes with the file), then reused."""
+        key = (path, etag, len(body))
+        compressed = self._files.get(key)
+        if compressed is None:
+            compressed = self._files[key] = gzip_whole(body, FILE_GZIP_LEVEL)
+            if len(self._files) > FILES_KEPT:
+                self._files.popitem(last=False)
+        else:
+            self._files.move_to_end(key)
+        return compressed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Wrap `send` only when the browser accepts gzip (read straight from the raw headers)."""
@@ -56,6 +82,7 @@ class LazyCompressionMiddleware(CompressionMiddleware):
         streaming: list[Send] = []
         minimum_size = self.config.minimum_size
         level = self.config.gzip_compress_level
+        path = scope["path"]
 
         async def send_wrapper(message: Message) -> None:
             if streaming:
@@ -68,8 +95,9 @@ class LazyCompressionMiddleware(CompressionMiddleware):
                 body = message.get("body", b"")
                 if len(body) >= minimum_size:
                     headers = MutableScopeHeaders(start["message"])
+                    etag = headers.get("etag")
                     headers["Content-Encoding"] = "gzip"
-                    message["body"] = body = gzip_whole(body, level)
+                    message["body"] = body = self._file(path, etag, body) if etag else gzip_whole(body, level)
                     headers["Content-Length"] = str(len(body))
                     headers.extend_header_value("vary", "Accept-Encoding")
                     ScopeState.from_scope(scope).response_compressed = True

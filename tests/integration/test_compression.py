@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import gzip
+import os
 import random
 import zlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Litestar, get
 from litestar.config.compression import CompressionConfig
 from litestar.params import PathParameter
 from litestar.response import Stream
+from litestar.static_files import create_static_files_router
 from litestar.testing import AsyncTestClient
 
-from backend.core.compression import LazyCompressionMiddleware, gzip_whole
+from backend.core.compression import FILE_GZIP_LEVEL, GZIP_LEVEL, LazyCompressionMiddleware, gzip_whole
 
 Client = AsyncTestClient[Litestar]
 GZIP = {"Accept-Encoding": "gzip"}
@@ -52,7 +55,10 @@ def _app_with(route_handlers: list[Any]) -> Litestar:
     return Litestar(
         route_handlers=route_handlers,
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=1024, gzip_compress_level=6, middleware_class=LazyCompressionMiddleware
+            backend="gzip",
+            minimum_size=1024,
+            gzip_compress_level=GZIP_LEVEL,
+            middleware_class=LazyCompressionMiddleware,
         ),
     )
 
@@ -103,3 +109,25 @@ def test_a_window_sized_to_the_body_gives_the_same_bytes_as_the_largest() -> Non
     page = block + block
     largest = zlib.compressobj(6, zlib.DEFLATED, 31)
     assert gzip_whole(page, 6) == largest.compress(page) + largest.flush()
+
+
+async def test_a_file_is_gzipped_as_small_as_gzip_goes_and_afresh_when_it_changes(tmp_path: Path) -> None:
+    sheet = tmp_path / "site.css"
+    first = (Path(__file__).parents[2] / "README.md").read_bytes()  # real text, as a stylesheet is
+    sheet.write_bytes(first)
+    app = _app_with([create_static_files_router(path="/static", directories=[tmp_path])])
+    async with AsyncTestClient(app=app) as client:
+        headers, body = await raw_get(client, "/static/site.css", GZIP)
+        assert headers["content-encoding"] == "gzip"
+        assert "etag" in headers
+        assert gzip.decompress(body) == first
+        assert body == gzip_whole(first, FILE_GZIP_LEVEL)
+        assert len(body) < len(gzip_whole(first, GZIP_LEVEL))  # smaller than a page's level would make it
+        assert (await raw_get(client, "/static/site.css", GZIP))[1] == body
+
+        changed = first.replace(b"Hearby", b"HEARBY")  # a new release, just as long: only its ETag differs
+        sheet.write_bytes(changed)
+        os.utime(sheet, (1_900_000_000, 1_900_000_000))
+        new_headers, new_body = await raw_get(client, "/static/site.css", GZIP)
+        assert new_headers["etag"] != headers["etag"]
+        assert gzip.decompress(new_body) == changed
