@@ -6,6 +6,7 @@ Deleting an account runs the other domains' `AccountHooks.account_deleted` first
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -34,7 +35,12 @@ from backend.settings import Settings
 async def roles_of(user_id: int) -> frozenset[Role]:
     """The roles someone holds."""
     rows = await RoleGrant.select(RoleGrant.role).where(RoleGrant.user == user_id)
-    return frozenset(Role(row["role"]) for row in rows if row["role"] in Role.__members__.values())
+    return known_roles(row["role"] for row in rows)
+
+
+def known_roles(values: Iterable[str | None]) -> frozenset[Role]:
+    """Stored role names as roles; a name this release does not know (or none) is left out."""
+    return frozenset(Role(value) for value in values if value is not None and value in Role.__members__.values())
 
 
 async def grant_role(user_id: int, role: Role, granted_by: int | None) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from backend.accounts.services import load_current_user
 from backend.accounts.tables import Membership, Organisation, User
 from backend.core.clock import SettableClock
 from backend.core.roles import Role
 from backend.core.tables import AuditEntry
 from tests.integration.test_accounts_links import link_in
+from tests.support.events import make_organisation
 from tests.support.html_checks import check_page
 from tests.support.outbox import emails_to
 from tests.support.people import PeopleFactory, post_form, sign_in
@@ -150,3 +152,29 @@ async def test_only_owners_invite_members(client: Client, people: PeopleFactory,
         token_from="/account",
     )
     assert refused.status_code == 403
+
+
+async def test_the_signed_in_user_carries_every_role_and_organisation_and_nothing_when_disabled(
+    people: PeopleFactory,
+) -> None:
+    # Every signed-in request loads the person this way: two roles and two organisations make four joined
+    # rows, which must come back as two of each.
+    person = await people(Role.PARTNER, Role.MEMBER)
+    first, second = await make_organisation(), await make_organisation()
+    for organisation_id in (first, second):
+        await Membership.insert(
+            Membership(user=person.id, organisation=organisation_id, membership_key=f"{person.id}:{organisation_id}")
+        )
+    row = await User.select(User.auth_version).where(User.id == person.id).first()
+    assert row is not None
+    version = int(row["auth_version"])
+
+    loaded = await load_current_user(person.id, version)
+    assert loaded is not None
+    assert (loaded.id, loaded.email) == (person.id, person.email)
+    assert loaded.roles == {Role.PARTNER, Role.MEMBER}
+    assert loaded.organisation_ids == {first, second}
+    assert await load_current_user(person.id, version + 1) is None  # signed out everywhere since
+    await User.update({User.is_active: False}).where(User.id == person.id)
+    assert await load_current_user(person.id, version) is None
+    assert await load_current_user(person.id + 1000, version) is None  # no such person
