@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Router
-from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
@@ -30,7 +29,7 @@ from redis.asyncio import Redis
 from backend.accounts.services import load_current_user
 from backend.core.auth import AuthenticationMiddleware, SessionLimits
 from backend.core.clock import Clock, SystemClock
-from backend.core.compression import GZIP_LEVEL, LazyCompressionMiddleware
+from backend.core.compression import compression_config
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.core.errors import handle_exception
 from backend.core.guards import CSRF_COOKIE, PUBLIC
@@ -170,12 +169,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Litestar:
         csrf_config=csrf,
         stores=_stores(settings, redis),
         template_config=templates,
-        compression_config=CompressionConfig(
-            backend="gzip",
-            minimum_size=1024,
-            gzip_compress_level=GZIP_LEVEL,
-            middleware_class=LazyCompressionMiddleware,
-        ),
+        compression_config=compression_config(),
         openapi_config=OpenAPIConfig(
             title=f"{settings.site_name} API",
             version="1",

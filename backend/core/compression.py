@@ -114,3 +114,10 @@ class LazyCompressionMiddleware(CompressionMiddleware):
             await streaming[0](message)
 
         return send_wrapper
+
+
+def compression_config() -> CompressionConfig:
+    """The app's compression: gzip for bodies of 1 KB or more, through `LazyCompressionMiddleware`."""
+    return CompressionConfig(
+        backend="gzip", minimum_size=1024, gzip_compress_level=GZIP_LEVEL, middleware_class=LazyCompressionMiddleware
+    )

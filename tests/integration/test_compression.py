@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Litestar, get
-from litestar.config.compression import CompressionConfig
 from litestar.params import PathParameter
 from litestar.response import Stream
 from litestar.static_files import create_static_files_router
 from litestar.testing import AsyncTestClient
 
-from backend.core.compression import FILE_GZIP_LEVEL, GZIP_LEVEL, LazyCompressionMiddleware, gzip_whole
+from backend.core.compression import FILE_GZIP_LEVEL, GZIP_LEVEL, compression_config, gzip_whole
 
 Client = AsyncTestClient[Litestar]
 GZIP = {"Accept-Encoding": "gzip"}
@@ -52,15 +51,7 @@ async def test_a_small_answer_is_sent_as_it_is(client: Client) -> None:
 
 
 def _app_with(route_handlers: list[Any]) -> Litestar:
-    return Litestar(
-        route_handlers=route_handlers,
-        compression_config=CompressionConfig(
-            backend="gzip",
-            minimum_size=1024,
-            gzip_compress_level=GZIP_LEVEL,
-            middleware_class=LazyCompressionMiddleware,
-        ),
-    )
+    return Litestar(route_handlers=route_handlers, compression_config=compression_config())
 
 
 @get("/whole/{size:int}", media_type="text/plain")
