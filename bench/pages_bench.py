@@ -12,7 +12,7 @@ many URLs use a Lua script. The search rows (`/events` and the JSON search) walk
 filter combinations in order, from where the row's last run stopped, so that no URL is asked twice in a row's
 warm-up and run together: every request misses the anonymous page cache (60 s), as a resident's new search
 does. (Picking at random from 5,000 URLs, as this script did before, asked most of them again within the
-minute: about two requests in three were answered by the cache.) Event pages and booking forms are not cached
+minute: about 60% of requests were answered by the cache.) Event pages and booking forms are not cached
 and are picked at random. The fixed `/events` URL is kept, labelled as the cached figure.
 
     .venv/bin/python bench/pages_bench.py [--events 10000] [--duration 10] [--warmup 3] [--connections 50]
