@@ -184,6 +184,9 @@ def page_vars(eval_ctx: EvalContext) -> Mapping[str, Any]:
     return found
 
 
+_PLAIN_MARKUP = "_hearby_plain_markup"  # the attribute a catalogue keeps its messages without variables in
+
+
 @pass_eval_context
 def _gettext_markup(__eval_ctx: EvalContext, __message: str, **variables: Any) -> str:
     """What the i18n extension's newstyle `gettext` does, without its alias and wrapper layers: translated,
@@ -200,9 +203,6 @@ def _gettext_markup(__eval_ctx: EvalContext, __message: str, **variables: Any) -
     if __eval_ctx.autoescape:
         return Markup(text) % variables  # noqa: S704 - the catalogues' text, trusted as Jinja's own gettext does
     return text % variables
-
-
-_PLAIN_MARKUP = "_hearby_plain_markup"  # the attribute a catalogue keeps its messages without variables in
 
 
 @pass_eval_context

@@ -7,7 +7,7 @@ every search was parsed afresh and took two round trips. Here the text depends o
 bit`); every other value is a parameter, so a connection prepares each shape once and then runs it in one
 round trip (see `core.db.open_engine`).
 
-Placeholders are Piccolo's `{}`: `Table.raw` numbers them for PostgreSQL and SQLite alike.
+Placeholders are Piccolo's `{}`: `core.db.raw_rows` numbers them for PostgreSQL, and Piccolo for SQLite.
 """
 
 from __future__ import annotations
@@ -68,10 +68,13 @@ class ListingQuery:
         sql = f"SELECT occurrence_id FROM event_listing WHERE {where} ORDER BY {order} LIMIT {{}} OFFSET {{}}"  # noqa: S608
         return sql, (*self.where_params, *self.order_params, limit, offset)
 
+    def _counted(self, columns: str) -> str:
+        """Up to COUNT_LIMIT + 1 matches, in no order: enough to count them (uses `where_params`)."""
+        return f"SELECT {columns} FROM event_listing WHERE {self.where} LIMIT {COUNT_LIMIT + 1}"  # noqa: S608
+
     def count(self) -> tuple[str, tuple[Any, ...]]:
         """How many dates match, up to COUNT_LIMIT + 1 (start times: every index the search uses holds them)."""
-        sql = f"SELECT starts_at FROM event_listing WHERE {self.where} LIMIT {COUNT_LIMIT + 1}"  # noqa: S608
-        return f"SELECT COUNT(*) AS matches FROM ({sql}) AS found", self.where_params  # noqa: S608
+        return f"SELECT COUNT(*) AS matches FROM ({self._counted('starts_at')}) AS found", self.where_params  # noqa: S608
 
     def cards_page(self, locale: str, limit: int, offset: int) -> tuple[str, tuple[Any, ...]]:
         """One page's cards, each row with the number of matches beside it (in no particular order).
@@ -82,7 +85,7 @@ class ListingQuery:
         A narrow search (a word, a small area, a rare need) used to scan its candidates twice, once to
         count and once to order them; at 100,000 events that scan is most of a search's cost.
         """
-        found = f"SELECT occurrence_id, starts_at, latitude, longitude FROM event_listing WHERE {self.where}"  # noqa: S608
+        found = self._counted("occurrence_id, starts_at, latitude, longitude")
         # Sorting the few found is cheap, so ties (one venue's dates are equally far) go soonest first.
         ties = "" if self.order.endswith(_SOONEST) else f", {_SOONEST}"
         few = (
@@ -92,7 +95,7 @@ class ListingQuery:
             f"SELECT occurrence_id FROM event_listing WHERE (SELECT n FROM total) > {COUNT_LIMIT} "  # noqa: S608
             f"AND {self.where} ORDER BY {self.order}"
         )
-        counted = f"found AS MATERIALIZED ({found} LIMIT {COUNT_LIMIT + 1}), total AS (SELECT COUNT(*) AS n FROM found)"  # noqa: S608
+        counted = f"found AS MATERIALIZED ({found}), total AS (SELECT COUNT(*) AS n FROM found)"  # noqa: S608
         sql = (
             f"WITH {counted} SELECT {_CARD_COLUMNS}, (SELECT n FROM total) AS matches {_CARDS_FROM} "  # noqa: S608
             "WHERE o.id IN ("
