@@ -81,3 +81,21 @@ def test_a_page_fetches_only_the_component_scripts_it_needs(page: Page) -> None:
     start.focus()
     page.keyboard.press("Space")
     page.wait_for_url("**/reports/new")
+
+
+def test_component_scripts_are_fetched_only_after_the_first_paint(page: Page) -> None:
+    """On a slow phone the page itself comes first: GOV.UK's modules are asked for once it has been painted."""
+    page.goto("/reports")
+    expect(page.locator("a.govuk-button--start")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    timings = page.evaluate(
+        """() => ({
+            paint: performance.getEntriesByName('first-contentful-paint')[0].startTime,
+            modules: performance.getEntriesByType('resource')
+                .filter((entry) => entry.name.includes('/static/dist/govuk/'))
+                .map((entry) => [entry.name, entry.startTime]),
+        })"""
+    )
+    assert {name.rsplit("/", 1)[-1] for name, _ in timings["modules"]} >= {"skip-link.mjs", "button.mjs"}
+    early = [name for name, started in timings["modules"] if started < timings["paint"]]
+    assert not early, f"asked for before the first contentful paint at {timings['paint']:.0f} ms: {early}"

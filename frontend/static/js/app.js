@@ -1,8 +1,9 @@
 // Hearby page script: progressive enhancement only. Every page works without
-// it. Loaded as <script type="module" src="/static/js/app.js"> (modules are
-// deferred, so the DOM is parsed when this runs; browsers too old for modules
-// skip it and get the plain HTML behaviour, which is what GOV.UK Frontend
-// expects as well).
+// it. Loaded as <script type="module" src="/static/js/app.js" fetchpriority="low">
+// (modules are deferred, so the DOM is parsed when this runs; browsers too old
+// for modules skip it and get the plain HTML behaviour, which is what GOV.UK
+// Frontend expects as well; low priority, so that on a slow connection the
+// stylesheet, which the first paint waits for, comes first).
 // GOV.UK Frontend's JavaScript, per page: each component's module (build.mjs copies them to
 // /static/dist/govuk/) is imported only when the page has that component, so a page without forms, error
 // summaries or buttons loads none of it. A component with a selector needs it only when the element matches
@@ -21,11 +22,7 @@ const COMPONENTS = {
   "govuk-checkboxes": ["checkboxes/checkboxes.mjs", "Checkboxes", ".govuk-checkboxes__conditional"],
 };
 
-// GOV.UK Frontend v5+ only initialises components (and only shows their JS-dependent styles) when <body>
-// has `govuk-frontend-supported`. Its own template adds it with an inline script; we have no inline script,
-// so the module adds it here, before the components check for it.
 function initGovukFrontend() {
-  document.body.classList.add("js-enabled", "govuk-frontend-supported");
   const found = new Map();
   for (const element of document.querySelectorAll("[data-module^='govuk-']")) {
     const component = COMPONENTS[element.dataset.module];
@@ -96,15 +93,49 @@ function initOfflineIndicator() {
   update();
 }
 
-try {
-  initGovukFrontend();
-} catch (error) {
-  console.error("Hearby: GOV.UK Frontend failed to initialise", error);
+// Everything that fetches more (component modules, the service worker and what it keeps, the
+// notifications script) waits until the browser reports the first contentful paint, so that it never
+// competes with the page itself on a slow connection. A hidden page paints nothing and a browser without
+// paint timing reports nothing: those start at once, and a page that never paints starts after a while.
+const PAINT_WAIT_MS = 3000;
+
+function afterFirstPaint(start) {
+  let started = false;
+  const startOnce = () => {
+    if (started) return;
+    started = true;
+    start();
+  };
+  const observer = window.PerformanceObserver;
+  const paintTimed = observer && observer.supportedEntryTypes && observer.supportedEntryTypes.includes("paint");
+  if (document.visibilityState === "hidden" || !paintTimed) {
+    startOnce();
+    return;
+  }
+  new PerformanceObserver((list, watching) => {
+    if (!list.getEntriesByName("first-contentful-paint").length) return;
+    watching.disconnect();
+    startOnce();
+  }).observe({ type: "paint", buffered: true });
+  setTimeout(startOnce, PAINT_WAIT_MS);
 }
+
+// GOV.UK Frontend v5+ only initialises components (and only shows their JS-dependent styles) when <body>
+// has `govuk-frontend-supported`. Its own template adds it with an inline script; we have no inline script,
+// so the module adds it at once (the first paint already has the JS-dependent styles), before the
+// components, which check for it.
+document.body.classList.add("js-enabled", "govuk-frontend-supported");
+afterFirstPaint(() => {
+  try {
+    initGovukFrontend();
+  } catch (error) {
+    console.error("Hearby: GOV.UK Frontend failed to initialise", error);
+  }
+  registerServiceWorker();
+  if (document.querySelector("[data-push-form], [data-push-stopped]")) {
+    import("/static/js/push.js")
+      .then((push) => push.initPush())
+      .catch((error) => console.warn("Hearby: notifications script failed", error));
+  }
+});
 initOfflineIndicator();
-registerServiceWorker();
-if (document.querySelector("[data-push-form], [data-push-stopped]")) {
-  import("/static/js/push.js")
-    .then((push) => push.initPush())
-    .catch((error) => console.warn("Hearby: notifications script failed", error));
-}
