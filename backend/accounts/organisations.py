@@ -27,7 +27,7 @@ from backend.accounts.tables import Membership, Organisation, User
 from backend.core import audit
 from backend.core.auth import CurrentUser
 from backend.core.clock import Clock
-from backend.core.db import raw_rows, write_transaction
+from backend.core.db import placeholders, raw_rows, write_transaction
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
 from backend.core.roles import Role
@@ -40,6 +40,19 @@ async def organisation_names(ids: set[int] | list[int]) -> dict[int, str]:
         return {}
     rows = await Organisation.select(Organisation.id, Organisation.name).where(Organisation.id.is_in(list(ids)))
     return {row["id"]: row["name"] for row in rows}
+
+
+_PROFILES_SQL = "SELECT id, name, status, trusted FROM organisation WHERE id IN ({})"
+
+
+async def organisation_profiles(ids: Iterable[int]) -> dict[int, tuple[str, str, bool]]:
+    """Name, status and whether trusted, of these organisations by id, in one statement (the pages that list
+    events of many organisations)."""
+    wanted = sorted({int(i) for i in ids})
+    if not wanted:
+        return {}
+    rows = await raw_rows(Organisation._meta.db, _PROFILES_SQL.format(placeholders(len(wanted))), *wanted)
+    return {row["id"]: (row["name"], row["status"], bool(row["trusted"])) for row in rows}
 
 
 async def verified_organisation_name(organisation_id: int) -> str | None:

@@ -160,6 +160,11 @@ async def database_answers(engine: Engine[Any]) -> bool:
     return bool(rows)
 
 
+def placeholders(count: int) -> str:
+    """`{}, {}, …`: one Piccolo placeholder per value of an SQL `IN (…)` list."""
+    return ", ".join(["{}"] * count)
+
+
 async def raw_rows(engine: Engine[Any], sql: str, *params: Any) -> list[dict[str, Any]]:
     """Hand-written SQL with Piccolo's `{}` placeholders, as dicts.
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from backend.core.clock import Clock
-from backend.core.db import raw_rows
+from backend.core.db import placeholders, raw_rows
 from backend.events.tables import Event, EventTranslation, Occurrence
 
 
@@ -168,7 +168,7 @@ class CapacityService:
         # One hand-written query (the title in the visitor's language joined in): the booking form is a hot
         # page, and building the ORM's joined select cost more than running it.
         rows = await raw_rows(
-            Occurrence._meta.db, _FOR_BOOKING.format(placeholders=", ".join("{}" for _ in ids)), locale, *ids
+            Occurrence._meta.db, _FOR_BOOKING.format(placeholders=placeholders(len(ids))), locale, *ids
         )
         titles = {row["event.id"]: row["translated_title"] for row in rows if row["translated_title"]}
         return {

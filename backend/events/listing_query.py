@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from backend.core.db import placeholders
 from backend.events.geo import (
     DISTANCE_SQL,
     LISTING_POINT,
@@ -109,8 +110,8 @@ class ListingQuery:
 
 def cards_by_id(locale: str, occurrence_ids: list[int]) -> tuple[str, tuple[Any, ...]]:
     """The cards of these dates (in no particular order)."""
-    placeholders = ", ".join("{}" for _ in occurrence_ids)
-    return f"SELECT {_CARD_COLUMNS} {_CARDS_FROM} WHERE o.id IN ({placeholders})", (locale, *occurrence_ids)
+    listed = placeholders(len(occurrence_ids))
+    return f"SELECT {_CARD_COLUMNS} {_CARDS_FROM} WHERE o.id IN ({listed})", (locale, *occurrence_ids)
 
 
 def listing_query(criteria: Criteria, *, postgres: bool) -> ListingQuery:

@@ -6,14 +6,13 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 
 from backend.accounts.organisations import organisation_contact
 from backend.core import audit
 from backend.core.auth import CurrentUser
 from backend.core.clock import Clock
-from backend.core.db import json_object, write_transaction
+from backend.core.db import json_object, raw_rows, write_transaction
 from backend.core.i18n import N_
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
@@ -63,7 +62,7 @@ class ModerationService:
 
     async def queue(self) -> list[QueueItem]:
         """Events waiting for an officer: new events, then changes to published ones; oldest first."""
-        pending = await Event.select().where(Event.status == "pending").order_by(Event.updated_at)
+        pending = await raw_rows(Event._meta.db, "SELECT * FROM event WHERE status = 'pending' ORDER BY updated_at")
         changed = [
             row for row in await published_with_pending_changes() if json_object(row["pending_changes"]).get("data")
         ]
@@ -248,11 +247,12 @@ class ModerationService:
 
 async def published_with_pending_changes() -> list[dict[str, Any]]:
     """Published events with a change waiting for an officer (read by the database, not by scanning every event)."""
-    return list(
-        await Event.select()
-        .where(Event.status == "published")
-        # Portable (JSON has no <> on PostgreSQL). The empty object goes in as a parameter: a literal '{}' in
-        # the SQL would be read as a placeholder, and the filter would let every published event through.
-        .where(WhereRaw("CAST(pending_changes AS TEXT) NOT IN ({}, {})", "{}", ""))
-        .order_by(Event.updated_at)
+    # Portable (JSON has no <> on PostgreSQL). The empty object goes in as a parameter: a literal '{}' in the
+    # SQL would be read as a placeholder, and the filter would let every published event through.
+    return await raw_rows(
+        Event._meta.db,
+        "SELECT * FROM event WHERE status = 'published' AND CAST(pending_changes AS TEXT) NOT IN ({}, {}) "
+        "ORDER BY updated_at",
+        "{}",
+        "",
     )

@@ -11,26 +11,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from backend.accounts.organisations import organisation_names, organisation_standing
+from backend.accounts.organisations import organisation_profiles
 from backend.core.auth import CurrentUser
 from backend.events.views import OrganisationStanding
 
 
 async def organisation_standings(ids: Iterable[int]) -> dict[int, OrganisationStanding]:
-    """Name, status and trust of these organisations, through the accounts service's helpers."""
-    wanted = sorted({int(i) for i in ids})
-    if not wanted:
-        return {}
-    names = await organisation_names(wanted)
-    standings: dict[int, OrganisationStanding] = {}
-    for organisation_id in wanted:
-        standing = await organisation_standing(organisation_id)
-        if standing is not None:
-            status, trusted = standing
-            standings[organisation_id] = OrganisationStanding(
-                id=organisation_id, name=names.get(organisation_id, ""), status=status, trusted=trusted
-            )
-    return standings
+    """Name, status and trust of these organisations, through the accounts service's helper."""
+    return {
+        organisation_id: OrganisationStanding(id=organisation_id, name=name, status=status, trusted=trusted)
+        for organisation_id, (name, status, trusted) in (await organisation_profiles(ids)).items()
+    }
 
 
 class BookingsPort(Protocol):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from piccolo.query import OrderByRaw
-
 from backend.core.auth import CurrentUser
-from backend.core.db import json_object
+from backend.core.db import json_object, placeholders, raw_rows
 from backend.events.categories import category_views
 from backend.events.ports import BookingsPort, organisation_standings
 from backend.events.schedule import aware
@@ -46,15 +44,17 @@ class EventReader:
         categories = {c.id: c for c in await category_views(include_inactive=True)}
         standings = await organisation_standings(row["organisation_id"] for row in event_rows)
         translations: dict[int, dict[str, tuple[str, str]]] = {}
-        for row in await EventTranslation.select().where(EventTranslation.event.is_in(ids)):
+        for row in await raw_rows(EventTranslation._meta.db, _TRANSLATIONS_SQL.format(placeholders(len(ids))), *ids):
             translations.setdefault(row["event"], {})[row["locale"]] = (row["title"], row["description"])
         date_counts: dict[int, int] = {}
         if first_dates is None:
-            chosen = Occurrence.event.is_in(ids)
+            chosen, chosen_ids = "event", ids
         else:
             first, date_counts = await _first_dates(ids, first_dates)
-            chosen = Occurrence.id.is_in(first or [0])  # no dates at all: an id no date has (IN () is not SQL)
-        occurrence_rows = await Occurrence.select().where(chosen).order_by(Occurrence.starts_at)
+            chosen, chosen_ids = "id", first or [0]  # no dates at all: an id no date has (IN () is not SQL)
+        occurrence_rows = await raw_rows(
+            Occurrence._meta.db, _DATES_SQL.format(chosen, placeholders(len(chosen_ids))), *chosen_ids
+        )
         counts: dict[int, int] = {}
         if with_counts and occurrence_rows:
             counts = dict(await self.bookings.counts([row["id"] for row in occurrence_rows]))
@@ -153,17 +153,11 @@ class EventReader:
         if not user.organisation_ids:
             return [], {}
         organisations = sorted(user.organisation_ids)
-        placeholders = ", ".join("{}" for _ in organisations)
-        counted = await Event.raw(_STATUS_COUNTS_SQL.format(placeholders=placeholders), *organisations)
+        listed = placeholders(len(organisations))
+        counted = await raw_rows(Event._meta.db, _STATUS_COUNTS_SQL.format(listed), *organisations)
         counts = {row["status"]: int(row["events"]) for row in counted}
-        rows = (
-            await Event.select()
-            .where(Event.organisation_id.is_in(organisations))
-            .order_by(OrderByRaw(_STATUS_RANK))
-            .order_by(Event.id, ascending=False)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
+        page_sql = _DASHBOARD_PAGE_SQL.format(listed, _STATUS_RANK)
+        rows = await raw_rows(Event._meta.db, page_sql, *organisations, per_page, (page - 1) * per_page)
         return await self.views(rows, with_counts=True), counts
 
     async def partner_organisations(self, user: CurrentUser) -> list[OrganisationStanding]:
@@ -175,16 +169,21 @@ class EventReader:
 # The dashboard's order of statuses: what needs the partner's attention first.
 DASHBOARD_STATUSES = ("rejected", "draft", "pending", "published", "hidden", "cancelled")
 _STATUS_RANK = "CASE status " + " ".join(f"WHEN '{s}' THEN {n}" for n, s in enumerate(DASHBOARD_STATUSES)) + " END"
-_STATUS_COUNTS_SQL = (
-    "SELECT status, COUNT(*) AS events FROM event WHERE organisation_id IN ({placeholders}) GROUP BY status"
+# Hand-written: these run on every partner's and officer's page, and building the ORM's query cost more than
+# running it. Piccolo fills each `{{}}` with a bound parameter; `{}` becomes a list of them (`placeholders`),
+# or a column name the code chose.
+_STATUS_COUNTS_SQL = "SELECT status, COUNT(*) AS events FROM event WHERE organisation_id IN ({}) GROUP BY status"
+_DASHBOARD_PAGE_SQL = "SELECT * FROM event WHERE organisation_id IN ({}) ORDER BY {}, id DESC LIMIT {{}} OFFSET {{}}"
+_TRANSLATIONS_SQL = "SELECT event, locale, title, description FROM event_translation WHERE event IN ({})"
+_DATES_SQL = (
+    "SELECT id, event, starts_at, ends_at, status, capacity, places_left, sequence, changed_alone "
+    "FROM event_occurrence WHERE {} IN ({}) ORDER BY starts_at"
 )
-
-# Piccolo fills each `{}` with a bound parameter; `{placeholders}` becomes one `{}` per event id.
 _FIRST_DATES_SQL = (
     "SELECT id, event, position, dates FROM ("
     "SELECT id, event, ROW_NUMBER() OVER (PARTITION BY event ORDER BY starts_at, id) AS position, "
     "COUNT(*) OVER (PARTITION BY event) AS dates "
-    "FROM event_occurrence WHERE event IN ({placeholders})) AS ranked WHERE position <= {{}}"
+    "FROM event_occurrence WHERE event IN ({})) AS ranked WHERE position <= {{}}"
 )
 
 
@@ -193,6 +192,7 @@ async def _first_dates(event_ids: list[int], per_event: int) -> tuple[list[int],
 
     Counted in the database (window functions, in SQLite and PostgreSQL alike), so a weekly series of a
     year does not load 52 dates and their bookings to show ten."""
-    placeholders = ", ".join("{}" for _ in event_ids)
-    rows = await Occurrence.raw(_FIRST_DATES_SQL.format(placeholders=placeholders), *event_ids, per_event)
+    rows = await raw_rows(
+        Occurrence._meta.db, _FIRST_DATES_SQL.format(placeholders(len(event_ids))), *event_ids, per_event
+    )
     return [row["id"] for row in rows], {row["event"]: int(row["dates"]) for row in rows}

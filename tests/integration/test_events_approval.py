@@ -57,6 +57,26 @@ async def test_officer_approves_a_pending_event(
     assert "Knit and natter" not in (await client.get("/officer/events/queue")).text
 
 
+async def test_the_queue_shows_each_event_beside_its_own_organisation(
+    client: AsyncTestClient[Litestar], people: PeopleFactory, clock: SettableClock
+) -> None:
+    """Events of several organisations wait together, oldest first, each with its organisation's name."""
+    await load_reference_data()
+    for name, title in (("Banbury School", "Knit and natter"), ("Didcot Men's Shed", "Repair café")):
+        organisation = await make_organisation(name, trusted=False)
+        await sign_in(client, await partner_of(people, organisation), clock)
+        assert (await post_event(client, event_form(clock, organisation, title=title))).status_code == 302
+        await _switch(client)
+        clock.advance(minutes=5)
+    await sign_in(client, await people(Role.OFFICER), clock)
+    page = check_page((await client.get("/officer/events/queue")).text, "en")
+    rows = [[cell.get_text(" ", strip=True) for cell in row.find_all("td")[:2]] for row in page.select("tbody tr")]
+    assert [(event.split(" ")[0], organisation) for event, organisation in rows] == [
+        ("Knit", "Banbury School"),
+        ("Repair", "Didcot Men's Shed"),
+    ]
+
+
 async def test_rejection_with_a_reason_reaches_the_partner(
     client: AsyncTestClient[Litestar], people: PeopleFactory, clock: SettableClock
 ) -> None:
@@ -213,6 +233,32 @@ async def test_officer_hides_a_published_event_and_manages_categories(
     assert category is not None
     assert not category["active"]
     assert await AuditEntry.count().where(AuditEntry.action.like("category.%")) == 3
+
+
+async def test_a_retired_category_is_no_longer_offered_to_partners(
+    client: AsyncTestClient[Litestar], people: PeopleFactory, clock: SettableClock
+) -> None:
+    await load_reference_data()
+    partner = await partner_of(people, await make_organisation("Banbury School", trusted=False))
+    officer = await people(Role.OFFICER)
+    await sign_in(client, officer, clock)
+    names = {"slug": "repair-cafe", "name_en": "Repair café", "name_pl": "", "name_ur": ""}
+    assert (await post_form(client, "/officer/categories", names)).status_code == 302
+    category = await Category.select(Category.id).where(Category.slug == "repair-cafe").first()
+    assert category is not None
+    await _switch(client)
+    await sign_in(client, partner, clock)
+    assert "Repair café" in (await client.get("/partner/events/new")).text
+    await _switch(client)
+    await sign_in(client, officer, clock)
+    retire = f"/officer/categories/{category['id']}/active"
+    assert (await post_form(client, retire, {"active": "no"}, token_from="/officer/categories")).status_code == 302
+    await _switch(client)
+    await sign_in(client, partner, clock)
+    form = await client.get("/partner/events/new")
+    check_page(form.text, "en")
+    assert "Repair café" not in form.text
+    assert "Coffee morning" in form.text  # the categories still active are offered
 
 
 async def test_partners_cannot_use_officer_pages(
