@@ -25,7 +25,7 @@ from backend.accounts.tables import EmailToken, Membership, RoleGrant, User
 from backend.core import audit
 from backend.core.auth import CurrentUser
 from backend.core.clock import Clock
-from backend.core.db import like_literal, write_transaction
+from backend.core.db import like_literal, placeholders, raw_rows, write_transaction
 from backend.core.mail import EmailRenderer
 from backend.core.outbox import EMAIL, enqueue
 from backend.core.roles import Role
@@ -60,6 +60,41 @@ async def join_organisation(user_id: int, organisation_id: int, *, owner: bool) 
             membership_key=f"{user_id}:{organisation_id}",
         )
     ).on_conflict(target=Membership.membership_key, action="DO NOTHING")
+
+
+# A row for each role and membership of each person (one statement for a page of people, not two per person).
+_SUMMARIES_SQL = (
+    "SELECT u.id, u.email, u.display_name, u.is_active, u.totp_enabled_at, u.created_at, u.last_sign_in_at, "
+    'r.role, o.name AS organisation FROM app_user u LEFT JOIN role_grant r ON r."user" = u.id '
+    'LEFT JOIN membership m ON m."user" = u.id LEFT JOIN organisation o ON o.id = m.organisation '
+    "WHERE u.id IN ({}) ORDER BY u.id DESC, m.id"
+)
+
+
+async def user_summaries(user_ids: list[int]) -> list[UserSummary]:
+    """These people, newest first, each with their roles and organisations."""
+    if not user_ids:
+        return []
+    rows = await raw_rows(User._meta.db, _SUMMARIES_SQL.format(placeholders(len(user_ids))), *user_ids)
+    by_user: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_user.setdefault(row["id"], []).append(row)
+    return [
+        UserSummary(
+            id=first["id"],
+            email=first["email"],
+            display_name=first["display_name"],
+            roles=sorted(role.value for role in known_roles(row["role"] for row in person)),
+            is_active=bool(first["is_active"]),
+            two_factor=first["totp_enabled_at"] is not None,
+            created_at=first["created_at"],
+            last_sign_in_at=first["last_sign_in_at"],
+            # In the order they joined, each once (a person with two roles has each membership on two rows).
+            organisations=list(dict.fromkeys(row["organisation"] for row in person if row["organisation"])),
+        )
+        for person in by_user.values()
+        for first in person[:1]
+    ]
 
 
 class PeopleService:
@@ -162,7 +197,7 @@ class PeopleService:
 
     async def list_users(self, query: str = "", limit: int = 50, offset: int = 0) -> tuple[list[UserSummary], int]:
         """People, newest first, optionally filtered by email or name."""
-        select = User.objects()
+        select = User.select(User.id)
         count = User.count()
         if query:
             condition = User.email.ilike(f"%{like_literal(query)}%") | User.display_name.ilike(
@@ -171,26 +206,12 @@ class PeopleService:
             select = select.where(condition)
             count = count.where(condition)
         users = await select.order_by(User.id, ascending=False).limit(limit).offset(offset)
-        return [await self._summary(user) for user in users], int(await count)
+        return await user_summaries([user["id"] for user in users]), int(await count)
 
     async def user_summary(self, user_id: int) -> UserSummary | None:
         """One person, for the admin page or their own account page."""
-        user = await User.objects().where(User.id == user_id).first()
-        return await self._summary(user) if user else None
-
-    async def _summary(self, user: User) -> UserSummary:
-        organisations = await Membership.select(Membership.organisation.name).where(Membership.user == user.id)
-        return UserSummary(
-            id=user.id,
-            email=user.email,
-            display_name=user.display_name,
-            roles=sorted(role.value for role in await roles_of(user.id)),
-            is_active=user.is_active,
-            two_factor=user.totp_enabled_at is not None,
-            created_at=user.created_at,
-            last_sign_in_at=user.last_sign_in_at,
-            organisations=[row["organisation.name"] for row in organisations],
-        )
+        summaries = await user_summaries([user_id])
+        return summaries[0] if summaries else None
 
     async def set_roles(self, admin: CurrentUser, user_id: int, roles: set[Role], reason: str) -> bool:
         """Replace a person's roles; their sessions end so the change applies at once."""

@@ -10,8 +10,18 @@ from backend.bookings.tables import Booking, Feedback, WaitlistEntry
 from backend.bookings.tokens import CONFIRMED, OFFER_PLACES, OFFERED, OPEN_ENTRY
 from backend.bookings.waitlist import place_state, queue_positions
 from backend.core.clock import Clock
+from backend.core.db import placeholders, raw_rows
 from backend.core.outbox import enqueue
 from backend.events.capacity import CapacityService
+
+# Hand-written: a resident's account page asks both on every visit, and building the ORM's queries cost more
+# than running them.
+_BOOKINGS_SQL = "SELECT id, event_id, occurrence_id, places, status FROM booking WHERE user_id = {} OR email = {}"
+_OPEN_ENTRIES_SQL = (
+    "SELECT id, event_id, occurrence_id, places, status, offer_expires_at, created_at FROM waitlist_entry "
+    "WHERE (user_id = {{}} OR email = {{}}) AND status IN ({})"
+)
+_WAITLIST_SQL = _OPEN_ENTRIES_SQL.format(placeholders(len(OPEN_ENTRY)))
 
 
 class PersonalBookings:
@@ -24,9 +34,7 @@ class PersonalBookings:
         """A signed-in resident's bookings — made signed in, or with the email address they signed in with (which
         the emailed link proved is theirs): upcoming soonest first, then past ones, latest first."""
         moment = self.clock.now()
-        rows = await Booking.select(
-            Booking.id, Booking.event_id, Booking.occurrence_id, Booking.places, Booking.status
-        ).where((Booking.user_id == user_id) | (Booking.email == email.lower()))
+        rows = await raw_rows(Booking._meta.db, _BOOKINGS_SQL, user_id, email.lower())
         occurrences = await CapacityService(self.clock).occurrences_for_booking(
             [row["occurrence_id"] for row in rows], locale
         )
@@ -52,18 +60,7 @@ class PersonalBookings:
         """A signed-in resident's open waitlist places (waiting, or an offer still open) on occurrences still to
         come — joined signed in or with the email address they signed in with — soonest first."""
         moment = self.clock.now()
-        rows = await WaitlistEntry.select(
-            WaitlistEntry.id,
-            WaitlistEntry.event_id,
-            WaitlistEntry.occurrence_id,
-            WaitlistEntry.places,
-            WaitlistEntry.status,
-            WaitlistEntry.offer_expires_at,
-            WaitlistEntry.created_at,
-        ).where(
-            ((WaitlistEntry.user_id == user_id) | (WaitlistEntry.email == email.lower()))
-            & WaitlistEntry.status.is_in(list(OPEN_ENTRY))
-        )
+        rows = await raw_rows(WaitlistEntry._meta.db, _WAITLIST_SQL, user_id, email.lower(), *OPEN_ENTRY)
         occurrences = await CapacityService(self.clock).occurrences_for_booking(
             [row["occurrence_id"] for row in rows], locale
         )

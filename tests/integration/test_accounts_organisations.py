@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from backend.accounts.people import user_summaries
 from backend.accounts.services import load_current_user
 from backend.accounts.tables import Membership, Organisation, User
 from backend.core.clock import SettableClock
@@ -178,3 +179,23 @@ async def test_the_signed_in_user_carries_every_role_and_organisation_and_nothin
     await User.update({User.is_active: False}).where(User.id == person.id)
     assert await load_current_user(person.id, version) is None
     assert await load_current_user(person.id + 1000, version) is None  # no such person
+
+
+async def test_each_persons_summary_has_every_role_and_each_organisation_once_in_the_order_joined(
+    people: PeopleFactory,
+) -> None:
+    # Admins' list of people and everyone's account page: two roles and two organisations make four joined rows.
+    person = await people(Role.PARTNER, Role.MEMBER)
+    newer = await people(Role.RESIDENT)
+    for name in ("Wolvercote Allotments", "Abingdon Foodbank"):  # joined in this order, not the alphabet's
+        organisation_id = await make_organisation(name)
+        await Membership.insert(
+            Membership(user=person.id, organisation=organisation_id, membership_key=f"{person.id}:{organisation_id}")
+        )
+
+    summaries = await user_summaries([person.id, newer.id])
+    assert [summary.email for summary in summaries] == [newer.email, person.email]  # newest first
+    assert (summaries[0].roles, summaries[0].organisations) == (["resident"], [])
+    assert summaries[1].roles == ["member", "partner"]
+    assert summaries[1].organisations == ["Wolvercote Allotments", "Abingdon Foodbank"]
+    assert await user_summaries([]) == []
