@@ -3,12 +3,12 @@
 Starts the app exactly as `scripts/run` serves it (uvicorn, the factory) on a fresh SQLite database seeded by
 the CLI, asks each page once so that the measurement is not the process's first render, then runs Lighthouse
 (installed from npm into ~/.cache/hearby-lighthouse on first use; Debian's Chromium, headless) on `/`,
-`/events`, an event and its booking form, in English and Urdu. Prints each category's score, Largest
+`/events`, an event and its booking form, in English and Urdu. Prints each category's score, First and Largest
 Contentful Paint (Lighthouse's simulated slow-4G phone) and what the page transferred.
 
     .venv/bin/python bench/lighthouse.py [--runs 3]
 
-With several runs the median LCP is printed (Lighthouse's own advice: one run varies).
+With several runs the median FCP and LCP are printed (Lighthouse's own advice: one run varies).
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ def audit(url: str, lang: str, report: Path) -> dict[str, object]:
     audits = result["audits"]
     return {
         "scores": {name: round(category["score"] * 100) for name, category in result["categories"].items()},
+        "fcp_ms": audits["first-contentful-paint"]["numericValue"],
         "lcp_ms": audits["largest-contentful-paint"]["numericValue"],
         "bytes": audits["total-byte-weight"]["numericValue"],
     }
@@ -117,19 +118,20 @@ def main() -> int:
         with urllib.request.urlopen(f"{base}/api/v1/events", timeout=10) as answer:
             event = json.load(answer)["items"][0]["url"]
         pages = {"/": "/", "/events": "/events", "an event": event, "its booking form": f"{event}/book"}
-        print("| page | lang | performance | accessibility | best practices | SEO | LCP (s) | transferred (KB) |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        print("| page | lang | performance | accessibility | best practices | SEO | FCP (s) | LCP (s) | sent (KB) |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
         for lang in ("en", "ur"):
             for label, path in pages.items():
                 urllib.request.urlopen(f"{base}{path}", timeout=10).read()  # not the first render
                 runs = [audit(f"{base}{path}", lang, data_dir / "report.json") for _ in range(options.runs)]
                 scores = runs[0]["scores"]
                 assert isinstance(scores, dict)
+                fcp = statistics.median(float(str(run["fcp_ms"])) for run in runs) / 1000
                 lcp = statistics.median(float(str(run["lcp_ms"])) for run in runs) / 1000
                 size = float(str(runs[0]["bytes"])) / 1024
                 print(
                     f"| {label} | {lang} | {scores['performance']} | {scores['accessibility']} "
-                    f"| {scores['best-practices']} | {scores['seo']} | {lcp:.2f} | {size:.1f} |"
+                    f"| {scores['best-practices']} | {scores['seo']} | {fcp:.2f} | {lcp:.2f} | {size:.1f} |"
                 )
     finally:
         server.terminate()
