@@ -261,6 +261,9 @@ async def test_the_event_page_shows_everything_a_resident_needs(client: Client) 
     assert any(href.startswith("geo:51.735200,-1.215000") for href in links)
     assert any(href.startswith("https://www.openstreetmap.org/?mlat=51.735200&mlon=-1.215000") for href in links)
     assert "The organiser has not translated" not in text
+    # The price as Polish readers write it (Babel's Polish), after the English one was shown.
+    polish = check_page((await client.get(f"/events/{event.id}", headers={"Accept-Language": "pl"})).text, "pl")
+    assert "3,50 GBP" in " ".join(polish.get_text().split())
 
 
 async def test_a_drop_in_event_says_no_booking_is_needed(client: Client) -> None:
