@@ -196,36 +196,51 @@ class OrganisationsService:
             query = query.where(Organisation.status == status)
         else:
             query = query.where(Organisation.status != "unconfirmed")
-        return [await self._organisation_summary(row) for row in await query]
+        return await self._organisation_summaries(await query)
 
     async def organisation(self, organisation_id: int) -> OrganisationSummary | None:
         """One organisation with its members."""
         row = await Organisation.objects().where(Organisation.id == organisation_id).first()
-        return await self._organisation_summary(row) if row else None
+        summaries = await self._organisation_summaries([row] if row else [])
+        return summaries[0] if summaries else None
 
     async def organisation_history(self, organisation_id: int) -> list[audit.AuditRow]:
         """The organisation's application and the decisions on it, newest first (from the audit trail)."""
         return await audit.history("organisation", organisation_id, ORGANISATION_HISTORY)
 
-    async def _organisation_summary(self, row: Organisation) -> OrganisationSummary:
-        members = await Membership.select(
-            Membership.user.email, Membership.user.display_name, Membership.is_owner
-        ).where(Membership.organisation == row.id)
-        return OrganisationSummary(
-            id=row.id,
-            name=row.name,
-            kind=row.kind,
-            charity_number=row.charity_number,
-            company_number=row.company_number,
-            contact_name=row.contact_name,
-            contact_email=row.contact_email,
-            area_served=row.area_served,
-            status=row.status,
-            trusted=row.trusted,
-            decision_reason=row.decision_reason,
-            created_at=row.created_at,
-            members=[(m["user.email"], m["user.display_name"], m["is_owner"]) for m in members],
-        )
+    async def _organisation_summaries(self, rows: list[Organisation]) -> list[OrganisationSummary]:
+        """These organisations with their members (one query for all of their members, not one each)."""
+        members: dict[int, list[tuple[str, str, bool]]] = {}
+        if rows:
+            found = (
+                await Membership.select(
+                    Membership.organisation, Membership.user.email, Membership.user.display_name, Membership.is_owner
+                )
+                .where(Membership.organisation.is_in([row.id for row in rows]))
+                .order_by(Membership.id)
+            )
+            for member in found:
+                members.setdefault(member["organisation"], []).append(
+                    (member["user.email"], member["user.display_name"], member["is_owner"])
+                )
+        return [
+            OrganisationSummary(
+                id=row.id,
+                name=row.name,
+                kind=row.kind,
+                charity_number=row.charity_number,
+                company_number=row.company_number,
+                contact_name=row.contact_name,
+                contact_email=row.contact_email,
+                area_served=row.area_served,
+                status=row.status,
+                trusted=row.trusted,
+                decision_reason=row.decision_reason,
+                created_at=row.created_at,
+                members=members.get(row.id, []),
+            )
+            for row in rows
+        ]
 
     async def decide_organisation(
         self, officer: CurrentUser, organisation_id: int, decision: str, reason: str, locale: str
@@ -275,7 +290,7 @@ class OrganisationsService:
     async def organisations_of(self, user: CurrentUser) -> list[OrganisationSummary]:
         """The organisations a partner belongs to."""
         rows = await Organisation.objects().where(Organisation.id.is_in(list(user.organisation_ids) or [0]))
-        return [await self._organisation_summary(row) for row in rows]
+        return await self._organisation_summaries(rows)
 
     async def is_owner(self, user_id: int, organisation_id: int) -> bool:
         """True when the person owns the organisation (and may invite members)."""

@@ -15,7 +15,7 @@ from tests.integration.test_accounts_links import link_in
 from tests.support.events import make_organisation
 from tests.support.html_checks import check_page
 from tests.support.outbox import emails_to
-from tests.support.people import PeopleFactory, post_form, sign_in
+from tests.support.people import PeopleFactory, Person, partner_of, post_form, sign_in
 
 Client = AsyncTestClient[Litestar]
 APPLICATION = {
@@ -199,3 +199,36 @@ async def test_each_persons_summary_has_every_role_and_each_organisation_once_in
     assert summaries[1].roles == ["member", "partner"]
     assert summaries[1].organisations == ["Wolvercote Allotments", "Abingdon Foodbank"]
     assert await user_summaries([]) == []
+
+
+async def test_a_partner_in_two_organisations_sees_each_with_its_own_members(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    bakers, singers = await make_organisation("Botley Bakers"), await make_organisation("Jericho Singers")
+    partner = await people(Role.PARTNER)
+    for organisation_id, owner in ((bakers, False), (singers, True)):
+        await Membership.insert(
+            Membership(
+                user=partner.id,
+                organisation=organisation_id,
+                is_owner=owner,
+                membership_key=f"{partner.id}:{organisation_id}",
+            )
+        )
+    baker = await partner_of(people, bakers)
+    singer = await partner_of(people, singers)
+    await sign_in(client, partner, clock)
+
+    page = check_page((await client.get("/partner/organisation")).text, "en")
+    members = {
+        heading.get_text(strip=True): [item.get_text(strip=True) for item in heading.find_next("dl").select("ul li")]
+        for heading in page.select("h2.govuk-heading-m")
+    }
+
+    def shown(person: Person) -> str:
+        return f"Test {person.email.split('@')[0]}"
+
+    assert members == {
+        "Botley Bakers": [shown(partner), shown(baker)],
+        "Jericho Singers": [f"{shown(partner)} (owner)", shown(singer)],
+    }
