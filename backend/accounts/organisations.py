@@ -33,26 +33,23 @@ from backend.core.outbox import EMAIL, enqueue
 from backend.core.roles import Role
 from backend.settings import Settings
 
-
-async def organisation_names(ids: set[int] | list[int]) -> dict[int, str]:
-    """Names of organisations by id (for event pages and listings)."""
-    if not ids:
-        return {}
-    rows = await Organisation.select(Organisation.id, Organisation.name).where(Organisation.id.is_in(list(ids)))
-    return {row["id"]: row["name"] for row in rows}
-
-
+# What other domains read about organisations, hand-written so that it runs as a prepared statement (every
+# booking form asks for one organisation's standing; staff lists for many at once).
 _PROFILES_SQL = "SELECT id, name, status, trusted FROM organisation WHERE id IN ({})"
 
 
 async def organisation_profiles(ids: Iterable[int]) -> dict[int, tuple[str, str, bool]]:
-    """Name, status and whether trusted, of these organisations by id, in one statement (the pages that list
-    events of many organisations)."""
+    """Name, status and whether trusted, of these organisations by id, in one statement."""
     wanted = sorted({int(i) for i in ids})
     if not wanted:
         return {}
     rows = await raw_rows(Organisation._meta.db, _PROFILES_SQL.format(placeholders(len(wanted))), *wanted)
     return {row["id"]: (row["name"], row["status"], bool(row["trusted"])) for row in rows}
+
+
+async def organisation_names(ids: Iterable[int]) -> dict[int, str]:
+    """Names of organisations by id (for event pages and listings)."""
+    return {organisation_id: name for organisation_id, (name, _, _) in (await organisation_profiles(ids)).items()}
 
 
 async def verified_organisation_name(organisation_id: int) -> str | None:
@@ -76,12 +73,9 @@ async def organisation_contact(organisation_id: int) -> tuple[str, str] | None:
 
 
 async def organisation_standing(organisation_id: int) -> tuple[str, bool] | None:
-    """An organisation's status ("verified", …) and whether it is trusted to publish at once (asked by every
-    booking form: hand-written, so it runs as a prepared statement)."""
-    rows = await raw_rows(
-        Organisation._meta.db, "SELECT status, trusted FROM organisation WHERE id = {}", organisation_id
-    )
-    return (rows[0]["status"], bool(rows[0]["trusted"])) if rows else None
+    """An organisation's status ("verified", …) and whether it is trusted to publish at once, or None."""
+    profile = (await organisation_profiles([organisation_id])).get(organisation_id)
+    return (profile[1], profile[2]) if profile else None
 
 
 # What an organisation's history shows officers: how it came in, and every decision on it.

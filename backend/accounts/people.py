@@ -62,23 +62,30 @@ async def join_organisation(user_id: int, organisation_id: int, *, owner: bool) 
     ).on_conflict(target=Membership.membership_key, action="DO NOTHING")
 
 
-# A row for each role and membership of each person (one statement for a page of people, not two per person).
-_SUMMARIES_SQL = (
-    "SELECT u.id, u.email, u.display_name, u.is_active, u.totp_enabled_at, u.created_at, u.last_sign_in_at, "
-    'r.role, o.name AS organisation FROM app_user u LEFT JOIN role_grant r ON r."user" = u.id '
-    'LEFT JOIN membership m ON m."user" = u.id LEFT JOIN organisation o ON o.id = m.organisation '
-    "WHERE u.id IN ({}) ORDER BY u.id DESC, m.id"
+# Each person with a row for each role and membership (one statement: every signed-in request reads one person
+# this way, and a page of people reads them all at once, not two queries per person).
+_PERSON_ROWS_SQL = (
+    "SELECT u.id, u.email, u.display_name, u.locale, u.is_active, u.auth_version, u.totp_enabled_at, "
+    "u.created_at, u.last_sign_in_at, r.role, m.organisation, o.name AS organisation_name FROM app_user u "
+    'LEFT JOIN role_grant r ON r."user" = u.id LEFT JOIN membership m ON m."user" = u.id '
+    "LEFT JOIN organisation o ON o.id = m.organisation WHERE u.id IN ({}) ORDER BY u.id DESC, m.id"
 )
+
+
+async def person_rows(user_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """These people's rows (one per role and membership, in the order they joined), by person, newest first."""
+    if not user_ids:
+        return {}
+    rows = await raw_rows(User._meta.db, _PERSON_ROWS_SQL.format(placeholders(len(user_ids))), *user_ids)
+    by_user: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_user.setdefault(row["id"], []).append(row)
+    return by_user
 
 
 async def user_summaries(user_ids: list[int]) -> list[UserSummary]:
     """These people, newest first, each with their roles and organisations."""
-    if not user_ids:
-        return []
-    rows = await raw_rows(User._meta.db, _SUMMARIES_SQL.format(placeholders(len(user_ids))), *user_ids)
-    by_user: dict[int, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_user.setdefault(row["id"], []).append(row)
+    by_user = await person_rows(user_ids)
     return [
         UserSummary(
             id=first["id"],
@@ -90,7 +97,7 @@ async def user_summaries(user_ids: list[int]) -> list[UserSummary]:
             created_at=first["created_at"],
             last_sign_in_at=first["last_sign_in_at"],
             # In the order they joined, each once (a person with two roles has each membership on two rows).
-            organisations=list(dict.fromkeys(row["organisation"] for row in person if row["organisation"])),
+            organisations=list(dict.fromkeys(row["organisation_name"] for row in person if row["organisation_name"])),
         )
         for person in by_user.values()
         for first in person[:1]
