@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from backend.accounts.schemas import ORGANISATION_KINDS
@@ -24,6 +25,7 @@ CHARITY_NUMBER = re.compile(r"^[0-9]{6,8}(-[0-9]{1,2})?$")
 
 
 COMPANY_NUMBER = re.compile(r"^([0-9]{8}|[A-Z]{2}[0-9]{6})$")
+ORGANISATIONS_PAGE = 50  # lines on a page of the officers' list of organisations
 
 
 def kind_options(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
@@ -184,11 +186,18 @@ class OfficerOrganisationPages(Controller):
     guards = [requires_roles(Role.OFFICER, Role.ADMIN)]
 
     @get("/", name="officer_organisations")
-    async def queue(self, accounts: NamedDependency[AccountsService]) -> Template:
-        """Organisations waiting for a decision, then all the others."""
-        waiting = await accounts.organisations.organisations_for_review("pending")
-        everyone = await accounts.organisations.organisations_for_review()
-        return render_page("organisation_queue", waiting=waiting, others=[o for o in everyone if o.status != "pending"])
+    async def queue(
+        self,
+        accounts: NamedDependency[AccountsService],
+        page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
+    ) -> Template:
+        """Organisations waiting for a decision, the longest waiting first; then a page of all the others."""
+        waiting = await accounts.organisations.organisations_waiting()
+        others, total = await accounts.organisations.organisations_decided(
+            limit=ORGANISATIONS_PAGE, offset=(page - 1) * ORGANISATIONS_PAGE
+        )
+        pages = max(1, -(-total // ORGANISATIONS_PAGE))
+        return render_page("organisation_queue", waiting=waiting, others=others, total=total, page=page, pages=pages)
 
     @get("/{organisation_id:int}", name="officer_organisation")
     async def detail(

@@ -20,6 +20,7 @@ from backend.accounts.hooks import AccountHooks
 from backend.accounts.links import INVITATION_LIFETIME, EmailLinks
 from backend.accounts.people import PeopleService, grant_role, join_organisation
 from backend.accounts.schemas import (
+    OrganisationListing,
     OrganisationSummary,
     TokenCheck,
 )
@@ -183,14 +184,29 @@ class OrganisationsService:
             )
         return TokenCheck(valid=True, email=check.email, user_id=user.id, payload=check.payload)
 
-    async def organisations_for_review(self, status: str | None = None) -> list[OrganisationSummary]:
-        """Organisations for officers, those waiting first."""
-        query = Organisation.objects().order_by(Organisation.id, ascending=False)
-        if status:
-            query = query.where(Organisation.status == status)
-        else:
-            query = query.where(Organisation.status != "unconfirmed")
-        return await self._organisation_summaries(await query)
+    async def organisations_waiting(self) -> list[OrganisationListing]:
+        """Organisations waiting for an officer's decision, the longest waiting first."""
+        rows = await self._listing().where(Organisation.status == "pending").order_by(Organisation.id)
+        return [OrganisationListing(**row) for row in rows]
+
+    async def organisations_decided(self, limit: int, offset: int) -> tuple[list[OrganisationListing], int]:
+        """One page of the organisations officers have decided on, by name, and how many there are."""
+        decided = Organisation.status.not_in(["pending", "unconfirmed"])
+        rows = await (
+            self._listing().where(decided).order_by(Organisation.name, Organisation.id).limit(limit).offset(offset)
+        )
+        return [OrganisationListing(**row) for row in rows], await Organisation.count().where(decided)
+
+    @staticmethod
+    def _listing() -> Any:
+        return Organisation.select(
+            Organisation.id,
+            Organisation.name,
+            Organisation.area_served,
+            Organisation.status,
+            Organisation.trusted,
+            Organisation.created_at,
+        )
 
     async def organisation(self, organisation_id: int) -> OrganisationSummary | None:
         """One organisation with its members."""

@@ -82,3 +82,15 @@ class OrganisationSummary:
     decision_reason: str
     created_at: datetime
     members: list[tuple[str, str, bool]] = field(default_factory=list)  # email, name, owner
+
+
+@dataclass(frozen=True)
+class OrganisationListing:
+    """An organisation as a line in the officers' list: what the line shows, and no members."""
+
+    id: int
+    name: str
+    area_served: str
+    status: str
+    trusted: bool
+    created_at: datetime

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -232,3 +234,42 @@ async def test_a_partner_in_two_organisations_sees_each_with_its_own_members(
         "Botley Bakers": [shown(partner), shown(baker)],
         "Jericho Singers": [f"{shown(partner)} (owner)", shown(singer)],
     }
+
+
+async def test_officers_see_those_waiting_longest_first_then_pages_of_the_others_by_name(
+    client: Client, people: PeopleFactory, clock: SettableClock
+) -> None:
+    # Made in reverse alphabetical order, so neither list can pass by following the order they were made in.
+    await make_organisation("Zeta Tenants", status="pending")
+    await make_organisation("Alpha Allotments", status="pending")
+    await make_organisation("Not Yet Confirmed", status="unconfirmed")
+    for number in range(52, -1, -1):
+        await make_organisation(
+            f"Group {number:02d}", status="rejected" if number == 7 else "verified", trusted=number == 3
+        )
+    await sign_in(client, await people(Role.OFFICER), clock)
+
+    def lines(page: Any, heading: int) -> list[str]:
+        return [" ".join(item.get_text().split()) for item in page.select("ul.govuk-list")[heading].select("li")]
+
+    first = check_page((await client.get("/officer/organisations")).text, "en")
+    waiting = lines(first, 0)
+    assert [line.split(" · ")[0] for line in waiting] == ["Zeta Tenants", "Alpha Allotments"]
+    decided = lines(first, 1)
+    assert decided[:4] == [
+        "Group 00 · Verified",
+        "Group 01 · Verified",
+        "Group 02 · Verified",
+        "Group 03 · Verified · trusted",
+    ]
+    assert decided[7] == "Group 07 · Rejected"
+    assert len(decided) == 50
+    assert decided[-1] == "Group 49 · Verified"
+    assert "53 organisations with a decision" in first.get_text()
+    assert "Page 1 of 2" in first.select_one(".govuk-pagination").get_text()
+
+    second = check_page((await client.get("/officer/organisations?page=2")).text, "en")
+    assert lines(second, 1) == ["Group 50 · Verified", "Group 51 · Verified", "Group 52 · Verified"]
+    assert "Not Yet Confirmed" not in first.get_text() + second.get_text()
+    polish = check_page((await client.get("/officer/organisations", headers={"Accept-Language": "pl"})).text, "pl")
+    assert "53 organizacje z decyzją" in polish.get_text()
