@@ -104,6 +104,9 @@ class DiscoveryService:
         self.zone = _london(time_zone)
         self.base_url = base_url.rstrip("/")
         self._categories = active_categories
+        # Postcodes, districts and divisions: also the filter form's option lists (`discovery.areas`), so a
+        # search page needs this one dependency (two would be resolved concurrently, in a task group each time).
+        self.areas = AreasService(engine)
 
     # --- reference lists for the filter form ---------------------------------------------------
 
@@ -144,7 +147,7 @@ class DiscoveryService:
 
     async def _places(self, raw: FilterInput, criteria: Criteria, errors: dict[str, FilterError]) -> Criteria:
         """Resolve district, division and postcode (adding to `errors` what cannot be placed)."""
-        areas = AreasService(self.engine)
+        areas = self.areas
         if raw.district:
             districts = await areas.list_districts()
             district = next((item for item in districts if raw.district in {item.code, item.slug}), None)

@@ -169,11 +169,11 @@ def _form_choices(request: Request[Any, Any, Any]) -> dict[str, list[tuple[str, 
 
 
 async def _form_context(
-    request: Request[Any, Any, Any], service: DiscoveryService, areas: AreasService, filters: FilterInput
+    request: Request[Any, Any, Any], service: DiscoveryService, filters: FilterInput
 ) -> dict[str, Any]:
     locale = request_locale(request)
     categories = await service.categories()
-    districts, divisions = await _area_choices(areas)
+    districts, divisions = await _area_choices(service.areas)
     return {
         "filters": filters,
         "categories": [(item["slug"], item["names"].get(locale) or item["names"].get("en", "")) for item in categories],
@@ -211,11 +211,10 @@ class EventPages(Controller):
         self,
         request: Request[Any, Any, Any],
         discovery: NamedDependency[DiscoveryService],
-        areas_service: NamedDependency[AreasService],
     ) -> Template:
         """Upcoming events, filtered by what is in the address (a GET form that works without JavaScript)."""
         filters = read_filters(request)
-        context = await _form_context(request, discovery, areas_service, filters)
+        context = await _form_context(request, discovery, filters)
         results, errors, place = await _search(request, discovery, filters, context.pop("_categories"))
         context.update(results=results, errors=errors, place=place, query=filters.query_string())
         return Template(
