@@ -370,6 +370,12 @@ def main() -> int:  # noqa: PLR0915 - a script: set up, measure, print
             Target("resident_bookings", "a resident's bookings (`/account`)", ["/account"], sessions["resident"]),
             Target("partner_dashboard", "partner dashboard", ["/partner/events"], sessions["partner"]),
             Target("officer_queue", "officer's queue", ["/officer/events/queue"], sessions["officer"]),
+            Target(
+                "officer_organisations",
+                "officer's list of organisations (201)",
+                ["/officer/organisations"],
+                sessions["officer"],
+            ),
         ]
         if args.only:
             wanted = {"ping", *args.only.split(",")}
