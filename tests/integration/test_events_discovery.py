@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from babel.dates import format_date
+from bs4 import BeautifulSoup
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -195,6 +196,23 @@ async def test_results_come_a_page_at_a_time_with_the_total(client: Client) -> N
     previous = soup.select_one(".govuk-pagination__prev a")
     assert previous is not None
     assert previous["href"] == "/events?q=event&page=1#results"  # lands on the results
+
+
+async def test_page_numbers_mark_the_pages_left_out_as_the_govuk_pagination_does(client: Client, app: Litestar) -> None:
+    # On a phone GOV.UK Frontend's stylesheet shows only the current, first and last page numbers and the
+    # gaps between them: a gap must carry the class GOV.UK's own macro gives it, or the phone shows "1 4 5".
+    org = await make_organisation()
+    for index in range(81):  # five pages of twenty
+        await make_event(org, TOMORROW + timedelta(hours=index), title=f"Event {index:02d}")
+    soup = check_page((await client.get("/events?q=event&page=5")).text, "en")
+    items = soup.select(".govuk-pagination__list > li")
+    assert [item.get_text(strip=True) for item in items] == ["1", "⋯", "4", "5"]
+    govuk = app.template_engine.engine.from_string(  # type: ignore[attr-defined]
+        '{% from "govuk_frontend_jinja/components/pagination/macro.html" import govukPagination %}'
+        '{{ govukPagination({"items": [{"number": 1, "href": "#"}, {"ellipsis": true}, {"number": 5, "href": "#"}]}) }}'
+    ).render()
+    gap = BeautifulSoup(govuk, "html.parser").select(".govuk-pagination__list > li")[1]
+    assert set(items[1]["class"]) == set(gap["class"])
 
 
 async def test_more_matches_than_are_counted_still_page_in_order(client: Client) -> None:

@@ -234,9 +234,13 @@ async def test_the_resident_pages_pass_the_house_checks_in_urdu(
     assert "<bdi>OX1 1BX</bdi>" in topic_page.text  # a Latin run isolated inside right-to-left text
     token = await request_token(client, answers((1, 2, 3), [slot], email="ur@example.org", languages=("ur",)), "ur")
     status = await client.get(f"/exchanges/requests/{token}?sent=1", headers=headers)
-    check_page(status.text, "ur")
+    sent = check_page(status.text, "ur")
     reference = (await ExchangeRequest.select(ExchangeRequest.reference).first() or {})["reference"]
     assert f"<bdi>{reference}</bdi>" in status.text
+    # The confirmation panel: the reference inside the Urdu sentence (verb last), as markup, not as text.
+    panel = sent.select_one(".govuk-panel__body")
+    assert " ".join(panel.get_text().split()) == f"آپ کا حوالہ نمبر {reference} ہے۔"
+    assert panel.select_one('bdi[dir="ltr"]').get_text() == reference
     survey = await client.get(f"/exchanges/requests/{token}/survey/after", headers=headers)
     check_page(survey.text, "ur")
 
