@@ -231,15 +231,20 @@ async def test_the_resident_pages_pass_the_house_checks_in_urdu(
         check_page(page.text, "ur")
     topic_page = await client.get("/exchanges/topics/ltn", headers=headers)
     assert "کم ٹریفک والے محلے" in topic_page.text
-    assert "<bdi>OX1 1BX</bdi>" in topic_page.text  # a Latin run isolated inside right-to-left text
+    # Each Latin run isolated inside right-to-left text, so none borrows the next sentence's digits or full
+    # stop: the date, the times (left to right), the address (its postcode left to right, on one line).
+    session = topic_page.text.split('<ul class="govuk-list govuk-list--spaced">', 1)[1].split("</li>", 1)[0]
+    assert re.search(r'^\s*<li><bdi>[^<]+</bdi>, <bdi dir="ltr">\d\d:\d\d–\d\d:\d\d</bdi>\. ', session)
+    assert '<bdi>Town Hall, Oxford <bdi dir="ltr">OX1 1BX</bdi></bdi>. ' in session  # the address as one run
+    assert "سیڑھیوں کے بغیر رسائی. سہولت کار: <bdi>Fran</bdi>." in session  # a space between sentences
     token = await request_token(client, answers((1, 2, 3), [slot], email="ur@example.org", languages=("ur",)), "ur")
     status = await client.get(f"/exchanges/requests/{token}?sent=1", headers=headers)
     sent = check_page(status.text, "ur")
     reference = (await ExchangeRequest.select(ExchangeRequest.reference).first() or {})["reference"]
     assert f"<bdi>{reference}</bdi>" in status.text
-    # The confirmation panel: the reference inside the Urdu sentence (verb last), as markup, not as text.
+    # The confirmation panel: a label, then the reference as markup (its tags once showed as text).
     panel = sent.select_one(".govuk-panel__body")
-    assert " ".join(panel.get_text().split()) == f"آپ کا حوالہ نمبر {reference} ہے۔"
+    assert " ".join(panel.get_text(" ").split()) == f"آپ کا حوالہ {reference}"
     assert panel.select_one('bdi[dir="ltr"]').get_text() == reference
     survey = await client.get(f"/exchanges/requests/{token}/survey/after", headers=headers)
     check_page(survey.text, "ur")
