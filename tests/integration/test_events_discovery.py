@@ -5,6 +5,7 @@ Each test runs on SQLite and PostgreSQL. The clock stands on Wednesday 12 June 2
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -167,6 +168,12 @@ async def test_a_postcode_search_keeps_to_the_radius_and_sorts_by_distance(clien
     titles = [link.get_text(strip=True) for link in soup.select(".hb-card__title a")]
     assert titles == ["Cowley", "Jericho"]
     assert "miles away" in soup.select(".hb-card")[1].get_text()
+    # In Urdu the distance is a run of its own: its number stays with "miles away", not with the postcode.
+    urdu = check_page(
+        (await client.get("/events?postcode=OX4&radius_miles=3", headers={"Accept-Language": "ur"})).text, "ur"
+    )
+    distance = urdu.select(".hb-card")[1].select(".hb-card__meta")[1].find_all("bdi", recursive=False)[-1]
+    assert re.fullmatch(r"\d\.\d میل دور", distance.get_text(strip=True))
 
 
 async def test_results_come_a_page_at_a_time_with_the_total(client: Client) -> None:
