@@ -40,6 +40,11 @@ VALUE_FIELDS = (
     "nonce",
 )
 MAX_FIRST_NAME = 80
+# Each scale's own error: the summary lists them together, so each says which question it is about.
+SCALE_ERRORS = {
+    "understanding": N_("Choose how well you understand why people hold the opposite view, from 1 to 7"),
+    "willingness": N_("Choose how willing you are to talk with someone who disagrees with you, from 1 to 7"),
+}
 
 
 def _int_in(form: Form, name: str, low: int, high: int) -> int | None:
@@ -57,7 +62,8 @@ def check_step(  # noqa: PLR0912 - one branch per step and field
     if step == "stances":
         for index in range(1, len(topic.statements) + 1):
             if _int_in(form, f"stance_{index}", 1, 5) is None:
-                form.add_error(request, f"stance_{index}", N_("Choose an answer for this statement"))
+                message = N_("Choose how far you agree with statement %(number)s")
+                form.add_error(request, f"stance_{index}", message, number=index)
     elif step == "consent":
         if form.values.get("consent") != "yes":
             form.add_error(request, "consent", N_("Tick the box to say you agree, or you cannot take part"))
@@ -66,9 +72,9 @@ def check_step(  # noqa: PLR0912 - one branch per step and field
     elif step == "before":
         if _int_in(form, "thermometer", 0, 100) is None:
             form.add_error(request, "thermometer", N_("Enter a number from 0 to 100"))
-        for name in ("understanding", "willingness"):
+        for name, message in SCALE_ERRORS.items():
             if _int_in(form, name, 1, 7) is None:
-                form.add_error(request, name, N_("Choose a number from 1 to 7"))
+                form.add_error(request, name, message)
     elif step == "slots":
         chosen = form.lists.get("slots", [])
         if not any(value.isdigit() and int(value) in open_slots for value in chosen):
@@ -119,9 +125,11 @@ def check_survey(request: Request[Any, Any, Any], form: Form, wave: str) -> Surv
         heard = _int_in(form, "heard", 1, 7)
         understand = _int_in(form, "understand_better", 1, 7)
         if heard is None:
-            form.add_error(request, "heard", N_("Choose a number from 1 to 7"))
+            form.add_error(request, "heard", N_("Choose how far you felt heard, from 1 to 7"))
         if understand is None:
-            form.add_error(request, "understand_better", N_("Choose a number from 1 to 7"))
+            form.add_error(
+                request, "understand_better", N_("Choose how far you understand their view better, from 1 to 7")
+            )
         check_length(request, form, "comment", 2000)
     if not form.ok:
         return None

@@ -39,6 +39,14 @@ def hidden(html: str) -> list[tuple[str, str]]:
     ]
 
 
+async def error_summary(client: Client, fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A refused step's error summary: each message and the field it links to."""
+    status, html = (await step(client, fields)).split("\n", 1)
+    assert status == "400"
+    links = BeautifulSoup(html, "html.parser").select(".govuk-error-summary__list a")
+    return [(" ".join(link.get_text().split()), str(link["href"])) for link in links]
+
+
 async def test_the_steps_keep_every_answer_and_explain_what_is_missing(
     client: Client, app: Litestar, clock: SettableClock
 ) -> None:
@@ -53,7 +61,7 @@ async def test_the_steps_keep_every_answer_and_explain_what_is_missing(
     status, html = result.split("\n", 1)
     assert status == "400"
     check_page(html, "en")
-    assert "Choose an answer for this statement" in html
+    assert "Choose how far you agree with statement 3" in html
     soup = BeautifulSoup(html, "html.parser")
     assert soup.select_one("input[name=stance_1][value='1']").has_attr("checked")
     assert soup.select_one("input[name=stance_2][value='5']").has_attr("checked")
@@ -83,6 +91,14 @@ async def test_the_steps_keep_every_answer_and_explain_what_is_missing(
     ).split("\n", 1)
     assert status == "400"
     assert "Enter a number from 0 to 100" in html
+    # Nothing answered: the summary says which question each error is about, each linked to its field.
+    summary = await error_summary(client, [("step", "stances")])
+    assert summary == [(f"Choose how far you agree with statement {n}", f"#stance_{n}") for n in (1, 2, 3)]
+    assert await error_summary(client, [*carried, ("step", "before")]) == [
+        ("Enter a number from 0 to 100", "#thermometer"),
+        ("Choose how well you understand why people hold the opposite view, from 1 to 7", "#understanding"),
+        ("Choose how willing you are to talk with someone who disagrees with you, from 1 to 7", "#willingness"),
+    ]
     status, html = (
         await step(
             client, [*carried, ("step", "before"), ("thermometer", "60"), ("understanding", "3"), ("willingness", "4")]
