@@ -48,6 +48,7 @@ class AccountPages(Controller):
         return render_page(
             "account",
             summary=summary,
+            role_names=dict(role_options(request)),
             codes_left=codes_left,
             is_staff=user.is_staff,
             bookings=bookings,
@@ -129,13 +130,16 @@ class AdminPeoplePages(Controller):
     @get("/users", name="admin_users")
     async def users(
         self,
+        request: Request[Any, Any, Any],
         accounts: NamedDependency[AccountsService],
         q: Annotated[str, QueryParameter(max_length=200)] = "",
         page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
     ) -> Template:
         """Everyone with an account, searchable by name or email."""
         users, total = await accounts.people.list_users(q, limit=50, offset=(page - 1) * 50)
-        return render_page("admin_users", users=users, total=total, q=q, page=page, pages=max(1, (total + 49) // 50))
+        pages = max(1, (total + 49) // 50)
+        role_names = dict(role_options(request))
+        return render_page("admin_users", users=users, role_names=role_names, total=total, q=q, page=page, pages=pages)
 
     @get("/users/invite", name="admin_invite")
     async def invite_form(

@@ -244,7 +244,7 @@ def format_locale(code: str) -> str:
 # Times for readers of these languages use the 24-hour clock. CLDR's Urdu times are "6:30 PM" with Latin
 # "PM" inside Urdu text, which reads badly and, in a range, reorders ("PM – 8:30 PM 6:30"): the 24-hour
 # clock (with Latin digits, as CLDR's Urdu numbers are) needs no am/pm word in either script.
-TIME_PATTERNS = {"ur": {"short": "HH:mm", "medium": "HH:mm:ss"}}
+TIME_PATTERNS = {"ur": {"short": "HH:mm"}}
 
 
 # The formatters below are pure (an instant, a zone, a language) and Babel is slow, while a page repeats the
@@ -262,14 +262,13 @@ def format_clock(value: datetime, format: str, zone: ZoneInfo, locale: str) -> s
 
 @lru_cache(maxsize=FORMAT_CACHE)
 def format_when(value: datetime, format: str, zone: ZoneInfo, locale: str) -> str:  # noqa: A002
-    """A date and time in this zone and site language. "full" is the full date with the short time ("Saturday,
-    4 July 2026, 11:30"): CLDR's own full time adds seconds and the zone's long name, which nobody needs."""
+    """A date and time in this zone and site language: the date in `format`, the time always short ("Saturday,
+    4 July 2026, 11:30"; "4 Jul 2026, 11:30"). CLDR's medium and long times add seconds, and its full time the
+    zone's long name, which nobody needs."""
     babel_locale = format_locale(locale)
-    if format != "full" and locale not in TIME_PATTERNS:
-        return babel_dates.format_datetime(_aware(value), format=format, tzinfo=zone, locale=babel_locale)
     local = _aware(value).astimezone(zone)
     pattern = str(babel_dates.get_datetime_format(format, locale=babel_locale)).replace("'", "")  # type: ignore[arg-type]
-    when = format_clock(local, "short" if format == "full" else format, zone, locale)
+    when = format_clock(local, "short", zone, locale)
     day = babel_dates.format_date(local, format=format, locale=babel_locale)
     return pattern.replace("{0}", when).replace("{1}", day)
 

@@ -1010,6 +1010,15 @@ async def test_a_signed_in_resident_sees_and_leaves_their_own_waitlist_places_fr
     assert f"/account/waitlist/{lee['id']}/leave" in actions
     assert f"/account/waitlist/{kim['id']}/leave" not in actions
     check_page((await client.get("/account", headers={"Accept-Language": "ur"})).text, "ur")
+    # In Polish: the role in words, and the time without seconds ("12:30:00" once).
+    polish = check_page((await client.get("/account", headers={"Accept-Language": "pl"})).text, "pl")
+    shown = {
+        row.dt.get_text(strip=True): row.dd.get_text(strip=True) for row in polish.select(".govuk-summary-list__row")
+    }
+    assert shown["Role"] == "Mieszkaniec"
+    when = polish.select_one(".hb-card__meta").get_text()
+    assert re.search(r"\b\d\d:\d\d\b", when)
+    assert not re.search(r"\d\d:\d\d:\d\d", when)
 
     # Ed cancels: the place is held for Lee, and the account page says so.
     assert (await client.delete(f"/api/v1/bookings/{created['manage_token']}")).status_code == 200

@@ -55,14 +55,22 @@ def test_language_switch_only_returns_to_this_site(candidate: str | None, expect
 
 
 @pytest.mark.parametrize(
-    ("locale", "expected"),
-    [("en", "Saturday, 4 July 2026, 11:30"), ("pl", "sobota, 4 lipca 2026 11:30")],
+    ("locale", "form", "expected"),
+    [
+        ("en", "full", "Saturday, 4 July 2026, 11:30"),
+        ("pl", "full", "sobota, 4 lipca 2026 11:30"),
+        ("en", "medium", "4 Jul 2026, 11:30"),
+        ("pl", "medium", "4 lip 2026, 11:30"),
+        ("ur", "medium", "4 جولائی، 2026 11:30"),
+    ],
 )
-def test_full_date_and_time_reads_like_a_person_wrote_it(locale: str, expected: str) -> None:
-    """Emails say when in London time, without seconds or the zone's long name (10:30 UTC is 11:30 BST)."""
+def test_date_and_time_read_like_a_person_wrote_them(locale: str, form: str, expected: str) -> None:
+    """Pages and emails say when in London time, without seconds or the zone's long name (10:30 UTC is 11:30
+    BST), in every form: a booking on the account page once read "4 Jul 2026, 11:30:00"."""
     environment = Environment(autoescape=True)
     install_i18n(environment)
-    rendered = environment.from_string('{{ when|datetime("full") }}').render(
+    rendered = environment.from_string("{{ when|datetime(form) }}").render(
+        form=form,
         when=datetime(2026, 7, 4, 10, 30, tzinfo=UTC),
         render_locale=locale,
         render_translations=NullTranslations(),
