@@ -238,6 +238,18 @@ class ManagePages(Controller):
             headers={**NO_STORE, "Content-Disposition": 'attachment; filename="event.ics"'},
         )
 
+    @get("/cancel", name="confirm_cancel_booking", opt=PUBLIC)
+    async def confirm_cancel(
+        self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token
+    ) -> Response[Any]:
+        """Are you sure? (A booking that can no longer be cancelled goes back to its page.)"""
+        booking = await bookings_service.booking.by_token(token, request_locale(request))
+        if booking is None:
+            return render_page("link_not_valid", HTTP_404_NOT_FOUND)
+        if booking.is_cancelled or booking.starts_at <= request.app.state["clock"].now():
+            return see_other(f"/bookings/{token}")
+        return render_page("cancel", booking=booking, token=token)
+
     @post("/cancel", name="cancel_booking", guards=[resident_form_from_this_site], opt={**PUBLIC, **QUEUEABLE_FORM})
     async def cancel(
         self, request: Request[Any, Any, Any], bookings_service: NamedDependency[BookingsService], token: Token

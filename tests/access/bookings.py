@@ -18,6 +18,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     # The links in the emails.
     ("GET", "/bookings/{token:str}"): frozenset({PUBLIC}),
     ("GET", "/bookings/{token:str}/calendar.ics"): frozenset({PUBLIC}),
+    ("GET", "/bookings/{token:str}/cancel"): frozenset({PUBLIC}),
     ("POST", "/bookings/{token:str}/cancel"): frozenset({PUBLIC}),
     ("GET", "/bookings/{token:str}/feedback"): frozenset({PUBLIC}),
     ("POST", "/bookings/{token:str}/feedback"): frozenset({PUBLIC}),

@@ -413,7 +413,7 @@ async def test_full_offers_the_waitlist_and_a_cancellation_offers_the_place_to_t
 
     (ed_email,) = await emails_to("ed@example.org")
     token = TOKEN_PATH.search(ed_email["text"]).group(1)
-    cancelled = await post_form(client, f"/bookings/{token}/cancel", {}, token_from=f"/bookings/{token}")
+    cancelled = await post_form(client, f"/bookings/{token}/cancel", {}, token_from=f"/bookings/{token}/cancel")
     assert cancelled.status_code == 303
     page = await client.get(cancelled.headers["location"])
     check_page(page.text, "en")
@@ -449,7 +449,7 @@ async def test_an_expired_offer_passes_the_place_to_the_next_person(
     await book_form(client, slot, name="Two", email="two@example.org")
     (fay,) = await emails_to("fay@example.org")
     token = TOKEN_PATH.search(fay["text"]).group(1)
-    await post_form(client, f"/bookings/{token}/cancel", {}, token_from=f"/bookings/{token}")
+    await post_form(client, f"/bookings/{token}/cancel", {}, token_from=f"/bookings/{token}/cancel")
     entry = await WaitlistEntry.select().where(WaitlistEntry.email == "one@example.org").first()
     assert entry is not None
     assert entry["status"] == "offered"
@@ -902,7 +902,7 @@ async def test_leaving_while_offered_passes_the_held_places_on_and_each_link_ope
     await book_form(client, slot, name="Two", email="two@example.org")
     (fay,) = await emails_to("fay@example.org")
     booking = TOKEN_PATH.search(fay["text"]).group(1)
-    await post_form(client, f"/bookings/{booking}/cancel", {}, token_from=f"/bookings/{booking}")
+    await post_form(client, f"/bookings/{booking}/cancel", {}, token_from=f"/bookings/{booking}/cancel")
     assert (await entry_of("one@example.org"))["status"] == "offered"
     assert await places_left(slot) == 0
     place = await place_token("one@example.org")
@@ -1139,3 +1139,32 @@ async def test_the_place_page_says_plainly_what_became_of_the_place_in_english_a
     await listing.refresh([slot.event_id])
     await service.occurrences.occurrence_cancelled(slot.occurrence_id, "The hall flooded")
     assert await heading("wait@example.org") == "This event has been cancelled"
+
+
+async def test_cancelling_asks_first_and_keeps_the_booking_until_the_resident_says_yes(
+    client: Client, clock: SettableClock
+) -> None:
+    slot = await make_slot(clock, capacity=3)
+    await book_form(client, slot, name="Gus", email="gus@example.org")
+    (gus,) = await emails_to("gus@example.org")
+    token = TOKEN_PATH.search(gus["text"]).group(1)
+
+    # The booking's page has no form that cancels: its button leads to a question.
+    manage = check_page((await client.get(f"/bookings/{token}")).text, "en")
+    assert not manage.select(f'form[action="/bookings/{token}/cancel"]')
+    assert manage.select_one(".govuk-button--warning")["href"] == f"/bookings/{token}/cancel"
+    for locale in ("pl", "ur"):  # the house checks, left to right and right to left
+        check_page((await client.get(f"/bookings/{token}/cancel", headers={"Accept-Language": locale})).text, locale)
+    asked = check_page((await client.get(f"/bookings/{token}/cancel")).text, "en")
+    assert asked.h1.get_text(strip=True) == "Are you sure you want to cancel your booking?"
+    assert asked.select_one(f'form[action="/bookings/{token}/cancel"] .govuk-button--warning')
+    assert asked.find("a", string="No, keep my booking")["href"] == f"/bookings/{token}"
+    assert await places_left(slot) == 2  # asking changed nothing
+
+    cancelled = await post_form(client, f"/bookings/{token}/cancel", {}, token_from=f"/bookings/{token}/cancel")
+    assert cancelled.status_code == 303
+    assert await places_left(slot) == 3
+    # Asked again once cancelled: back to the booking's page, which says so.
+    again = await client.get(f"/bookings/{token}/cancel", follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (303, f"/bookings/{token}")
+    assert (await client.get("/bookings/not-a-real-token-at-all-0000/cancel")).status_code == 404

@@ -77,7 +77,7 @@ async def test_every_resident_page_with_a_time_isolates_it_in_urdu(client: Clien
     assert_isolated_times(manage.text)
     assert '<bdi dir="ltr">ala.nowak-kowalska@example.org</bdi>' in manage.text
 
-    cancelled = await post_form(client, f"{manage_path}/cancel", {}, token_from=manage_path)
+    cancelled = await post_form(client, f"{manage_path}/cancel", {}, token_from=f"{manage_path}/cancel")
     assert cancelled.status_code == 303
     after = await client.get(cancelled.headers["location"])
     assert_isolated_times(after.text)

@@ -134,7 +134,7 @@ async def book(
 
 async def cancel_booking(client: Client, token: str) -> None:
     """Cancel a booking through its manage link, as its person does."""
-    response = await post_form(client, f"/bookings/{token}/cancel", {}, token_from=f"/bookings/{token}")
+    response = await post_form(client, f"/bookings/{token}/cancel", {}, token_from=f"/bookings/{token}/cancel")
     assert response.status_code == 303, response.text
 
 

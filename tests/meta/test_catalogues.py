@@ -119,6 +119,26 @@ def test_translations_keep_the_placeholders(code: str) -> None:
     assert not wrong, f"{code}: placeholders differ from the original:\n  " + "\n  ".join(wrong)
 
 
+# An example postcode or phone number in a translation ("OX4 1AA", "01865 792422") split across two lines on a
+# phone reads as two things; in Urdu a Latin run that starts with punctuation (".ics") shows it at the wrong end.
+BREAKABLE_EXAMPLE = re.compile(r"\bOX\d{1,2} \d[A-Z]{2}\b|\b0\d{4} \d{6}\b")
+LEADING_PUNCTUATION_RUN = re.compile(r"(?<![\u2066\w@])\.[a-z]{2,4}\b")
+
+
+@pytest.mark.parametrize("code", [code for code in SUPPORTED_LOCALES if code != "en"])
+def test_examples_stay_whole_and_latin_runs_keep_their_order(code: str) -> None:
+    wrong: list[str] = []
+    for entry in _catalogue(code):
+        texts = [entry.msgstr, *entry.msgstr_plural.values()]
+        if any(BREAKABLE_EXAMPLE.search(text) for text in texts):
+            wrong.append(f"{_describe(entry)}: a postcode or phone number with a breaking space")
+        if Locale.parse(code).character_order == "right-to-left" and any(
+            LEADING_PUNCTUATION_RUN.search(text) for text in texts
+        ):
+            wrong.append(f"{_describe(entry)}: a Latin run starting with a full stop, not isolated (U+2066)")
+    assert not wrong, f"{code}:\n  " + "\n  ".join(wrong)
+
+
 @pytest.mark.parametrize("code", SUPPORTED_LOCALES)
 def test_plural_entries_have_the_locales_number_of_forms(code: str) -> None:
     expected = get_plural(Locale.parse(code)).num_plurals

@@ -8,6 +8,8 @@ from bs4 import BeautifulSoup
 
 from backend.core.i18n import text_direction
 
+BLOCKS = ["p", "div", "ul", "ol", "li", "dd", "td", "th", "pre", "blockquote", "section", "h1", "h2", "h3"]
+
 
 def check_page(html: str, locale: str) -> BeautifulSoup:
     """Assert the house rules for a page and return the parsed document for further checks."""
@@ -35,6 +37,13 @@ def check_page(html: str, locale: str) -> BeautifulSoup:
             token = form.find("input", attrs={"name": "_csrf_token"})
             assert token is not None, f"POST form {form.get('action')} has no CSRF token field"
             assert token.get("value"), f"POST form {form.get('action')} has an empty CSRF token"
+
+    # A block in another language whose direction differs from the page's (English on an Urdu page) must say
+    # so with `dir`, or it inherits the page's direction and its full stops and numbers land at the wrong end.
+    page_direction = text_direction(locale)
+    for block in soup.find_all(BLOCKS, attrs={"lang": True}):
+        if text_direction(str(block["lang"])) != page_direction:
+            assert block.get("dir"), f'<{block.name} lang="{block["lang"]}"> has no dir on a {page_direction} page'
 
     for script in soup.find_all("script"):
         assert script.get("src"), "inline <script> found"
