@@ -68,7 +68,9 @@ def test_token_pages_and_forms_in_their_error_state_pass_axe(browser: Browser, s
         context.add_cookies([{"name": "hearby_lang", "value": locale, "url": stack.server.base_url}])
         check(f"manage booking in {locale}", manage_path)
         assert page.locator("html").get_attribute("lang") == locale
-        assert page.locator("form[action$='/cancel']").count() == 1, "not the page of a real booking"
+        assert page.locator("a[href$='/cancel']").count() == 1, "not the page of a real booking"
+        check(f"cancel booking? in {locale}", f"{manage_path}/cancel")
+        assert page.locator("form[action$='/cancel']").count() == 1, "not the question of a real booking"
 
     # A password reset link (the demo partner's), the page and its form with errors.
     page.goto("/password/forgot")
@@ -195,6 +197,7 @@ def test_feedback_waiting_list_and_invitation_pages_with_real_tokens_pass_axe(br
         assert page.locator("form[action$='/leave']").count() == 1, "not the page of a real place on the list"
     in_locale("en")
     page.goto(chloe)
+    page.locator("a[href$='/cancel']").click()
     page.locator("form[action$='/cancel'] button").click()
     offer_path = link_in_mail(stack, "dawit-axe@example.org", r"https?://\S+/waitlist/(?!place/)[\w-]+")
     for locale in ("en", "ur"):

@@ -134,6 +134,8 @@ def test_partner_posts_officer_approves_resident_books_cancels_and_the_waitlist_
     assert calendar.ok
     assert calendar.headers["content-type"].startswith("text/calendar")
     assert icalendar.Calendar.from_ical(calendar.body()).walk("VEVENT")
+    resident.locator("a[href$='/cancel']").click()  # asked first
+    expect(resident.locator("h1")).to_have_text("Czy na pewno chcesz anulować rezerwację?")
     resident.locator("form[action$='/cancel'] button[type=submit]").click()
 
     # The first person waiting is offered the place, by email, with a link to accept it.

@@ -51,6 +51,7 @@ EXAMPLES: dict[str, str] = {
     "/events/{event_id:int}/{occurrence_id:int}/check-email": "/events/1/1/check-email",
     "/bookings/{token:str}": "/bookings/not-a-real-booking-token",
     "/bookings/{token:str}/calendar.ics": "/bookings/not-a-real-booking-token/calendar.ics",
+    "/bookings/{token:str}/cancel": "/bookings/not-a-real-booking-token/cancel",
     "/bookings/{token:str}/feedback": "/bookings/not-a-real-booking-token/feedback",
     "/waitlist/{token:str}": "/waitlist/not-a-real-offer-token-xyz",
     "/waitlist/place/{token:str}": "/waitlist/place/not-a-real-place-token-xyz",
