@@ -214,7 +214,7 @@ async def test_page_numbers_mark_the_pages_left_out_as_the_govuk_pagination_does
     soup = check_page((await client.get("/events?q=event&page=5")).text, "en")
     items = soup.select(".govuk-pagination__list > li")
     assert [item.get_text(strip=True) for item in items] == ["1", "⋯", "4", "5"]
-    govuk = app.template_engine.engine.from_string(  # type: ignore[attr-defined]
+    govuk = app.template_engine.engine.from_string(
         '{% from "govuk_frontend_jinja/components/pagination/macro.html" import govukPagination %}'
         '{{ govukPagination({"items": [{"number": 1, "href": "#"}, {"ellipsis": true}, {"number": 5, "href": "#"}]}) }}'
     ).render()
