@@ -25,7 +25,11 @@ async def test_language_choice_is_remembered_and_returns_to_the_page(client: Cli
     assert response.headers["location"] == "/about"
     page = await client.get("/about")
     assert page.status_code == 200
-    check_page(page.text, "ur")
+    about = check_page(page.text, "ur")
+    # The licences' English words read left to right inside the Urdu page (their full stops at the end).
+    licences = [item.find("span", recursive=False) for item in about.select("main ul.govuk-list--bullet li")]
+    assert len(licences) == 4
+    assert all(span and (span["lang"], span["dir"]) == ("en", "ltr") for span in licences)
 
 
 async def test_unknown_locale_cookie_falls_back_to_the_header_then_english(client: Client) -> None:
