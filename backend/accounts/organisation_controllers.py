@@ -18,6 +18,7 @@ from backend.core.auth import current_user
 from backend.core.forms import Form, check_email, check_length, check_required, read_form
 from backend.core.guards import PUBLIC, requires_roles
 from backend.core.i18n import N_, request_locale, translate
+from backend.core.paging import page_count
 from backend.core.roles import Role
 from backend.core.security import client_address
 
@@ -196,7 +197,7 @@ class OfficerOrganisationPages(Controller):
         others, total = await accounts.organisations.organisations_decided(
             limit=ORGANISATIONS_PAGE, offset=(page - 1) * ORGANISATIONS_PAGE
         )
-        pages = max(1, -(-total // ORGANISATIONS_PAGE))
+        pages = page_count(total, ORGANISATIONS_PAGE)
         return render_page("organisation_queue", waiting=waiting, others=others, total=total, page=page, pages=pages)
 
     @get("/{organisation_id:int}", name="officer_organisation")

@@ -18,6 +18,7 @@ from backend.core.auth import current_user
 from backend.core.forms import Form, check_email, check_length, check_required, read_form
 from backend.core.guards import requires_roles, requires_sign_in
 from backend.core.i18n import N_, request_locale, translate
+from backend.core.paging import page_count
 from backend.core.roles import Role
 from backend.exchanges.intake import IntakeService
 
@@ -137,7 +138,7 @@ class AdminPeoplePages(Controller):
     ) -> Template:
         """Everyone with an account, searchable by name or email."""
         users, total = await accounts.people.list_users(q, limit=50, offset=(page - 1) * 50)
-        pages = max(1, (total + 49) // 50)
+        pages = page_count(total, 50)
         role_names = dict(role_options(request))
         return render_page("admin_users", users=users, role_names=role_names, total=total, q=q, page=page, pages=pages)
 
@@ -263,5 +264,5 @@ class AuditPages(Controller):
             action=action,
             actor=actor,
             page=page,
-            pages=max(1, (total + 49) // 50),
+            pages=page_count(total, 50),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -19,6 +20,7 @@ from backend.bookings.schemas import (
     MAX_COMMENT,
     OUTCOME_MESSAGES,
     BookingResult,
+    BookingView,
     Outcome,
 )
 from backend.bookings.services import BookingsService
@@ -192,6 +194,11 @@ class BookingPages(Controller):
         return render_page("waitlist_joined", occurrence=occurrence)
 
 
+def _cancellable(booking: BookingView, now: datetime) -> bool:
+    """A booking can be cancelled until its date starts, once."""
+    return not booking.is_cancelled and booking.starts_at > now
+
+
 class ManagePages(Controller):
     """A booking's private link: details, calendar file, cancel; feedback afterwards."""
 
@@ -218,7 +225,7 @@ class ManagePages(Controller):
             token=token,
             booked=bool(booked),
             just_cancelled=bool(cancelled),
-            can_cancel=not booking.is_cancelled and booking.starts_at > now,
+            can_cancel=_cancellable(booking, now),
             feedback_open=not booking.is_cancelled and booking.ends_at <= now,
         )
 
@@ -246,7 +253,7 @@ class ManagePages(Controller):
         booking = await bookings_service.booking.by_token(token, request_locale(request))
         if booking is None:
             return render_page("link_not_valid", HTTP_404_NOT_FOUND)
-        if booking.is_cancelled or booking.starts_at <= request.app.state["clock"].now():
+        if not _cancellable(booking, request.app.state["clock"].now()):
             return see_other(f"/bookings/{token}")
         return render_page("cancel", booking=booking, token=token)
 

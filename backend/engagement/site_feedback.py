@@ -22,6 +22,7 @@ from backend.bookings.schemas import FeedbackFilter
 from backend.bookings.services import BookingsService
 from backend.core.clock import Clock
 from backend.core.db import like_literal, write_transaction
+from backend.core.paging import page_count
 from backend.engagement.common import digest
 from backend.engagement.schemas import (
     FEEDBACK_PER_PAGE,
@@ -78,7 +79,7 @@ class SiteFeedbackService:
         total = 0
         for source in sources:
             total += await self._count(source, query)
-        pages = max(1, -(-total // FEEDBACK_PER_PAGE))
+        pages = page_count(total, FEEDBACK_PER_PAGE)
         page = min(page, pages)
         wanted = page * FEEDBACK_PER_PAGE
         items: list[FeedbackItem] = []

@@ -13,7 +13,6 @@ The filters and result types are `search_types.py`; the radius and bit-set SQL i
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -26,6 +25,7 @@ from backend.accounts.organisations import verified_organisation_name
 from backend.areas.schemas import LookupStatus
 from backend.areas.services import AreasService, distance_miles
 from backend.core.db import json_object, raw_rows
+from backend.core.paging import page_count
 from backend.events.calendar import CalendarEntry
 from backend.events.categories import ActiveCategories
 from backend.events.listing_query import cards_by_id, listing_query
@@ -147,23 +147,22 @@ class DiscoveryService:
 
     async def _places(self, raw: FilterInput, criteria: Criteria, errors: dict[str, FilterError]) -> Criteria:
         """Resolve district, division and postcode (adding to `errors` what cannot be placed)."""
-        areas = self.areas
         if raw.district:
-            districts = await areas.list_districts()
+            districts = await self.areas.list_districts()
             district = next((item for item in districts if raw.district in {item.code, item.slug}), None)
             if district is None:
                 errors["district"] = FilterError(UNKNOWN_DISTRICT)
             else:
                 criteria = replace(criteria, district_code=district.code)
         if raw.division:
-            divisions = await areas.list_divisions()
+            divisions = await self.areas.list_divisions()
             division = next((item for item in divisions if raw.division in {item.code, item.slug}), None)
             if division is None:
                 errors["division"] = FilterError(UNKNOWN_DIVISION)
             else:
                 criteria = replace(criteria, division_code=division.code)
         if raw.postcode.strip():
-            result = await areas.lookup(raw.postcode)
+            result = await self.areas.lookup(raw.postcode)
             if result.location is not None:
                 radius = int(raw.radius_miles) if raw.radius_miles in RADIUS_TEXT else DEFAULT_RADIUS
                 centre = (result.location.latitude, result.location.longitude)
@@ -191,7 +190,7 @@ class DiscoveryService:
         else:  # no row to carry the count: nothing matches, or the page is past the last one
             matches = 0 if page == 1 else int((await self._rows(query.count()))[0]["matches"])
         total, more = min(matches, COUNT_LIMIT), matches > COUNT_LIMIT
-        pages = max(1, math.ceil(total / per_page))
+        pages = page_count(total, per_page)
         if not rows and page > pages:
             page = pages
             rows = await self._rows(query.cards_page(locale, per_page, (page - 1) * per_page))

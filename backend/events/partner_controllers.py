@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -17,6 +16,7 @@ from litestar.response import Redirect, Template
 
 from backend.core.forms import Form, read_form
 from backend.core.i18n import N_, translate
+from backend.core.paging import page_count
 from backend.events.event_form import form_of
 from backend.events.reading import DASHBOARD_STATUSES
 from backend.events.schedule import local_input, parse_local
@@ -79,7 +79,7 @@ class PartnerEventPages(Controller):
         mine, counts = await events.reader.partner_dashboard(
             user, page=asked, per_page=DASHBOARD_EVENTS, first_dates=DASHBOARD_DATES
         )
-        pages = max(1, math.ceil(sum(counts.values()) / DASHBOARD_EVENTS))
+        pages = page_count(sum(counts.values()), DASHBOARD_EVENTS)
         page = min(asked, pages)
         if page != asked:  # past the last page (an old link after events were removed): show the last
             mine, counts = await events.reader.partner_dashboard(
